@@ -1,0 +1,266 @@
+"""The ``stance`` command line: classify, train, evaluate, info.
+
+Every subcommand is a function of parsed arguments; :func:`main` turns
+library errors into one line on stderr and an exit status (1 for errors,
+2 for usage, 130 when interrupted), never a traceback.
+
+Examples
+--------
+>>> from stance.cli import main
+>>> main(["info"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ._version import __version__
+from .exceptions import StanceError
+
+__all__ = ["main"]
+
+FORMATS = ("table", "jsonl", "csv")
+CSV_FIELDS = ("file", "index", "topics", "stance", "stance_score", "topic_scores", "stance_scores", "evidence", "text")
+PROG = "stance"
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Label news paragraphs by topic and by stance toward Russia's security position."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("classify", help="split articles into paragraphs and label each")
+    p.add_argument("files", nargs="+", metavar="FILE", help="UTF-8 text files; '-' reads standard input")
+    p.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
+    p.add_argument("--format", choices=FORMATS, help="output format (default: table on a terminal, else jsonl)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    p.add_argument("--target", help="stance target, for models trained with targets")
+    p.add_argument("--evidence", type=int, default=3, metavar="N", help="evidence terms per decision (default: 3)")
+    p.set_defaults(func=_cmd_classify)
+
+    p = sub.add_parser("train", help="train topic and stance models from labelled JSONL")
+    p.add_argument("--data", required=True, metavar="TRAIN.jsonl")
+    p.add_argument("--dev", metavar="DEV.jsonl", help="scored after training; metrics go in the manifest")
+    p.add_argument("--out", required=True, metavar="DIR", help="model directory to write")
+    p.add_argument("--topics", default=None,
+                   help="comma-separated topic set, or 'auto' for the topics in the data (default: the 6 domain topics)")
+    p.add_argument("--stances", default=None,
+                   help="comma-separated stance set, or 'auto' (default: favor,against,none)")
+    p.add_argument("--min-df", type=int, default=None, help="minimum document frequency of n-grams")
+    p.add_argument("--random-state", type=int, default=0)
+    p.add_argument("--name", default=None, help="name recorded in the manifest")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("evaluate", help="score a model on labelled JSONL")
+    p.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
+    p.add_argument("--data", required=True, metavar="TEST.jsonl")
+    p.add_argument("--json", action="store_true", help="print all metrics as JSON")
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("info", help="print a model's manifest")
+    p.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
+    p.set_defaults(func=_cmd_info)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : sequence of str or None, default=None
+        Arguments without the program name; ``None`` reads ``sys.argv``.
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 1 on an error, 2 on a usage error, 130 on Ctrl-C.
+    """
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help, --version and usage errors
+        return int(exc.code or 0)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except (StanceError, OSError, ValueError) as exc:
+        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _load(path):
+    from .persistence import load_model
+
+    return load_model(path)
+
+
+def _read_input(name: str) -> str:
+    from .text import check_text
+
+    if name == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        path = Path(name)
+        if path.is_dir():
+            raise StanceError(f"{name} is a directory, expected a text file")
+        if not path.is_file():
+            raise StanceError(f"no such file: {name}")
+        data = path.read_bytes()
+    return check_text(data, name=name if name != "-" else "standard input")
+
+
+def _open_output(path: str | None):
+    if path is None:
+        return sys.stdout, False
+    return open(path, "w", encoding="utf-8", newline=""), True
+
+
+def _cmd_classify(args) -> int:
+    from .text import split_paragraphs
+
+    if args.evidence < 0:
+        raise StanceError(f"--evidence must be 0 or more, got {args.evidence}")
+    model = _load(args.model)
+    out, close = _open_output(args.output)
+    fmt = args.format or ("table" if out.isatty() else "jsonl")
+    try:
+        writer = _Writer(fmt, out)
+        for name in args.files:
+            paragraphs = split_paragraphs(_read_input(name))
+            results = model.classify(paragraphs, targets=args.target, evidence=args.evidence)
+            for res in results:
+                writer.write(name, res)
+        writer.close()
+    finally:
+        if close:
+            out.close()
+    return 0
+
+
+class _Writer:
+    """Writes classification results as a table, JSON lines or CSV."""
+
+    def __init__(self, fmt: str, out):
+        self.fmt, self.out = fmt, out
+        self.rows: list[tuple[str, object]] = []
+        if fmt == "csv":
+            self.csv = csv.DictWriter(out, fieldnames=CSV_FIELDS)
+            self.csv.writeheader()
+
+    def write(self, name: str, res) -> None:
+        record = {
+            "file": name,
+            "index": res.index,
+            "text": res.text,
+            "topics": res.topics,
+            "topic_scores": res.topic_scores,
+            "stance": res.stance,
+            "stance_scores": res.stance_scores,
+            "evidence": [{"term": e.term, "weight": e.weight, "label": e.label} for e in res.evidence],
+        }
+        if self.fmt == "jsonl":
+            self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        elif self.fmt == "csv":
+            self.csv.writerow({
+                **record,
+                "topics": ";".join(res.topics),
+                "stance_score": res.stance_scores[res.stance],
+                "topic_scores": json.dumps(res.topic_scores),
+                "stance_scores": json.dumps(res.stance_scores),
+                "evidence": json.dumps(record["evidence"], ensure_ascii=False),
+            })
+        else:
+            self.rows.append((name, res))
+
+    def close(self) -> None:
+        if self.fmt != "table":
+            return
+        width = max(60, shutil.get_terminal_size((120, 24)).columns)
+        multi = len({name for name, _ in self.rows}) > 1
+        header = ["file"] if multi else []
+        header += ["#", "topics", "stance", "text"]
+        cells = []
+        for name, res in self.rows:
+            row = [Path(name).name] if multi else []
+            row += [str(res.index), ", ".join(res.topics) or "-", f"{res.stance} {res.stance_scores[res.stance]:.2f}"]
+            cells.append(row + [res.text])
+        widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header[:-1])]
+        text_width = max(20, width - sum(widths) - 2 * len(widths))
+        lines = ["  ".join(h.ljust(w) for h, w in zip(header[:-1], widths)) + "  text"]
+        for row in cells:
+            text = row[-1] if len(row[-1]) <= text_width else row[-1][: text_width - 1] + "…"
+            lines.append("  ".join(c.ljust(w) for c, w in zip(row[:-1], widths)) + "  " + text)
+        self.out.write("\n".join(lines) + "\n")
+
+
+def _cmd_train(args) -> int:
+    from .training import train_model
+
+    model = train_model(args.data, args.out, dev=args.dev, topics=args.topics, stances=args.stances,
+                        min_df=args.min_df, random_state=args.random_state, name=args.name)
+    metrics = model.manifest.get("metrics", {})
+    print(f"wrote {args.out}: topics {model.topics}, stances {model.stances}, "
+          f"trained in {metrics.get('training_seconds', '?')} s")
+    if "dev" in metrics:
+        dev = metrics["dev"]
+        print(f"dev: topic micro-F1 {dev['topic_micro_f1']:.3f}, stance macro-F1 {dev['stance_macro_f1']:.3f}")
+    return 0
+
+
+def _cmd_evaluate(args) -> int:
+    from .datasets import read_labelled_jsonl
+    from .evaluation import evaluate_model
+
+    model = _load(args.model)
+    data = read_labelled_jsonl(args.data, topics=model.topics, stances=model.stances)
+    metrics = evaluate_model(model, data)
+    if args.json:
+        print(json.dumps(metrics, indent=2))
+        return 0
+    print(format_metrics(metrics), end="")
+    return 0
+
+
+def format_metrics(m: dict) -> str:
+    """Human-readable report of :func:`stance.evaluation.evaluate_predictions` output."""
+    buf = io.StringIO()
+    buf.write(f"paragraphs: {m['n']}\n\n")
+    buf.write(f"topics  micro-F1 {m['topic_micro_f1']:.3f}  macro-F1 {m['topic_macro_f1']:.3f}\n")
+    name_w = max([len("topic"), *(len(t) for t in m["topics"])])
+    buf.write(f"  {'topic'.ljust(name_w)}  precision  recall     F1  support\n")
+    for topic, s in m["topics"].items():
+        buf.write(f"  {topic.ljust(name_w)}  {s['precision']:9.3f}  {s['recall']:6.3f}  {s['f1']:5.3f}  {s['support']:7d}\n")
+    f_avg = m["stance_f_avg"]
+    buf.write(f"\nstance  macro-F1 {m['stance_macro_f1']:.3f}" + (f"  F_avg {f_avg:.3f}" if f_avg is not None else "") + "\n")
+    labels = m["confusion"]["labels"]
+    w = max(8, *(len(x) for x in labels))
+    buf.write("  confusion (rows: true, columns: predicted)\n")
+    buf.write("  " + " " * w + "".join(x.rjust(w + 1) for x in labels) + "\n")
+    for label, row in zip(labels, m["confusion"]["matrix"]):
+        buf.write("  " + label.ljust(w) + "".join(str(v).rjust(w + 1) for v in row) + "\n")
+    return buf.getvalue()
+
+
+def _cmd_info(args) -> int:
+    from .persistence import default_model_path, read_manifest
+
+    path = Path(args.model) if args.model else default_model_path()
+    manifest = read_manifest(path)
+    print(json.dumps({"path": str(path), **manifest}, indent=2))
+    return 0
+

@@ -1,0 +1,284 @@
+"""Finding and reading corpora: the data root, labelled JSONL, the domain corpus.
+
+Corpora are never copied into this repository. They are read from a *data
+root*: the ``data_root`` argument, else the ``STANCE_DATA_ROOT`` environment
+variable, else ``../shared/data`` beside the checkout or the working directory.
+
+The labelled JSONL format is one object per line with ``text``, ``topics``
+(a list, may be empty), ``stance`` and optionally ``target``, ``id`` and
+``doc`` (the article, for grouped cross-validation).
+
+Examples
+--------
+>>> import json, tempfile, os
+>>> path = os.path.join(tempfile.mkdtemp(), "tiny.jsonl")
+>>> with open(path, "w") as fh:
+...     _ = fh.write(json.dumps({"text": "NATO talks", "topics": ["diplomacy"], "stance": "none"}) + "\\n")
+>>> data = read_labelled_jsonl(path)
+>>> data.texts, data.topics, data.stances
+(['NATO talks'], [['diplomacy']], ['none'])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .exceptions import DataError, DataRootNotFoundError, LabelError
+
+__all__ = [
+    "DATA_ROOT_ENV",
+    "DOMAIN_STANCES",
+    "DOMAIN_TOPICS",
+    "LabelledData",
+    "load_domain",
+    "load_seed_article",
+    "read_labelled_jsonl",
+    "resolve_data_root",
+    "sha256_file",
+]
+
+#: Environment variable naming the data root.
+DATA_ROOT_ENV = "STANCE_DATA_ROOT"
+#: The six topics of ``domain/GUIDELINES.md``, in the guideline's order.
+DOMAIN_TOPICS = (
+    "security_guarantees",
+    "nato_expansion",
+    "arms_control",
+    "military_activity",
+    "diplomacy",
+    "sanctions",
+)
+#: The stances toward Russia's position of ``domain/GUIDELINES.md``.
+DOMAIN_STANCES = ("favor", "against", "none")
+
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _candidate_roots() -> list[Path]:
+    return [_REPO_ROOT.parent / "shared" / "data", Path.cwd().parent / "shared" / "data", Path.cwd() / "shared" / "data"]
+
+
+def resolve_data_root(data_root: str | os.PathLike | None = None, *, require: str | None = None) -> Path:
+    """Return the data root directory.
+
+    Parameters
+    ----------
+    data_root : path-like or None, default=None
+        Explicit directory. When ``None``, ``$STANCE_DATA_ROOT`` is used, then
+        ``../shared/data`` beside the source checkout or the working directory.
+    require : str or None, default=None
+        A relative path (e.g. ``"domain/train.jsonl"``) that must exist under the root.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    DataRootNotFoundError
+        If no directory is found, or ``require`` is missing under it.
+    """
+    if data_root is not None:
+        candidates, origin = [Path(data_root)], "the data_root argument"
+    elif os.environ.get(DATA_ROOT_ENV):
+        candidates, origin = [Path(os.environ[DATA_ROOT_ENV])], f"${DATA_ROOT_ENV}"
+    else:
+        candidates, origin = _candidate_roots(), "the default locations"
+    for root in candidates:
+        if root.is_dir() and (require is None or (root / require).exists()):
+            return root.resolve()
+    looked = ", ".join(str(c / require) if require else str(c) for c in candidates)
+    raise DataRootNotFoundError(
+        f"data not found from {origin}: looked for {looked}; pass data_root=... (CLI: --data-root) "
+        f"or set {DATA_ROOT_ENV} to the folder that holds domain/, semeval2016/, fnc1/ and ruw/"
+    )
+
+
+def sha256_file(path: str | os.PathLike, *, chunk_size: int = 1 << 20) -> str:
+    """Return the hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class LabelledData:
+    """Paragraphs with topic and stance labels, as read from labelled JSONL.
+
+    Attributes
+    ----------
+    texts : list of str
+    topics : list of list of str
+    stances : list of str
+    targets : list of str or None
+        ``None`` entries where a line has no ``target``.
+    docs : list of str
+        Article ids for grouped splits (the line number when absent).
+    ids : list of str
+    sha256 : str or None
+        Hash of the source file, for manifests.
+    path : str or None
+    """
+
+    texts: list[str] = field(default_factory=list)
+    topics: list[list[str]] = field(default_factory=list)
+    stances: list[str] = field(default_factory=list)
+    targets: list[str | None] = field(default_factory=list)
+    docs: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    sha256: str | None = None
+    path: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @property
+    def has_targets(self) -> bool:
+        """Whether any example carries a ``target``."""
+        return any(t is not None for t in self.targets)
+
+    def topic_labels(self) -> list[str]:
+        """Topics present in the data, most frequent first."""
+        return [t for t, _ in Counter(t for ts in self.topics for t in ts).most_common()]
+
+    def stance_labels(self) -> list[str]:
+        """Stances present in the data, sorted."""
+        return sorted(set(self.stances))
+
+    def subset(self, indices: Iterable[int]) -> LabelledData:
+        """Return the examples at ``indices`` as new :class:`LabelledData`."""
+        idx = list(indices)
+        return LabelledData(
+            texts=[self.texts[i] for i in idx],
+            topics=[self.topics[i] for i in idx],
+            stances=[self.stances[i] for i in idx],
+            targets=[self.targets[i] for i in idx],
+            docs=[self.docs[i] for i in idx],
+            ids=[self.ids[i] for i in idx],
+            sha256=None,
+            path=self.path,
+        )
+
+
+def _check_labels(kind: str, allowed: Sequence[str] | None, value: str, where: str) -> None:
+    if allowed is not None and value not in allowed:
+        raise LabelError(f"{where}: '{kind}' must be one of {tuple(allowed)!r}, got {value!r}")
+
+
+def read_labelled_jsonl(
+    path: str | os.PathLike,
+    *,
+    topics: Sequence[str] | None = None,
+    stances: Sequence[str] | None = None,
+    require_all_labels: bool = False,
+) -> LabelledData:
+    """Read and validate a labelled JSONL file.
+
+    Parameters
+    ----------
+    path : path-like
+    topics : sequence of str or None, default=None
+        Allowed topics; ``None`` accepts any topic.
+    stances : sequence of str or None, default=None
+        Allowed stances; ``None`` accepts any stance.
+    require_all_labels : bool, default=False
+        Raise if a label of ``topics`` or ``stances`` has no example.
+
+    Returns
+    -------
+    LabelledData
+
+    Raises
+    ------
+    DataRootNotFoundError
+        If the file does not exist.
+    DataError
+        On a line that is not a JSON object, a missing or mistyped field, or an empty file.
+    LabelError
+        On an unknown label, or a missing one with ``require_all_labels``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataRootNotFoundError(f"training data not found: {path} is not a file")
+    data = LabelledData(path=str(path), sha256=sha256_file(path))
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            where = f"{path}:{lineno}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise DataError(f"{where}: line is not valid UTF-8") from None
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+            if not isinstance(obj, dict):
+                raise DataError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+            text = obj.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise DataError(f"{where}: 'text' must be a non-empty string, got {text!r:.60}")
+            line_topics = obj.get("topics", [])
+            if not isinstance(line_topics, list) or not all(isinstance(t, str) for t in line_topics):
+                raise DataError(f"{where}: 'topics' must be a list of strings, got {line_topics!r:.60}")
+            for t in line_topics:
+                _check_labels("topics", topics, t, where)
+            stance = obj.get("stance")
+            if not isinstance(stance, str):
+                raise DataError(f"{where}: 'stance' must be a string, got {stance!r:.60}")
+            _check_labels("stance", stances, stance, where)
+            target = obj.get("target")
+            if target is not None and not isinstance(target, str):
+                raise DataError(f"{where}: 'target' must be a string, got {target!r:.60}")
+            data.texts.append(text)
+            data.topics.append(list(dict.fromkeys(line_topics)))
+            data.stances.append(stance)
+            data.targets.append(target)
+            data.docs.append(str(obj.get("doc", f"line-{lineno}")))
+            data.ids.append(str(obj.get("id", f"line-{lineno}")))
+    if not data.texts:
+        raise DataError(f"{path}: no examples (the file is empty)")
+    if require_all_labels:
+        seen_topics = {t for ts in data.topics for t in ts}
+        missing = [t for t in (topics or ()) if t not in seen_topics]
+        missing += [s for s in (stances or ()) if s not in set(data.stances)]
+        if missing:
+            raise LabelError(f"{path}: no example for label(s) {missing!r}; every label needs at least one example")
+    return data
+
+
+def load_domain(split: str = "train", *, data_root: str | os.PathLike | None = None) -> LabelledData:
+    """Load the labelled domain corpus (``domain/train.jsonl``).
+
+    Parameters
+    ----------
+    split : {"train"}, default="train"
+        Only the training split is distributed; the test set is held out.
+    data_root : path-like or None, default=None
+
+    Returns
+    -------
+    LabelledData
+    """
+    if split != "train":
+        raise ValueError(f"'split' must be one of ('train',), got {split!r}; the domain test set is not distributed")
+    root = resolve_data_root(data_root, require="domain/train.jsonl")
+    return read_labelled_jsonl(root / "domain" / "train.jsonl", topics=DOMAIN_TOPICS, stances=DOMAIN_STANCES)
+
+
+def load_seed_article(*, data_root: str | os.PathLike | None = None) -> str:
+    """Return the text of the TASS seed article (``seed/*.txt``)."""
+    root = resolve_data_root(data_root, require="seed")
+    files = sorted((root / "seed").glob("*.txt"))
+    if not files:
+        raise DataRootNotFoundError(f"no .txt file in {root / 'seed'}")
+    return files[0].read_text(encoding="utf-8")

@@ -1,0 +1,716 @@
+"""Estimators: multi-label topics and calibrated stance, scikit-learn style.
+
+Both estimators take raw paragraphs (a list of ``str``), own their TF-IDF
+features (:func:`stance.features.make_text_features`) and keep their linear
+weights as one dense matrix (``coef_``), so scoring a batch is one sparse
+matrix product per head.
+
+Examples
+--------
+>>> from stance.models import TopicClassifier, StanceClassifier
+>>> texts = ["NATO expansion to Ukraine", "sanctions on banks", "NATO enlargement east",
+...          "new sanctions package", "NATO membership for Georgia", "sanctions lifted"] * 3
+>>> topics = [["nato_expansion"], ["sanctions"]] * 9
+>>> clf = TopicClassifier(min_df=1, threshold_cv=3, random_state=0).fit(texts, topics)
+>>> clf.predict_labels(["NATO expansion"])
+[['nato_expansion']]
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
+from sklearn.utils.validation import check_is_fitted
+
+from .exceptions import InvalidInputError, LabelError
+from .features import (
+    DEFAULT_CHAR_NGRAM_RANGE,
+    DEFAULT_MAX_CHAR_FEATURES,
+    DEFAULT_MAX_WORD_FEATURES,
+    DEFAULT_MIN_DF,
+    DEFAULT_TARGET_HASH_FEATURES,
+    DEFAULT_WORD_NGRAM_RANGE,
+    make_text_features,
+    prune_vectorizers,
+    target_cross_features,
+)
+from .text import DEFAULT_MAX_PARAGRAPH_CHARS, check_text
+
+__all__ = [
+    "DEFAULT_STANCE_C",
+    "DEFAULT_TOPIC_C",
+    "StanceClassifier",
+    "TopicClassifier",
+    "check_texts",
+    "topics_to_indicator",
+]
+
+#: Inverse regularisation strength of the topic heads.
+DEFAULT_TOPIC_C = 10.0
+#: Inverse regularisation strength of the stance head.
+DEFAULT_STANCE_C = 10.0
+#: Folds of the internal cross-validation (thresholds, calibration).
+DEFAULT_CV = 5
+#: Maximum solver iterations.
+DEFAULT_MAX_ITER = 1000
+_THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
+_WEIGHT_GRID = (0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0)
+
+
+def check_texts(X: object, *, name: str = "X", max_chars: int | None = DEFAULT_MAX_PARAGRAPH_CHARS) -> list[str]:
+    """Validate an iterable of paragraphs and return it as a list of ``str``.
+
+    Parameters
+    ----------
+    X : iterable of str or bytes
+    name : str, default="X"
+    max_chars : int or None, default=DEFAULT_MAX_PARAGRAPH_CHARS
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    InvalidInputError
+        If ``X`` is a single string, not iterable, or holds a non-text item.
+
+    Examples
+    --------
+    >>> check_texts("one paragraph")
+    Traceback (most recent call last):
+    ...
+    stance.exceptions.InvalidInputError: X must be an iterable of paragraphs (a list of str), got a single str; wrap it in a list
+    """
+    if isinstance(X, (str, bytes, bytearray)):
+        raise InvalidInputError(
+            f"{name} must be an iterable of paragraphs (a list of str), got a single {type(X).__name__}; wrap it in a list"
+        )
+    if not isinstance(X, Iterable):
+        raise InvalidInputError(f"{name} must be an iterable of paragraphs (a list of str), got {type(X).__name__}")
+    return [check_text(x, name=f"{name}[{i}]", max_chars=max_chars) for i, x in enumerate(X)]
+
+
+def _check_positive(obj: BaseEstimator, name: str, value: object, *, integer: bool = False, minimum: float = 0) -> None:
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind) or value <= minimum:
+        what = "an int" if integer else "a float"
+        raise ValueError(
+            f"The '{name}' parameter of {type(obj).__name__} must be {what} greater than {minimum}, got {value!r}"
+        )
+
+
+def _splitter(n: int, n_splits: int, y: np.ndarray | None, groups: Sequence | None, random_state) -> Iterable:
+    """Folds for internal cross-validation: grouped, stratified or plain (shuffled) K-fold."""
+    dummy = np.zeros(n)
+    if groups is not None:
+        return GroupKFold(n_splits=n_splits).split(dummy, None, groups)
+    if y is not None:
+        return StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state).split(dummy, y)
+    return KFold(n_splits=n_splits, shuffle=True, random_state=random_state).split(dummy)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def _best_threshold(proba: np.ndarray, truth: np.ndarray) -> float:
+    """Threshold that maximises F1 on out-of-fold probabilities (ties: nearest 0.5)."""
+    if truth.sum() == 0:
+        return 0.5
+    best, best_t = -1.0, 0.5
+    for t in sorted(_THRESHOLD_GRID, key=lambda v: abs(v - 0.5)):
+        pred = proba >= t
+        tp = float(np.sum(pred & truth))
+        f1 = 2 * tp / (pred.sum() + truth.sum()) if (pred.sum() + truth.sum()) else 0.0
+        if f1 > best + 1e-9:
+            best, best_t = f1, float(t)
+    return best_t
+
+
+class _TextLinearMixin:
+    """Shared feature handling of the two estimators (fitted ``features_``, ``coef_``)."""
+
+    def _make_features(self):
+        return make_text_features(
+            word_ngram_range=self.word_ngram_range,
+            char_ngram_range=self.char_ngram_range,
+            min_df=self.min_df,
+            max_word_features=self.max_word_features,
+            max_char_features=self.max_char_features,
+        )
+
+    def _check_common_params(self) -> None:
+        _check_positive(self, "C", self.C)
+        _check_positive(self, "max_iter", self.max_iter, integer=True)
+        _check_positive(self, "cv", self.cv, integer=True, minimum=1)
+
+    def _fit_linear(self, A, y, *, multiclass: bool):
+        model = LogisticRegression(
+            C=self.C,
+            class_weight=self.class_weight,
+            max_iter=self.max_iter,
+            solver="lbfgs" if multiclass else "liblinear",
+            random_state=self.random_state,
+        )
+        return model.fit(A, y)
+
+    def _word_names(self) -> np.ndarray:
+        names = getattr(self, "_word_names_cache", None)
+        if names is None:
+            vocab = self.features_.transformer_list[0][1].vocabulary_
+            names = np.empty(len(vocab), dtype=object)
+            for term, j in vocab.items():
+                names[j] = term
+            self._word_names_cache = names
+        return names
+
+    def __getstate__(self):
+        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__.copy()
+        state = dict(state)
+        state.pop("_word_names_cache", None)
+        return state
+
+    def _top_terms(self, row: sp.csr_matrix, weights: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ``k`` word n-grams of ``row`` whose value x weight is largest."""
+        n_words = len(self.features_.transformer_list[0][1].vocabulary_)
+        idx, vals = row.indices, row.data
+        keep = idx < n_words
+        idx, vals = idx[keep], vals[keep]
+        if idx.size == 0:
+            return []
+        contrib = vals * weights[idx]
+        order = np.argsort(-contrib)[:k]
+        names = self._word_names()
+        return [(str(names[idx[o]]), round(float(contrib[o]), 4)) for o in order if contrib[o] > 0]
+
+
+class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
+    """Multi-label topic classifier: one logistic head per topic over word+char TF-IDF.
+
+    Each topic's decision threshold is tuned to maximise that topic's F1 on
+    out-of-fold probabilities of an internal cross-validation (grouped by
+    article when ``groups`` is passed to :meth:`fit`).
+
+    Parameters
+    ----------
+    topics : sequence of str or None, default=None
+        The label set, in order. ``None`` takes the topics found in ``y``
+        (sorted). With a list, every topic must have an example and unknown
+        topics in ``y`` are an error.
+    C : float, default=DEFAULT_TOPIC_C
+        Inverse regularisation strength of each head.
+    class_weight : {"balanced"} or None, default="balanced"
+    word_ngram_range : tuple of int, default=(1, 2)
+    char_ngram_range : tuple of int or None, default=(2, 5)
+    min_df : int or float, default=2
+    max_word_features, max_char_features : int or None, default=60000
+    cv : int, default=5
+        Folds used to tune thresholds.
+    max_iter : int, default=1000
+    random_state : int, RandomState or None, default=None
+        Seeds the fold shuffling and the solver.
+
+    Attributes
+    ----------
+    classes_ : ndarray of str
+        The topics; columns of :meth:`predict_proba` follow this order.
+    features_ : sklearn.pipeline.FeatureUnion
+        Fitted TF-IDF features.
+    coef_ : ndarray of shape (n_topics, n_features), float32
+    intercept_ : ndarray of shape (n_topics,)
+    thresholds_ : ndarray of shape (n_topics,)
+        Decision threshold of each topic.
+    cv_f1_ : ndarray of shape (n_topics,)
+        Out-of-fold F1 of each topic at its threshold.
+
+    Examples
+    --------
+    >>> texts = ["missile treaty", "troops at the border", "INF treaty missiles", "tanks and troops"] * 3
+    >>> y = [["arms_control"], ["military_activity"]] * 6
+    >>> clf = TopicClassifier(min_df=1, cv=3, random_state=0).fit(texts, y)
+    >>> clf.classes_.tolist()
+    ['arms_control', 'military_activity']
+    >>> clf.predict_proba(["missile treaty"]).shape
+    (1, 2)
+    """
+
+    def __init__(
+        self,
+        *,
+        topics: Sequence[str] | None = None,
+        C: float = DEFAULT_TOPIC_C,
+        class_weight: str | None = "balanced",
+        word_ngram_range: tuple[int, int] = DEFAULT_WORD_NGRAM_RANGE,
+        char_ngram_range: tuple[int, int] | None = DEFAULT_CHAR_NGRAM_RANGE,
+        min_df: int | float = DEFAULT_MIN_DF,
+        max_word_features: int | None = DEFAULT_MAX_WORD_FEATURES,
+        max_char_features: int | None = DEFAULT_MAX_CHAR_FEATURES,
+        cv: int = DEFAULT_CV,
+        max_iter: int = DEFAULT_MAX_ITER,
+        random_state=None,
+    ):
+        self.topics = topics
+        self.C = C
+        self.class_weight = class_weight
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.min_df = min_df
+        self.max_word_features = max_word_features
+        self.max_char_features = max_char_features
+        self.cv = cv
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def _binarize(self, y) -> tuple[np.ndarray, np.ndarray]:
+        y = list(y)
+        if self.topics is not None:
+            classes = np.asarray(list(self.topics), dtype=object)
+        else:
+            classes = np.asarray(sorted({t for ts in y for t in _as_topic_list(ts)}), dtype=object)
+        if len(classes) == 0:
+            raise LabelError("y has no topic at all; a TopicClassifier needs at least one topic with examples")
+        Y = topics_to_indicator(y, classes)
+        empty = [str(classes[j]) for j in np.flatnonzero(Y.sum(0) == 0)]
+        if empty:
+            raise LabelError(f"no example for topic(s) {empty!r}; every topic needs at least one positive example")
+        return Y, classes
+
+    def fit(self, X, y, *, groups: Sequence | None = None) -> TopicClassifier:
+        """Fit the features, one head per topic and the thresholds.
+
+        Parameters
+        ----------
+        X : list of str
+            Paragraphs.
+        y : list of list of str
+            The topics of each paragraph (possibly empty).
+        groups : sequence or None, default=None
+            Article id of each paragraph; thresholds are then tuned on folds
+            that keep an article's paragraphs together.
+
+        Returns
+        -------
+        self
+        """
+        self._check_common_params()
+        texts = check_texts(X)
+        y = list(y)
+        if len(texts) != len(y):
+            raise ValueError(f"X and y must have the same length, got {len(texts)} and {len(y)}")
+        if len(texts) < 2:
+            raise LabelError(f"need at least 2 training paragraphs, got {len(texts)}")
+        Y, self.classes_ = self._binarize(y)
+        self.features_ = prune_vectorizers(self._make_features().fit(texts))
+        A = self.features_.transform(texts)
+        n_splits = min(self.cv, len(texts) if groups is None else len(set(groups)))
+        oof = np.full(Y.shape, np.nan)
+        if n_splits >= 2:
+            for train, test in _splitter(len(texts), n_splits, None, groups, self.random_state):
+                for j in range(Y.shape[1]):
+                    yj = Y[train, j]
+                    if yj.all() or not yj.any():
+                        oof[test, j] = float(yj.mean())
+                        continue
+                    oof[test, j] = self._fit_linear(A[train], yj, multiclass=False).predict_proba(A[test])[:, 1]
+        coefs, intercepts = [], []
+        for j in range(Y.shape[1]):
+            if Y[:, j].all():
+                coefs.append(np.zeros(A.shape[1]))
+                intercepts.append(10.0)
+                continue
+            head = self._fit_linear(A, Y[:, j], multiclass=False)
+            coefs.append(head.coef_[0])
+            intercepts.append(float(head.intercept_[0]))
+        self.coef_ = np.asarray(coefs, dtype=np.float32)
+        self.intercept_ = np.asarray(intercepts, dtype=np.float32)
+        if n_splits >= 2:
+            self.thresholds_ = np.array([_best_threshold(oof[:, j], Y[:, j]) for j in range(Y.shape[1])])
+            pred = oof >= self.thresholds_
+            tp = (pred & Y).sum(0)
+            denom = pred.sum(0) + Y.sum(0)
+            self.cv_f1_ = np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
+        else:
+            self.thresholds_ = np.full(Y.shape[1], 0.5)
+            self.cv_f1_ = np.full(Y.shape[1], np.nan)
+        self.n_features_in_ = 1
+        return self
+
+    def transform_texts(self, X) -> sp.csr_matrix:
+        """TF-IDF features of ``X`` (the matrix :meth:`predict_proba` scores)."""
+        check_is_fitted(self, "coef_")
+        return self.features_.transform(check_texts(X))
+
+    def predict_proba_features(self, A) -> np.ndarray:
+        """Per-topic probabilities from already computed features."""
+        check_is_fitted(self, "coef_")
+        return _sigmoid(np.asarray(A @ self.coef_.T) + self.intercept_)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probability of each topic, independently (rows need not sum to 1).
+
+        Parameters
+        ----------
+        X : list of str
+
+        Returns
+        -------
+        ndarray of shape (n_paragraphs, n_topics)
+            Columns follow ``classes_``.
+        """
+        return self.predict_proba_features(self.transform_texts(X))
+
+    def predict(self, X) -> np.ndarray:
+        """Indicator matrix of the topics whose probability reaches their threshold.
+
+        Returns
+        -------
+        ndarray of bool, shape (n_paragraphs, n_topics)
+        """
+        return self.predict_proba(X) >= self.thresholds_
+
+    def predict_labels(self, X) -> list[list[str]]:
+        """Topics of each paragraph as lists of names (in ``classes_`` order)."""
+        return [list(self.classes_[row]) for row in self.predict(X)]
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Micro-averaged F1 of :meth:`predict` against topic lists ``y``."""
+        from sklearn.metrics import f1_score
+
+        check_is_fitted(self, "coef_")
+        Y = topics_to_indicator(y, self.classes_)
+        return float(f1_score(Y, self.predict(X), average="micro", zero_division=0))
+
+    def explain(self, A_row: sp.csr_matrix, topic_index: int, k: int = 3) -> list[tuple[str, float]]:
+        """The ``k`` word n-grams that pushed one topic's score up most, for one feature row."""
+        check_is_fitted(self, "coef_")
+        return self._top_terms(A_row, self.coef_[topic_index], k)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.target_tags.multi_output = True
+        return tags
+
+
+def topics_to_indicator(y, classes: Sequence[str]) -> np.ndarray:
+    """Boolean indicator matrix of topic lists ``y`` over ``classes``.
+
+    Raises
+    ------
+    LabelError
+        On a topic outside ``classes`` or an item that is a bare string.
+
+    Examples
+    --------
+    >>> topics_to_indicator([["b"], [], ["a", "b"]], ["a", "b"]).astype(int).tolist()
+    [[0, 1], [0, 0], [1, 1]]
+    """
+    classes = list(classes)
+    index = {t: j for j, t in enumerate(classes)}
+    y = list(y)
+    Y = np.zeros((len(y), len(classes)), dtype=bool)
+    for i, ts in enumerate(y):
+        for t in _as_topic_list(ts):
+            if t not in index:
+                raise LabelError(f"y[{i}]: topic must be one of {tuple(classes)!r}, got {t!r}")
+            Y[i, index[t]] = True
+    return Y
+
+
+def _as_topic_list(ts) -> list[str]:
+    if isinstance(ts, str):
+        raise LabelError(f"each y item must be a list of topics, got the string {ts!r}; use [{ts!r}]")
+    return list(ts)
+
+
+class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
+    """Stance classifier with calibrated probabilities, optionally conditioned on a target.
+
+    A multinomial logistic regression over word+char TF-IDF (plus, when
+    targets are given, hashed target x word features) is fitted on all data;
+    its scores are calibrated by a small multinomial logistic model fitted on
+    out-of-fold scores of an internal cross-validation, and per-class decision
+    weights are tuned on those out-of-fold probabilities to maximise macro-F1.
+
+    Parameters
+    ----------
+    labels : sequence of str or None, default=None
+        The stance label set. ``None`` takes the labels found in ``y`` (sorted).
+    C : float, default=DEFAULT_STANCE_C
+    class_weight : {"balanced"} or None, default="balanced"
+    word_ngram_range, char_ngram_range, min_df, max_word_features, max_char_features
+        As in :class:`TopicClassifier`.
+    target_features : bool, default=True
+        Add hashed target x word crosses when targets are passed to :meth:`fit`.
+    target_hash_features : int, default=2**18
+    cv : int, default=5
+        Folds of the internal cross-validation (calibration and decision weights).
+    tune_decision : bool, default=True
+        Tune per-class decision weights for macro-F1; ``False`` predicts the
+        most probable class.
+    max_iter : int, default=1000
+    random_state : int, RandomState or None, default=None
+
+    Attributes
+    ----------
+    classes_ : ndarray of str
+        Columns of :meth:`predict_proba` follow this order.
+    features_ : sklearn.pipeline.FeatureUnion
+    coef_ : ndarray of shape (n_classes or 1, n_features), float32
+    intercept_ : ndarray
+    calibrator_ : sklearn.linear_model.LogisticRegression
+        Maps raw scores to probabilities.
+    decision_weights_ : ndarray of shape (n_classes,)
+    cv_macro_f1_ : float
+        Macro-F1 of the out-of-fold predictions of the internal cross-validation (NaN if it could not run).
+    uses_targets_ : bool
+        Whether the model was fitted with targets (and needs them to predict).
+    targets_ : ndarray of str or None
+        Targets seen in training.
+
+    Examples
+    --------
+    >>> texts = ["NATO is a threat to Russia", "Russia is the aggressor", "talks were held"] * 4
+    >>> y = ["favor", "against", "none"] * 4
+    >>> clf = StanceClassifier(min_df=1, cv=2, random_state=0).fit(texts, y)
+    >>> clf.classes_.tolist()
+    ['against', 'favor', 'none']
+    >>> clf.predict_proba(["Russia is the aggressor"]).sum().round(6)
+    np.float64(1.0)
+    """
+
+    def __init__(
+        self,
+        *,
+        labels: Sequence[str] | None = None,
+        C: float = DEFAULT_STANCE_C,
+        class_weight: str | None = "balanced",
+        word_ngram_range: tuple[int, int] = DEFAULT_WORD_NGRAM_RANGE,
+        char_ngram_range: tuple[int, int] | None = DEFAULT_CHAR_NGRAM_RANGE,
+        min_df: int | float = DEFAULT_MIN_DF,
+        max_word_features: int | None = DEFAULT_MAX_WORD_FEATURES,
+        max_char_features: int | None = DEFAULT_MAX_CHAR_FEATURES,
+        target_features: bool = True,
+        target_hash_features: int = DEFAULT_TARGET_HASH_FEATURES,
+        cv: int = DEFAULT_CV,
+        tune_decision: bool = True,
+        max_iter: int = DEFAULT_MAX_ITER,
+        random_state=None,
+    ):
+        self.labels = labels
+        self.C = C
+        self.class_weight = class_weight
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.min_df = min_df
+        self.max_word_features = max_word_features
+        self.max_char_features = max_char_features
+        self.target_features = target_features
+        self.target_hash_features = target_hash_features
+        self.cv = cv
+        self.tune_decision = tune_decision
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    # -- features -----------------------------------------------------------------
+    def _targets_for(self, n: int, targets) -> list[str] | None:
+        if targets is None:
+            return None
+        if isinstance(targets, str):
+            return [targets] * n
+        targets = list(targets)
+        if len(targets) != n:
+            raise ValueError(f"targets must have one entry per paragraph, got {len(targets)} for {n} paragraphs")
+        for i, t in enumerate(targets):
+            if not isinstance(t, str):
+                raise InvalidInputError(f"targets[{i}] must be a str, got {type(t).__name__}")
+        return targets
+
+    def _features(self, texts: list[str], targets: list[str] | None):
+        A = self.features_.transform(texts)
+        if self.uses_targets_:
+            if targets is None:
+                raise InvalidInputError(
+                    "this StanceClassifier was fitted with targets; pass targets=... (one str, or one per paragraph)"
+                )
+            B = target_cross_features(texts, targets, n_features=self.target_hash_features)
+            A = sp.hstack([A, B], format="csr", dtype=np.float32)
+        return A
+
+    def transform_texts(self, X, *, targets=None):
+        """Feature matrix of ``X`` (TF-IDF, plus target crosses if fitted with targets)."""
+        check_is_fitted(self, "coef_")
+        texts = check_texts(X)
+        return self._features(texts, self._targets_for(len(texts), targets))
+
+    # -- fitting --------------------------------------------------------------------
+    def _check_labels(self, y) -> np.ndarray:
+        y = np.asarray(list(y), dtype=object)
+        for i, v in enumerate(y):
+            if not isinstance(v, str):
+                raise LabelError(f"y[{i}]: stance must be a str, got {type(v).__name__}")
+        if self.labels is not None:
+            classes = np.asarray(list(self.labels), dtype=object)
+            allowed = set(classes)
+            for i, v in enumerate(y):
+                if v not in allowed:
+                    raise LabelError(f"y[{i}]: 'stance' must be one of {tuple(classes)!r}, got {v!r}")
+            missing = [str(c) for c in classes if c not in set(y)]
+            if missing:
+                raise LabelError(f"no example for stance label(s) {missing!r}; every label needs at least one example")
+        else:
+            classes = np.asarray(sorted(set(y)), dtype=object)
+        if len(classes) < 2:
+            raise LabelError(f"need at least 2 stance labels with examples, got {list(classes)!r}")
+        return classes
+
+    def _scores(self, A) -> np.ndarray:
+        return np.asarray(A @ self.coef_.T) + self.intercept_
+
+    def fit(self, X, y, *, targets=None, groups: Sequence | None = None) -> StanceClassifier:
+        """Fit features, the linear model, the calibrator and the decision weights.
+
+        Parameters
+        ----------
+        X : list of str
+        y : list of str
+            Stance of each paragraph.
+        targets : str, list of str or None, default=None
+            Target of each paragraph (or one for all). The fitted model then
+            needs targets at prediction time too.
+        groups : sequence or None, default=None
+            Article ids, for grouped internal cross-validation.
+
+        Returns
+        -------
+        self
+        """
+        self._check_common_params()
+        texts = check_texts(X)
+        y = list(y)
+        if len(texts) != len(y):
+            raise ValueError(f"X and y must have the same length, got {len(texts)} and {len(y)}")
+        self.classes_ = self._check_labels(y)
+        y = np.asarray(y, dtype=object)
+        targets = self._targets_for(len(texts), targets)
+        self.uses_targets_ = bool(self.target_features and targets is not None)
+        self.targets_ = np.asarray(sorted(set(targets)), dtype=object) if targets is not None else None
+        self.features_ = prune_vectorizers(self._make_features().fit(texts))
+        A = self._features(texts, targets)
+        position = {c: i for i, c in enumerate(self.classes_)}
+        y_idx = np.fromiter((position[v] for v in y), dtype=np.intp, count=len(y))
+        n_coef = 1 if len(self.classes_) == 2 else len(self.classes_)
+        min_count = int(np.bincount(y_idx, minlength=len(self.classes_)).min())
+        n_splits = min(self.cv, min_count if groups is None else len(set(groups)))
+        oof = None
+        if n_splits >= 2:
+            oof = np.zeros((len(texts), n_coef))
+            folds = _splitter(len(texts), n_splits, None if groups is not None else y_idx, groups, self.random_state)
+            for train, test in folds:
+                if len(set(y_idx[train])) < len(self.classes_):
+                    oof = None
+                    break
+                m = self._fit_linear(A[train], y_idx[train], multiclass=n_coef > 1)
+                oof[test] = m.decision_function(A[test]).reshape(len(test), n_coef)
+        final = self._fit_linear(A, y_idx, multiclass=n_coef > 1)
+        self.coef_ = final.coef_.astype(np.float32)
+        self.intercept_ = final.intercept_.astype(np.float32)
+        calibration_scores = oof if oof is not None else self._scores(A)
+        self.calibrator_ = LogisticRegression(C=1.0, max_iter=self.max_iter).fit(calibration_scores, y_idx)
+        self.decision_weights_ = np.ones(len(self.classes_))
+        self.cv_macro_f1_ = np.nan
+        if oof is not None:
+            oof_proba = self.calibrator_.predict_proba(oof)
+            if self.tune_decision:
+                self.decision_weights_ = _tune_weights(oof_proba, y_idx)
+            self.cv_macro_f1_ = _macro_f1(y_idx, np.argmax(oof_proba * self.decision_weights_, axis=1), len(self.classes_))
+        self.n_features_in_ = 1
+        return self
+
+    # -- prediction -----------------------------------------------------------------
+    def predict_proba_features(self, A) -> np.ndarray:
+        """Calibrated probabilities from already computed features."""
+        check_is_fitted(self, "coef_")
+        return self.calibrator_.predict_proba(self._scores(A))
+
+    def predict_proba(self, X, *, targets=None) -> np.ndarray:
+        """Calibrated probability of each stance.
+
+        Parameters
+        ----------
+        X : list of str
+        targets : str, list of str or None, default=None
+            Required when the model was fitted with targets.
+
+        Returns
+        -------
+        ndarray of shape (n_paragraphs, n_classes)
+            Columns follow ``classes_``; rows sum to 1.
+        """
+        return self.predict_proba_features(self.transform_texts(X, targets=targets))
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Class indices chosen from probabilities with the tuned decision weights."""
+        return np.argmax(proba * self.decision_weights_, axis=1)
+
+    def predict(self, X, *, targets=None) -> np.ndarray:
+        """Stance of each paragraph.
+
+        Returns
+        -------
+        ndarray of str
+        """
+        return self.classes_[self.decide(self.predict_proba(X, targets=targets))]
+
+    def explain(self, A_row: sp.csr_matrix, class_index: int, k: int = 3) -> list[tuple[str, float]]:
+        """The ``k`` word n-grams that pushed one class's score up most, for one feature row."""
+        check_is_fitted(self, "coef_")
+        if self.coef_.shape[0] == 1:
+            weights = self.coef_[0] if class_index == 1 else -self.coef_[0]
+        else:
+            weights = self.coef_[class_index] - self.coef_.mean(axis=0)
+        return self._top_terms(A_row, weights, k)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
+
+def _macro_f1(y_idx: np.ndarray, pred: np.ndarray, k: int) -> float:
+    """Macro-F1 over class indices ``0..k-1`` (fast path for the tuning loop)."""
+    tp = np.bincount(y_idx[y_idx == pred], minlength=k)
+    denom = np.bincount(y_idx, minlength=k) + np.bincount(pred, minlength=k)
+    return float(np.mean(np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)))
+
+
+def _tune_weights(proba: np.ndarray, y_idx: np.ndarray) -> np.ndarray:
+    """Per-class multipliers of the probabilities that maximise macro-F1 (coordinate ascent)."""
+    k = proba.shape[1]
+    weights = np.ones(k)
+
+    def score(w):
+        return _macro_f1(y_idx, np.argmax(proba * w, axis=1), k)
+
+    best = score(weights)
+    for _ in range(3):
+        improved = False
+        for c in range(k):
+            for v in _WEIGHT_GRID:
+                trial = weights.copy()
+                trial[c] = v
+                s = score(trial)
+                if s > best + 1e-6:
+                    best, weights, improved = s, trial, True
+        if not improved:
+            break
+    return weights / weights.max()
