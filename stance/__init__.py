@@ -27,7 +27,6 @@ from .exceptions import (
     ModelVersionError,
     NotFittedError,
     StanceError,
-    UntrustedModelError,
 )
 from .models import StanceClassifier, TopicClassifier
 from .persistence import load_model, save_model
@@ -52,7 +51,6 @@ __all__ = [
     "StanceError",
     "StanceModel",
     "TopicClassifier",
-    "UntrustedModelError",
     "__version__",
     "analyze",
     "load_model",

@@ -149,7 +149,7 @@ class StanceModel:
         ----------
         paragraphs : list of str
             One result per item, same order. Empty or whitespace-only items get
-            no topic and stance ``"none"`` (or the model's last label) with their scores.
+            no topic and, when the model has the label, stance ``"none"``.
         targets : str, list of str or None, default=None
             For stance models trained with targets.
         evidence : int, default=3
@@ -172,12 +172,7 @@ class StanceModel:
         texts = check_texts(paragraphs, name="paragraphs", max_chars=max_chars)
         if batch_size < 1:
             raise ValueError(f"'batch_size' must be a positive int, got {batch_size!r}")
-        if isinstance(targets, str) or targets is None:
-            target_list = None if targets is None else [targets] * len(texts)
-        else:
-            target_list = list(targets)
-            if len(target_list) != len(texts):
-                raise ValueError(f"targets must have one entry per paragraph, got {len(target_list)} for {len(texts)}")
+        target_list = self.stance_classifier._targets_for(len(texts), targets)
         results: list[ParagraphResult] = []
         for start in range(0, len(texts), batch_size):
             batch = texts[start : start + batch_size]

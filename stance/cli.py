@@ -59,6 +59,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-df", type=int, default=None, help="minimum document frequency of n-grams")
     p.add_argument("--random-state", type=int, default=0)
     p.add_argument("--name", default=None, help="name recorded in the manifest")
+    p.add_argument("--force", action="store_true", help="replace an existing model directory at --out")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("evaluate", help="score a model on labelled JSONL")
@@ -212,7 +213,8 @@ def _cmd_train(args) -> int:
     from .training import train_model
 
     model = train_model(args.data, args.out, dev=args.dev, topics=args.topics, stances=args.stances,
-                        min_df=args.min_df, random_state=args.random_state, name=args.name)
+                        min_df=args.min_df, random_state=args.random_state, name=args.name,
+                        overwrite=args.force)
     metrics = model.manifest.get("metrics", {})
     print(f"wrote {args.out}: topics {model.topics}, stances {model.stances}, "
           f"trained in {metrics.get('training_seconds', '?')} s")

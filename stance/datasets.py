@@ -95,7 +95,7 @@ def resolve_data_root(data_root: str | os.PathLike | None = None, *, require: st
             return root.resolve()
     looked = ", ".join(str(c / require) if require else str(c) for c in candidates)
     raise DataRootNotFoundError(
-        f"data not found from {origin}: looked for {looked}; pass data_root=... (CLI: --data-root) "
+        f"data not found from {origin}: looked for {looked}; pass data_root=... (benchmark scripts: --data-root) "
         f"or set {DATA_ROOT_ENV} to the folder that holds domain/, semeval2016/, fnc1/ and ruw/"
     )
 
@@ -213,7 +213,7 @@ def read_labelled_jsonl(
         for lineno, raw in enumerate(fh, 1):
             where = f"{path}:{lineno}"
             try:
-                line = raw.decode("utf-8")
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
             except UnicodeDecodeError:
                 raise DataError(f"{where}: line is not valid UTF-8") from None
             if not line.strip():
@@ -247,6 +247,12 @@ def read_labelled_jsonl(
             data.ids.append(str(obj.get("id", f"line-{lineno}")))
     if not data.texts:
         raise DataError(f"{path}: no examples (the file is empty)")
+    with_target = [t is not None for t in data.targets]
+    if any(with_target) and not all(with_target):
+        first = with_target.index(False) if with_target[0] else with_target.index(True)
+        raise DataError(
+            f"{path}: either every line has a 'target' or none does; example {first + 1} differs from the first"
+        )
     if require_all_labels:
         seen_topics = {t for ts in data.topics for t in ts}
         missing = [t for t in (topics or ()) if t not in seen_topics]

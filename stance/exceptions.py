@@ -13,9 +13,7 @@ catch either the library's own type or the builtin they already handle::
     └── ModelError (StanceError, OSError)             a model directory cannot be used
         ├── ModelNotFoundError (ModelError, FileNotFoundError)
         ├── ModelIntegrityError                        a file's sha256 differs from the manifest
-        ├── ModelVersionError                          written by an incompatible library version
-        └── UntrustedModelError (ModelError, PermissionError)
-                                                       a pickle outside the shipped models
+        └── ModelVersionError                          written by an incompatible library version
 
 :class:`sklearn.exceptions.NotFittedError` is re-exported unchanged, because
 scikit-learn tools already know how to handle it.
@@ -37,7 +35,6 @@ __all__ = [
     "ModelVersionError",
     "NotFittedError",
     "StanceError",
-    "UntrustedModelError",
 ]
 
 
@@ -80,6 +77,3 @@ class ModelIntegrityError(ModelError):
 class ModelVersionError(ModelError):
     """A model was written by an incompatible version of stance or scikit-learn."""
 
-
-class UntrustedModelError(ModelError, PermissionError):
-    """A pickled model from outside the shipped models was loaded without ``trusted=True``."""

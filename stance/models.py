@@ -11,7 +11,7 @@ Examples
 >>> texts = ["NATO expansion to Ukraine", "sanctions on banks", "NATO enlargement east",
 ...          "new sanctions package", "NATO membership for Georgia", "sanctions lifted"] * 3
 >>> topics = [["nato_expansion"], ["sanctions"]] * 9
->>> clf = TopicClassifier(min_df=1, threshold_cv=3, random_state=0).fit(texts, topics)
+>>> clf = TopicClassifier(min_df=1, cv=3, random_state=0).fit(texts, topics)
 >>> clf.predict_labels(["NATO expansion"])
 [['nato_expansion']]
 """
@@ -300,6 +300,7 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self
         """
         self._check_common_params()
+        self._word_names_cache = None
         texts = check_texts(X)
         y = list(y)
         if len(texts) != len(y):
@@ -594,6 +595,7 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self
         """
         self._check_common_params()
+        self._word_names_cache = None
         texts = check_texts(X)
         y = list(y)
         if len(texts) != len(y):
@@ -668,7 +670,8 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         -------
         ndarray of str
         """
-        return self.classes_[self.decide(self.predict_proba(X, targets=targets))]
+        proba = self.predict_proba(X, targets=targets)
+        return self.classes_[self.decide(proba)]
 
     def explain(self, A_row: sp.csr_matrix, class_index: int, k: int = 3) -> list[tuple[str, float]]:
         """The ``k`` word n-grams that pushed one class's score up most, for one feature row."""

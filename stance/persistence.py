@@ -21,7 +21,6 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import os
@@ -30,7 +29,6 @@ import shutil
 import tempfile
 import warnings
 from datetime import datetime, timezone
-from importlib import resources
 from pathlib import Path
 
 import joblib
@@ -46,6 +44,7 @@ __all__ = [
     "DEFAULT_MODEL_NAME",
     "MANIFEST_FILE",
     "MODEL_FORMAT",
+    "check_model_destination",
     "default_model_path",
     "load_default_model",
     "load_model",
@@ -70,10 +69,9 @@ def default_model_path() -> Path:
     repository's ``models/`` packaged as data); in a source checkout,
     ``models/default`` beside the package.
     """
-    with contextlib.suppress(ModuleNotFoundError):
-        shipped = Path(str(resources.files("stance._shipped"))) / DEFAULT_MODEL_NAME
-        if (shipped / MANIFEST_FILE).is_file():
-            return shipped
+    shipped = Path(__file__).resolve().parent / "_shipped" / DEFAULT_MODEL_NAME
+    if (shipped / MANIFEST_FILE).is_file():
+        return shipped
     return _REPO_MODELS / DEFAULT_MODEL_NAME
 
 
@@ -129,13 +127,7 @@ def save_model(model, path: str | os.PathLike, *, name: str | None = None, train
         If ``path`` exists and is not a model directory, or cannot be written.
     """
     path = Path(path)
-    if path.exists():
-        if not path.is_dir():
-            raise ModelError(f"cannot write model to {path}: it exists and is not a directory")
-        if any(path.iterdir()) and not (path / MANIFEST_FILE).is_file():
-            raise ModelError(f"refusing to replace {path}: it is not empty and holds no {MANIFEST_FILE}")
-        if not overwrite:
-            raise ModelError(f"{path} exists; pass overwrite=True (CLI: --force) to replace it")
+    check_model_destination(path, overwrite=overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
     try:
@@ -171,6 +163,24 @@ def save_model(model, path: str | os.PathLike, *, name: str | None = None, train
         raise
     model.manifest = manifest
     return path
+
+
+def check_model_destination(path: str | os.PathLike, *, overwrite: bool) -> None:
+    """Raise :class:`ModelError` unless a model directory may be written at ``path``.
+
+    A missing path or an empty directory is fine; an existing model directory
+    only with ``overwrite``; anything else never.
+    """
+    path = Path(path)
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise ModelError(f"cannot write model to {path}: it exists and is not a directory")
+    if any(path.iterdir()):
+        if not (path / MANIFEST_FILE).is_file():
+            raise ModelError(f"refusing to replace {path}: it is not empty and holds no {MANIFEST_FILE}")
+        if not overwrite:
+            raise ModelError(f"{path} holds a model already; pass overwrite=True (stance train: --force) to replace it")
 
 
 def _umask() -> int:
@@ -232,6 +242,11 @@ def read_manifest(path: str | os.PathLike) -> dict:
     missing = [k for k in ("format", "versions", "files", "topics", "stances") if k not in manifest]
     if missing:
         raise ModelIntegrityError(f"corrupt manifest {manifest_path}: missing field(s) {missing}")
+    for key, kind in (("format", str), ("versions", dict), ("files", dict), ("topics", list), ("stances", list)):
+        if not isinstance(manifest[key], kind):
+            raise ModelIntegrityError(
+                f"corrupt manifest {manifest_path}: {key!r} must be a {kind.__name__}, got {type(manifest[key]).__name__}"
+            )
     if manifest["format"] != MODEL_FORMAT:
         raise ModelVersionError(
             f"{manifest_path}: model format {manifest['format']!r} is not supported by stance {__version__} "
@@ -313,6 +328,9 @@ def load_model(path: str | os.PathLike | None = None):
                 f"model file {path / filename} holds a {type(obj).__name__}, expected {expected[attr].__name__}"
             )
         parts[attr] = obj
+    for key, clf in (("topics", parts["topic_classifier"]), ("stances", parts["stance_classifier"])):
+        if [str(c) for c in clf.classes_] != [str(c) for c in manifest[key]]:
+            raise ModelIntegrityError(f"model {path}: the manifest's {key} do not match the model files")
     return StanceModel(parts["topic_classifier"], parts["stance_classifier"], manifest=manifest)
 
 

@@ -68,7 +68,7 @@ _TRANSLATION[0x00] = None
 # Words (with internal apostrophes, hyphens or periods), abbreviations such as
 # "U.S.", numbers, hashtags/mentions, URLs and single punctuation marks.
 TOKEN_PATTERN = (
-    r"https?://\S+"
+    r"https?://\S+?(?=[.,;:!?)\]}'\"]*(?:\s|$))"
     r"|(?:[^\W\d_]\.){2,}"
     r"|[#@]?\w+(?:['\-.]\w+)*"
     r"|[^\w\s]"
@@ -84,7 +84,7 @@ _DATELINE_RE = re.compile(
 _DATELINE_PREFIX_RE = re.compile(
     r"^[A-Z][A-Z .'\-]{1,40}(?:,[^\n/()]{0,40})?(?:\s*/[A-Za-z\- ]{2,20}/\.?|\s*\([A-Za-z\- ]{2,20}\)\s*-)\s+"
 )
-_LINE_RE = re.compile(r"\r\n|\r|\n")
+_LINE_RE = re.compile(r"\r\n|[\r\n\u2028\u2029]")
 
 
 def check_text(text: object, *, name: str = "text", max_chars: int | None = None) -> str:
@@ -153,9 +153,11 @@ def normalize(text: str) -> str:
     'Russia\\'s "red lines" - NATO'
     """
     text = check_text(text)
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-    return text.translate(_TRANSLATION)
+    if text.isascii():
+        return text.translate(_TRANSLATION)
+    # Translate first (NFKC would decompose some quote marks into combining
+    # characters), then again for characters that NFKC composes into listed ones.
+    return unicodedata.normalize("NFKC", text.translate(_TRANSLATION)).translate(_TRANSLATION)
 
 
 def split_paragraphs(text: str | bytes, *, max_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS) -> list[str]:

@@ -31,7 +31,7 @@ import numpy as np
 from .api import StanceModel, fit_model
 from .datasets import DOMAIN_STANCES, DOMAIN_TOPICS, LabelledData, read_labelled_jsonl
 from .evaluation import evaluate_model
-from .persistence import save_model
+from .persistence import check_model_destination, save_model
 
 __all__ = ["DEFAULT_RANDOM_STATE", "DEFAULT_STANCE_PARAMS", "DEFAULT_TOPIC_PARAMS", "train_model"]
 
@@ -63,6 +63,7 @@ def train_model(
     min_df: int | None = None,
     random_state: int = DEFAULT_RANDOM_STATE,
     name: str | None = None,
+    overwrite: bool = False,
 ) -> StanceModel:
     """Train topic and stance classifiers on labelled JSONL and (optionally) save them.
 
@@ -83,6 +84,8 @@ def train_model(
     random_state : int, default=0
     name : str or None, default=None
         Name recorded in the manifest.
+    overwrite : bool, default=False
+        Replace an existing model directory at ``out``. Checked before training starts.
 
     Returns
     -------
@@ -92,7 +95,11 @@ def train_model(
     ------
     DataError, LabelError
         On malformed data, unknown labels, an empty set or a label with no example.
+    ModelError
+        If ``out`` holds a model and ``overwrite`` is false, or holds something else.
     """
+    if out is not None:
+        check_model_destination(out, overwrite=overwrite)
     topic_set = _label_set(topics, DOMAIN_TOPICS)
     stance_set = _label_set(stances, DOMAIN_STANCES)
     if not isinstance(data, LabelledData):
@@ -130,6 +137,7 @@ def train_model(
                 "random_state": random_state,
             },
             metrics=metrics,
+            overwrite=overwrite,
         )
     else:
         model.manifest = {"metrics": metrics}

@@ -1,0 +1,432 @@
+"""Tests of the command line (stance.cli.main), called in-process with argument lists."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stance import cli
+from stance.cli import CSV_FIELDS, main
+from stance.datasets import read_labelled_jsonl
+from stance.evaluation import evaluate_model
+from stance.persistence import MANIFEST_FILE
+from stance.text import split_paragraphs
+
+ARTICLE = (
+    "MOSCOW, February 9. /TASS/.\n"
+    "Russia expects NATO to stop its eastward expansion.\n"
+    "\n"
+    "New sanctions against Russian banks were announced.\n"
+    "Diplomats held talks in Geneva on the arms control treaty.\n"
+)
+N_PARAGRAPHS = 3
+JSONL_KEYS = {"file", "index", "text", "topics", "topic_scores", "stance", "stance_scores", "evidence"}
+
+TRAIN_ROWS = [
+    {"text": "NATO must not expand to Ukraine, Moscow said.", "topics": ["nato_expansion"], "stance": "favor", "doc": "a"},
+    {"text": "Kyiv wants NATO membership soon.", "topics": ["nato_expansion"], "stance": "against", "doc": "a"},
+    {"text": "The EU extended sanctions on Russian banks.", "topics": ["sanctions"], "stance": "against", "doc": "b"},
+    {"text": "Sanctions only hurt Europe, Lavrov said.", "topics": ["sanctions"], "stance": "favor", "doc": "b"},
+    {"text": "Diplomats met in Geneva for talks.", "topics": ["diplomacy"], "stance": "none", "doc": "c"},
+    {"text": "The ministers agreed to continue talks.", "topics": ["diplomacy"], "stance": "none", "doc": "c"},
+]
+
+
+@pytest.fixture
+def article(tmp_path) -> Path:
+    path = tmp_path / "article.txt"
+    path.write_text(ARTICLE, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def train_file(tmp_path) -> Path:
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in TRAIN_ROWS), encoding="utf-8")
+    return path
+
+
+def assert_one_line_error(err: str, command: str, fragment: str) -> None:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"stance {command}: error: "), err
+    assert fragment in lines[0]
+    assert "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- classify
+
+
+def test_classify_jsonl(tiny_model_dir, article, capsys):
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--format", "jsonl"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    lines = out.splitlines()
+    assert len(lines) == N_PARAGRAPHS
+    records = [json.loads(line) for line in lines]
+    assert [r["index"] for r in records] == list(range(N_PARAGRAPHS))
+    assert [r["text"] for r in records] == split_paragraphs(ARTICLE)
+    for r in records:
+        assert set(r) == JSONL_KEYS
+        assert r["file"] == str(article)
+        assert isinstance(r["topics"], list)
+        assert sorted(r["topic_scores"]) == ["arms_control", "diplomacy", "nato_expansion", "sanctions"]
+        assert r["stance"] in ("against", "favor", "none")
+        assert sum(r["stance_scores"].values()) == pytest.approx(1.0, abs=2e-3)
+        for e in r["evidence"]:
+            assert set(e) == {"term", "weight", "label"}
+
+
+def test_classify_output_matches_the_api(tiny_model, tiny_model_dir, article, capsys):
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--format", "jsonl"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    expected = [r.to_dict() for r in tiny_model.analyze(ARTICLE)]
+    assert [{k: v for k, v in r.items() if k != "file"} for r in records] == expected
+
+
+def test_classify_defaults_to_jsonl_when_not_a_terminal(tiny_model_dir, article, capsys):
+    assert main(["classify", str(article), "--model", str(tiny_model_dir)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == N_PARAGRAPHS
+    assert all(set(json.loads(line)) == JSONL_KEYS for line in lines)
+
+
+def test_classify_csv(tiny_model_dir, article, capsys):
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    reader = csv.DictReader(io.StringIO(out))
+    assert tuple(reader.fieldnames) == CSV_FIELDS
+    rows = list(reader)
+    assert len(rows) == N_PARAGRAPHS
+    assert [r["text"] for r in rows] == split_paragraphs(ARTICLE)
+    assert [r["index"] for r in rows] == ["0", "1", "2"]
+    for r in rows:
+        assert r["file"] == str(article)
+        stance_scores = json.loads(r["stance_scores"])
+        assert float(r["stance_score"]) == stance_scores[r["stance"]]
+        topics = r["topics"].split(";") if r["topics"] else []
+        assert set(topics) <= set(json.loads(r["topic_scores"]))
+        assert isinstance(json.loads(r["evidence"]), list)
+
+
+def test_classify_table(tiny_model, tiny_model_dir, article, capsys):
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--format", "table"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 + N_PARAGRAPHS
+    assert lines[0].split() == ["#", "topics", "stance", "text"]
+    results = tiny_model.analyze(ARTICLE)
+    for line, res in zip(lines[1:], results):
+        assert line.startswith(str(res.index))
+        assert f"{res.stance} {res.stance_scores[res.stance]:.2f}" in line
+        assert (", ".join(res.topics) or "-") in line
+        assert res.text[:15] in line
+
+
+def test_classify_table_with_several_files_has_a_file_column(tiny_model_dir, article, tmp_path, capsys):
+    other = tmp_path / "other.txt"
+    other.write_text("Talks go on.\n", encoding="utf-8")
+    assert main(["classify", str(article), str(other), "--model", str(tiny_model_dir), "--format", "table"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["file", "#", "topics", "stance", "text"]
+    assert len(lines) == 1 + N_PARAGRAPHS + 1
+    assert lines[-1].startswith("other.txt")
+
+
+def test_classify_several_files_jsonl(tiny_model_dir, article, tmp_path, capsys):
+    other = tmp_path / "other.txt"
+    other.write_text("Talks go on.\n\nSanctions too.\n", encoding="utf-8")
+    assert main(["classify", str(article), str(other), "--model", str(tiny_model_dir), "--format", "jsonl"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(Path(r["file"]).name, r["index"]) for r in records] == [
+        ("article.txt", 0), ("article.txt", 1), ("article.txt", 2), ("other.txt", 0), ("other.txt", 1),
+    ]
+
+
+def test_classify_stdin(tiny_model_dir, monkeypatch, capsys):
+    fake_stdin = io.TextIOWrapper(io.BytesIO(ARTICLE.encode("utf-8")), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", fake_stdin)
+    assert main(["classify", "-", "--model", str(tiny_model_dir), "--format", "jsonl"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["file"] for r in records] == ["-"] * N_PARAGRAPHS
+
+
+def test_classify_output_file(tiny_model_dir, article, tmp_path, capsys):
+    out_path = tmp_path / "out.jsonl"
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "-o", str(out_path),
+                 "--format", "jsonl"]) == 0
+    assert capsys.readouterr().out == ""
+    lines = out_path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == N_PARAGRAPHS
+
+
+def test_classify_evidence_option(tiny_model_dir, article, capsys):
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--evidence", "0"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert all(r["evidence"] == [] for r in records)
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--evidence", "-1"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert_one_line_error(captured.err, "classify", "--evidence must be 0 or more, got -1")
+
+
+def test_classify_missing_file(tiny_model_dir, tmp_path, capsys):
+    missing = tmp_path / "missing.txt"
+    assert main(["classify", str(missing), "--model", str(tiny_model_dir)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert_one_line_error(captured.err, "classify", f"no such file: {missing}")
+
+
+def test_classify_directory(tiny_model_dir, tmp_path, capsys):
+    assert main(["classify", str(tmp_path), "--model", str(tiny_model_dir)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "classify", "is a directory, expected a text file")
+
+
+def test_classify_non_utf8_file(tiny_model_dir, tmp_path, capsys):
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("Caf\u00e9 talks".encode("latin-1"))
+    assert main(["classify", str(bad), "--model", str(tiny_model_dir)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert_one_line_error(captured.err, "classify", "must be UTF-8 text; byte 3")
+
+
+def test_classify_missing_model(article, tmp_path, capsys):
+    assert main(["classify", str(article), "--model", str(tmp_path / "no-model")]) == 1
+    assert_one_line_error(capsys.readouterr().err, "classify", "model directory not found")
+
+
+def test_classify_corrupt_model(copy_model_dir, article, capsys):
+    model_dir = copy_model_dir()
+    path = model_dir / "stance.joblib"
+    path.write_bytes(path.read_bytes()[:-10])
+    assert main(["classify", str(article), "--model", str(model_dir)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "classify", "does not match the sha256")
+
+
+def test_classify_model_with_mistyped_manifest_gives_one_line_error(copy_model_dir, article, capsys):
+    # "versions" must be an object; a string must be reported as a corrupt model, not a traceback.
+    model_dir = copy_model_dir()
+    manifest = json.loads((model_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    manifest["versions"] = "1.9.1"
+    (model_dir / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
+    assert main(["classify", str(article), "--model", str(model_dir)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "classify", "manifest")
+
+
+# --------------------------------------------------------------------------- train
+
+
+def test_train_writes_model_directory(train_file, tmp_path, capsys):
+    out = tmp_path / "model"
+    rc = main(["train", "--data", str(train_file), "--out", str(out), "--topics", "auto", "--stances", "auto",
+               "--min-df", "1", "--name", "cli-model"])
+    assert rc == 0
+    stdout = capsys.readouterr().out
+    assert stdout.startswith(f"wrote {out}: topics ['diplomacy', 'nato_expansion', 'sanctions']")
+    manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
+    assert manifest["name"] == "cli-model"
+    assert manifest["stances"] == ["against", "favor", "none"]
+    assert sorted(os.listdir(out)) == ["manifest.json", "stance.joblib", "topic.joblib"]
+
+
+def test_train_with_dev_prints_dev_scores(train_file, tmp_path, capsys):
+    out = tmp_path / "model"
+    rc = main(["train", "--data", str(train_file), "--dev", str(train_file), "--out", str(out), "--topics", "auto",
+               "--stances", "auto", "--min-df", "1"])
+    assert rc == 0
+    assert "dev: topic micro-F1 " in capsys.readouterr().out
+    assert "dev" in json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))["metrics"]
+
+
+def test_train_unknown_label_leaves_no_model(train_file, tmp_path, capsys):
+    out = tmp_path / "model"
+    rc = main(["train", "--data", str(train_file), "--out", str(out), "--topics", "nato_expansion,sanctions",
+               "--stances", "auto", "--min-df", "1"])
+    assert rc == 1
+    captured = capsys.readouterr()
+    assert_one_line_error(captured.err, "train", f"{train_file}:5: 'topics' must be one of")
+    assert "'diplomacy'" in captured.err
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
+
+
+def test_train_unknown_stance_leaves_no_model(tmp_path, capsys):
+    data = tmp_path / "t.jsonl"
+    rows = TRAIN_ROWS + [{"text": "x", "topics": [], "stance": "pro"}]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    rc = main(["train", "--data", str(data), "--out", str(tmp_path / "m"), "--topics", "auto", "--min-df", "1"])
+    assert rc == 1
+    assert_one_line_error(capsys.readouterr().err, "train", "'stance' must be one of ('favor', 'against', 'none'), got 'pro'")
+    assert not (tmp_path / "m").exists()
+
+
+def test_train_malformed_line_leaves_no_model(tmp_path, capsys):
+    data = tmp_path / "t.jsonl"
+    data.write_text(json.dumps(TRAIN_ROWS[0]) + "\n{broken\n", encoding="utf-8")
+    rc = main(["train", "--data", str(data), "--out", str(tmp_path / "m"), "--topics", "auto", "--stances", "auto"])
+    assert rc == 1
+    assert_one_line_error(capsys.readouterr().err, "train", f"{data}:2: not valid JSON")
+    assert not (tmp_path / "m").exists()
+
+
+def test_train_missing_data_file(tmp_path, capsys):
+    rc = main(["train", "--data", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "m")])
+    assert rc == 1
+    assert_one_line_error(capsys.readouterr().err, "train", "training data not found")
+    assert not (tmp_path / "m").exists()
+
+
+def test_train_refuses_to_overwrite_a_non_model_directory(train_file, tmp_path, capsys):
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "keep.txt").write_text("keep", encoding="utf-8")
+    rc = main(["train", "--data", str(train_file), "--out", str(out), "--topics", "auto", "--stances", "auto",
+               "--min-df", "1"])
+    assert rc == 1
+    assert_one_line_error(capsys.readouterr().err, "train", "refusing to replace")
+    assert sorted(os.listdir(out)) == ["keep.txt"]
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def test_evaluate_prints_report(tiny_model_dir, train_jsonl, capsys):
+    assert main(["evaluate", "--model", str(tiny_model_dir), "--data", str(train_jsonl)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("paragraphs: 12\n")
+    assert "topics  micro-F1 " in out
+    assert "stance  macro-F1 " in out and "F_avg " in out
+    assert "confusion (rows: true, columns: predicted)" in out
+    lines = out.splitlines()
+    header = lines.index("  confusion (rows: true, columns: predicted)")
+    assert lines[header + 1].split() == ["against", "favor", "none"]
+    matrix_rows = [line.split() for line in lines[header + 2 : header + 5]]
+    assert [r[0] for r in matrix_rows] == ["against", "favor", "none"]
+    assert sum(int(v) for r in matrix_rows for v in r[1:]) == 12
+    for topic in ("arms_control", "diplomacy", "nato_expansion", "sanctions"):
+        assert any(line.split()[:1] == [topic] for line in lines)
+
+
+def test_evaluate_json(tiny_model, tiny_model_dir, train_jsonl, capsys):
+    assert main(["evaluate", "--model", str(tiny_model_dir), "--data", str(train_jsonl), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics == evaluate_model(tiny_model, read_labelled_jsonl(train_jsonl))
+    assert metrics["n"] == 12
+    assert metrics["confusion"]["labels"] == ["against", "favor", "none"]
+
+
+def test_evaluate_unknown_label(tiny_model_dir, tmp_path, capsys):
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps({"text": "x", "topics": [], "stance": "neutral"}) + "\n", encoding="utf-8")
+    assert main(["evaluate", "--model", str(tiny_model_dir), "--data", str(data)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "evaluate", "'stance' must be one of ('against', 'favor', 'none')")
+
+
+# --------------------------------------------------------------------------- info, usage
+
+
+def test_info_prints_manifest_json(tiny_model_dir, capsys):
+    assert main(["info", "--model", str(tiny_model_dir)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["path"] == str(tiny_model_dir)
+    assert info["format"] == "stance-model/1"
+    assert info["name"] == "tiny"
+    assert info["topics"] == ["arms_control", "diplomacy", "nato_expansion", "sanctions"]
+    assert set(info["files"]) == {"topic.joblib", "stance.joblib"}
+
+
+def test_info_missing_model(tmp_path, capsys):
+    assert main(["info", "--model", str(tmp_path / "nothing")]) == 1
+    assert_one_line_error(capsys.readouterr().err, "info", "model directory not found")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["bogus"], ["classify"], ["classify", "a.txt", "--format", "xml"], ["train", "--data", "x.jsonl"],
+     ["evaluate"], ["classify", "a.txt", "--evidence", "many"]],
+    ids=["no-command", "unknown-command", "no-file", "bad-format", "train-no-out", "evaluate-no-data",
+         "evidence-not-int"],
+)
+def test_usage_errors_return_2(argv, capsys):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert "usage: stance" in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_version_and_help(capsys):
+    from stance import __version__
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"stance {__version__}"
+    assert main(["--help"]) == 0
+    assert "classify" in capsys.readouterr().out
+
+
+def test_keyboard_interrupt_returns_130(monkeypatch, capsys):
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_cmd_info", interrupted)
+    assert main(["info"]) == 130
+    assert capsys.readouterr().err.strip() == "stance: interrupted"
+
+
+def test_broken_pipe_returns_0(monkeypatch):
+    def broken(args):
+        raise BrokenPipeError
+
+    monkeypatch.setattr(cli, "_cmd_info", broken)
+    assert main(["info"]) == 0
+
+
+def test_module_entry_point_reports_errors_without_traceback(tmp_path):
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(repo) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "stance", "info", "--model", str(tmp_path / "absent")],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
+    )
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert_one_line_error(proc.stderr, "info", "model directory not found")
+
+
+# --------------------------------------------------------------------------- the shipped default model
+
+def _default_manifest() -> Path:
+    from stance.persistence import default_model_path
+
+    return default_model_path() / MANIFEST_FILE
+
+
+requires_default_model = pytest.mark.skipif(
+    not _default_manifest().is_file(),
+    reason=f"the shipped default model is not built yet ({_default_manifest()} does not exist)",
+)
+
+
+@requires_default_model
+def test_classify_with_the_default_model(article, capsys):
+    assert main(["classify", str(article), "--format", "jsonl"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(records) == N_PARAGRAPHS
+    assert sorted(records[0]["topic_scores"]) == sorted(
+        ["security_guarantees", "nato_expansion", "arms_control", "military_activity", "diplomacy", "sanctions"]
+    )
+
+
+@requires_default_model
+def test_info_without_model_prints_the_default_manifest(capsys):
+    assert main(["info"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert Path(info["path"]) == _default_manifest().parent
+    assert info["format"] == "stance-model/1"

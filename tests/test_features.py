@@ -1,0 +1,125 @@
+"""Tests of stance.features: TF-IDF feature unions and hashed target crosses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.pipeline import FeatureUnion
+
+from stance.exceptions import InvalidInputError
+from stance.features import (
+    DEFAULT_TARGET_HASH_FEATURES,
+    make_text_features,
+    preprocess,
+    prune_vectorizers,
+    target_cross_features,
+)
+
+TEXTS = [
+    "NATO expansion threatens Russia",
+    "Arms control talks resumed in Geneva",
+    "New sanctions on Russian banks",
+    "NATO and Russia held talks",
+]
+
+
+def test_preprocess_normalises_and_lowercases():
+    assert preprocess("\u201cNATO\u201d \u2014 U.S.") == '"nato" - u.s.'
+
+
+def test_make_text_features_has_word_and_char_blocks():
+    union = make_text_features(min_df=1)
+    assert isinstance(union, FeatureUnion)
+    assert [name for name, _ in union.transformer_list] == ["word", "char"]
+    X = union.fit_transform(TEXTS)
+    assert sp.issparse(X)
+    assert X.shape[0] == len(TEXTS)
+    assert X.dtype == np.float32
+    names = union.get_feature_names_out()
+    assert "word__nato" in names
+    assert "word__arms control" in names  # word bigrams by default
+    assert any(n.startswith("char__") for n in names)
+
+
+def test_make_text_features_without_char_block():
+    union = make_text_features(char_ngram_range=None, min_df=1)
+    assert [name for name, _ in union.transformer_list] == ["word"]
+    assert union.fit(["a b", "b c"]).get_feature_names_out().tolist() == [
+        "word__a",
+        "word__a b",
+        "word__b",
+        "word__b c",
+        "word__c",
+    ]
+
+
+def test_make_text_features_words_are_normalised():
+    # Curly apostrophes and capitals map to the same feature as straight/lower-case ones.
+    union = make_text_features(char_ngram_range=None, word_ngram_range=(1, 1), min_df=1)
+    union.fit(["Russia\u2019s NATO", "russia's nato"])
+    assert union.get_feature_names_out().tolist() == ["word__nato", "word__russia's"]
+
+
+def test_make_text_features_min_df_drops_rare_terms():
+    union = make_text_features(char_ngram_range=None, word_ngram_range=(1, 1), min_df=2)
+    union.fit(TEXTS)
+    assert sorted(union.get_feature_names_out().tolist()) == ["word__nato", "word__russia", "word__talks"]
+
+
+def test_make_text_features_max_word_features_caps_vocabulary():
+    union = make_text_features(char_ngram_range=None, min_df=1, max_word_features=3)
+    union.fit(TEXTS)
+    assert len(union.get_feature_names_out()) == 3
+
+
+def test_make_text_features_rows_are_l2_normalised_per_block():
+    union = make_text_features(char_ngram_range=None, min_df=1)
+    X = union.fit_transform(TEXTS).toarray()
+    np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0, rtol=1e-5)
+
+
+def test_make_text_features_rejects_non_text_items():
+    union = make_text_features(min_df=1).fit(TEXTS)
+    with pytest.raises(InvalidInputError, match="must be a str, got int"):
+        union.transform([5])
+
+
+def test_prune_vectorizers_drops_stop_words_attribute():
+    union = make_text_features(min_df=1).fit(TEXTS)
+    for _, vectorizer in union.transformer_list:
+        vectorizer.stop_words_ = {"dropped"}
+    before = union.transform(TEXTS).toarray()
+    assert prune_vectorizers(union) is union
+    assert not any(hasattr(v, "stop_words_") for _, v in union.transformer_list)
+    np.testing.assert_array_equal(union.transform(TEXTS).toarray(), before)
+
+
+def test_target_cross_features_shape_dtype_and_norm():
+    M = target_cross_features(["no to NATO", "yes to talks"], ["NATO", "Russia"], n_features=2**10)
+    assert isinstance(M, sp.csr_matrix)
+    assert M.shape == (2, 2**10)
+    assert M.dtype == np.float32
+    np.testing.assert_allclose(np.sqrt(np.asarray(M.multiply(M).sum(axis=1))).ravel(), [1.0, 1.0], rtol=1e-6)
+
+
+def test_target_cross_features_default_width():
+    assert target_cross_features(["no to NATO"], ["NATO"]).shape == (1, DEFAULT_TARGET_HASH_FEATURES)
+
+
+def test_target_cross_features_is_stateless_and_depends_on_target():
+    a = target_cross_features(["no to NATO"], ["NATO"], n_features=2**12)
+    b = target_cross_features(["no to NATO"], ["NATO"], n_features=2**12)
+    c = target_cross_features(["no to NATO"], ["Russia"], n_features=2**12)
+    np.testing.assert_array_equal(a.toarray(), b.toarray())
+    assert (a != c).nnz > 0
+    # one column per word plus a target bias column: "no", "to", "nato", bias
+    assert a.nnz == 4
+
+
+def test_target_cross_features_target_spelling_is_normalised():
+    a = target_cross_features(["talks"], ["Donald Trump"], n_features=2**12)
+    b = target_cross_features(["talks"], ["DONALD TRUMP"], n_features=2**12)
+    c = target_cross_features(["talks"], ["Donald Biden"], n_features=2**12)
+    np.testing.assert_array_equal(a.toarray(), b.toarray())
+    assert (a != c).nnz > 0

@@ -1,0 +1,518 @@
+"""Estimator contracts of stance.models.TopicClassifier and StanceClassifier."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from stance.exceptions import InputTooLargeError, InvalidInputError, LabelError, NotFittedError
+from stance.models import StanceClassifier, TopicClassifier, check_texts, topics_to_indicator
+from stance.text import DEFAULT_MAX_PARAGRAPH_CHARS
+
+# A dozen made-up paragraphs with topics (multi-label) and stances.
+TEXTS = [
+    "NATO must halt its eastward expansion, the Kremlin said.",
+    "Georgia and Ukraine should never join the alliance, Moscow insists.",
+    "Sweden's NATO membership makes the Baltic region safer.",
+    "Kyiv has the sovereign right to seek NATO membership.",
+    "Brussels approved a tenth round of sanctions on Russian oil.",
+    "The sanctions are economic warfare against ordinary Russians, Peskov said.",
+    "Treasury added two shipping firms to the sanctions list.",
+    "The INF treaty banned ground-launched intermediate missiles.",
+    "Russia quit the Open Skies arms control treaty.",
+    "Moscow offered to extend the nuclear arms treaty for five years.",
+    "Negotiators met in Vienna for a second round of talks on the treaty.",
+    "The envoys agreed to resume talks next month.",
+]
+TOPICS = [
+    ["nato_expansion"],
+    ["nato_expansion"],
+    ["nato_expansion"],
+    ["nato_expansion"],
+    ["sanctions"],
+    ["sanctions"],
+    ["sanctions"],
+    ["arms_control"],
+    ["arms_control"],
+    ["arms_control"],
+    ["diplomacy", "arms_control"],
+    ["diplomacy"],
+]
+STANCES = ["favor", "favor", "against", "against", "against", "favor", "none", "none", "against", "favor", "none", "none"]
+DOCS = ["a", "a", "b", "b", "c", "c", "d", "d", "e", "e", "f", "f"]
+
+# A clearly separable stance corpus: each class has its own vocabulary.
+SEP_FAVOR = [f"Moscow rightly warns that NATO expansion is a threat {i}" for i in range(6)]
+SEP_AGAINST = [f"Kyiv condemns the brutal Russian aggression and invasion {i}" for i in range(6)]
+SEP_NONE = [f"Diplomats scheduled routine consultations on Tuesday {i}" for i in range(6)]
+SEP_TEXTS = SEP_FAVOR + SEP_AGAINST + SEP_NONE
+SEP_STANCES = ["favor"] * 6 + ["against"] * 6 + ["none"] * 6
+
+QUERY = ["NATO membership for Ukraine", "sanctions on oil", "", "the treaty talks"]
+
+
+def make_topic(**kw):
+    params = {"min_df": 1, "cv": 3, "random_state": 0, **kw}
+    return TopicClassifier(**params)
+
+
+def make_stance(**kw):
+    params = {"min_df": 1, "cv": 2, "random_state": 0, **kw}
+    return StanceClassifier(**params)
+
+
+@pytest.fixture(scope="module")
+def topic_clf():
+    return make_topic().fit(TEXTS, TOPICS)
+
+
+@pytest.fixture(scope="module")
+def stance_clf():
+    return make_stance().fit(TEXTS, STANCES)
+
+
+@pytest.fixture(scope="module")
+def target_stance_clf():
+    targets = ["NATO" if i % 2 else "Russia" for i in range(len(TEXTS))]
+    return make_stance(target_hash_features=2**12).fit(TEXTS, STANCES, targets=targets)
+
+
+# --------------------------------------------------------------------------- params, clone
+
+
+@pytest.mark.parametrize(
+    "est",
+    [
+        TopicClassifier(topics=("sanctions", "diplomacy"), C=2.5, min_df=1, cv=3, char_ngram_range=None, random_state=7),
+        StanceClassifier(labels=("favor", "against"), C=0.5, min_df=1, cv=2, tune_decision=False, target_features=False),
+    ],
+    ids=["topic", "stance"],
+)
+def test_clone_and_get_params_round_trip(est):
+    params = est.get_params()
+    cloned = clone(est)
+    assert type(cloned) is type(est)
+    assert cloned is not est
+    assert cloned.get_params() == params
+    rebuilt = type(est)(**params)
+    assert rebuilt.get_params() == params
+    assert est.set_params(C=3.0) is est and est.get_params()["C"] == 3.0
+
+
+@pytest.mark.parametrize("cls", [TopicClassifier, StanceClassifier])
+def test_set_params_rejects_unknown_parameter(cls):
+    with pytest.raises(ValueError, match="Invalid parameter 'threshold_cv'"):
+        cls().set_params(threshold_cv=3)
+
+
+def test_clone_of_fitted_estimator_is_unfitted(topic_clf):
+    cloned = clone(topic_clf)
+    assert not hasattr(cloned, "coef_")
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        cloned.predict_proba(["x"])
+
+
+@pytest.mark.parametrize("cls", [TopicClassifier, StanceClassifier])
+def test_estimators_take_keyword_only_params(cls):
+    with pytest.raises(TypeError):
+        cls(None)
+
+
+# --------------------------------------------------------------------------- not fitted
+
+
+@pytest.mark.parametrize("cls", [TopicClassifier, StanceClassifier])
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "transform_texts"])
+def test_not_fitted_error_before_fit(cls, method):
+    with pytest.raises(NotFittedError, match=f"This {cls.__name__} instance is not fitted yet"):
+        getattr(cls(), method)(["NATO expansion"])
+
+
+def test_topic_predict_labels_and_score_not_fitted():
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        TopicClassifier().predict_labels(["x"])
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        TopicClassifier().score(["x"], [["a"]])
+
+
+# --------------------------------------------------------------------------- bad params
+
+
+@pytest.mark.parametrize("cls", [TopicClassifier, StanceClassifier])
+@pytest.mark.parametrize(
+    ("param", "value", "expected"),
+    [
+        ("C", -1, "must be a float greater than 0, got -1"),
+        ("C", 0, "must be a float greater than 0, got 0"),
+        ("C", "high", "must be a float greater than 0, got 'high'"),
+        ("cv", 1, "must be an int greater than 1, got 1"),
+        ("cv", 2.5, "must be an int greater than 1, got 2.5"),
+        ("cv", True, "must be an int greater than 1, got True"),
+        ("max_iter", 0, "must be an int greater than 0, got 0"),
+    ],
+)
+def test_bad_params_raise_value_error_naming_the_parameter(cls, param, value, expected):
+    est = cls(min_df=1, **{param: value})
+    y = TOPICS if cls is TopicClassifier else STANCES
+    with pytest.raises(ValueError, match=f"The '{param}' parameter of {cls.__name__} {expected}"):
+        est.fit(TEXTS, y)
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def test_topic_unknown_label_with_topics_given():
+    clf = make_topic(topics=("nato_expansion", "sanctions", "arms_control"))
+    with pytest.raises(
+        LabelError,
+        match=r"y\[10\]: topic must be one of \('nato_expansion', 'sanctions', 'arms_control'\), got 'diplomacy'",
+    ):
+        clf.fit(TEXTS, TOPICS)
+
+
+def test_topic_declared_label_without_example():
+    clf = make_topic(topics=("nato_expansion", "sanctions", "arms_control", "diplomacy", "military_activity"))
+    with pytest.raises(LabelError, match=r"no example for topic\(s\) \['military_activity'\]"):
+        clf.fit(TEXTS, TOPICS)
+
+
+def test_topic_bare_string_label_is_rejected():
+    with pytest.raises(LabelError, match=r"got the string 'sanctions'; use \['sanctions'\]"):
+        make_topic().fit(TEXTS, ["sanctions"] * len(TEXTS))
+
+
+def test_topic_no_topics_at_all():
+    with pytest.raises(LabelError, match="y has no topic at all"):
+        make_topic().fit(TEXTS, [[] for _ in TEXTS])
+
+
+def test_topic_needs_two_paragraphs():
+    with pytest.raises(LabelError, match="need at least 2 training paragraphs, got 1"):
+        make_topic().fit(TEXTS[:1], TOPICS[:1])
+
+
+def test_stance_unknown_label_with_labels_given():
+    clf = make_stance(labels=("favor", "against"))
+    with pytest.raises(LabelError, match=r"y\[6\]: 'stance' must be one of \('favor', 'against'\), got 'none'"):
+        clf.fit(TEXTS, STANCES)
+
+
+def test_stance_declared_label_without_example():
+    clf = make_stance(labels=("favor", "against", "none", "neutral"))
+    with pytest.raises(LabelError, match=r"no example for stance label\(s\) \['neutral'\]"):
+        clf.fit(TEXTS, STANCES)
+
+
+def test_stance_needs_two_labels():
+    with pytest.raises(LabelError, match=r"need at least 2 stance labels with examples, got \['none'\]"):
+        make_stance().fit(TEXTS, ["none"] * len(TEXTS))
+
+
+def test_stance_non_string_label():
+    with pytest.raises(LabelError, match=r"y\[0\]: stance must be a str, got int"):
+        make_stance().fit(TEXTS, [1] * len(TEXTS))
+
+
+@pytest.mark.parametrize(("factory", "y"), [(make_topic, TOPICS), (make_stance, STANCES)], ids=["topic", "stance"])
+def test_length_mismatch(factory, y):
+    with pytest.raises(ValueError, match="X and y must have the same length, got 12 and 5"):
+        factory().fit(TEXTS, y[:5])
+
+
+# --------------------------------------------------------------------------- input validation
+
+
+@pytest.mark.parametrize("factory", [make_topic, make_stance], ids=["topic", "stance"])
+@pytest.mark.parametrize("single", ["NATO expansion", b"NATO expansion"])
+def test_single_string_as_x_is_rejected(factory, single, topic_clf, stance_clf):
+    fitted = topic_clf if factory is make_topic else stance_clf
+    y = TOPICS if factory is make_topic else STANCES
+    kind = type(single).__name__
+    with pytest.raises(InvalidInputError, match=f"got a single {kind}; wrap it in a list"):
+        factory().fit(single, y)
+    with pytest.raises(InvalidInputError, match=f"got a single {kind}; wrap it in a list"):
+        fitted.predict(single)
+    with pytest.raises(InvalidInputError, match=f"got a single {kind}; wrap it in a list"):
+        fitted.predict_proba(single)
+
+
+def test_non_text_item_is_rejected(topic_clf, stance_clf):
+    with pytest.raises(InvalidInputError, match=r"X\[1\] must be a str, got int"):
+        topic_clf.predict_proba(["ok", 3])
+    with pytest.raises(InvalidInputError, match=r"X\[0\] must be UTF-8 text"):
+        stance_clf.predict_proba([b"\xff\xfe"])
+
+
+def test_paragraph_over_the_limit_is_rejected(topic_clf):
+    n = DEFAULT_MAX_PARAGRAPH_CHARS + 1
+    with pytest.raises(InputTooLargeError, match=rf"X\[0\] has {n:,} characters, more than the limit of {n - 1:,}"):
+        topic_clf.predict_proba(["x" * n])
+
+
+def test_check_texts_accepts_iterables_and_rejects_non_iterables():
+    assert check_texts(t for t in ("a", b"b")) == ["a", "b"]
+    assert check_texts(("a",)) == ["a"]
+    with pytest.raises(InvalidInputError, match=r"X must be an iterable of paragraphs \(a list of str\), got NoneType"):
+        check_texts(None)
+    with pytest.raises(InvalidInputError, match="docs must be an iterable of paragraphs"):
+        check_texts(3, name="docs")
+
+
+def test_topics_to_indicator():
+    Y = topics_to_indicator([["b"], [], ["a", "b"]], ["a", "b"])
+    assert Y.dtype == bool
+    assert Y.astype(int).tolist() == [[0, 1], [0, 0], [1, 1]]
+    with pytest.raises(LabelError, match=r"y\[1\]: topic must be one of \('a', 'b'\), got 'c'"):
+        topics_to_indicator([["a"], ["c"]], ["a", "b"])
+    with pytest.raises(LabelError, match="got the string 'a'"):
+        topics_to_indicator(["a"], ["a", "b"])
+
+
+# --------------------------------------------------------------------------- topic classifier behaviour
+
+
+def test_topic_fitted_attributes(topic_clf):
+    k = 4
+    assert topic_clf.classes_.tolist() == ["arms_control", "diplomacy", "nato_expansion", "sanctions"]
+    assert topic_clf.coef_.shape[0] == k and topic_clf.coef_.dtype == np.float32
+    assert topic_clf.intercept_.shape == (k,)
+    assert topic_clf.thresholds_.shape == (k,)
+    assert np.all((topic_clf.thresholds_ >= 0.05) & (topic_clf.thresholds_ <= 0.95))
+    assert topic_clf.cv_f1_.shape == (k,)
+    assert np.all((topic_clf.cv_f1_ >= 0) & (topic_clf.cv_f1_ <= 1))
+
+
+def test_topic_predict_proba_shape_and_range(topic_clf):
+    proba = topic_clf.predict_proba(QUERY)
+    assert proba.shape == (len(QUERY), len(topic_clf.classes_))
+    assert np.all((proba > 0) & (proba < 1))
+
+
+def test_topic_predict_is_proba_at_thresholds(topic_clf):
+    proba = topic_clf.predict_proba(QUERY)
+    pred = topic_clf.predict(QUERY)
+    assert pred.dtype == bool
+    np.testing.assert_array_equal(pred, proba >= topic_clf.thresholds_)
+    labels = topic_clf.predict_labels(QUERY)
+    assert labels == [[str(t) for t, on in zip(topic_clf.classes_, row) if on] for row in pred]
+
+
+def test_topic_learns_training_topics(topic_clf):
+    proba = topic_clf.predict_proba(TEXTS)
+    Y = topics_to_indicator(TOPICS, topic_clf.classes_)
+    # every paragraph scores higher on each of its own topics than on any topic it does not have
+    for i in range(len(TEXTS)):
+        assert proba[i, Y[i]].min() > proba[i, ~Y[i]].max()
+    assert topic_clf.score(TEXTS, TOPICS) == pytest.approx(
+        2 * (topic_clf.predict(TEXTS) & Y).sum() / (topic_clf.predict(TEXTS).sum() + Y.sum())
+    )
+
+
+def test_topic_predict_proba_columns_follow_classes(topic_clf):
+    order = ("sanctions", "nato_expansion", "diplomacy", "arms_control")
+    custom = make_topic(topics=order).fit(TEXTS, TOPICS)
+    assert custom.classes_.tolist() == list(order)
+    perm = [order.index(t) for t in topic_clf.classes_]
+    np.testing.assert_allclose(custom.predict_proba(QUERY)[:, perm], topic_clf.predict_proba(QUERY), rtol=1e-6)
+    np.testing.assert_array_equal(custom.thresholds_[perm], topic_clf.thresholds_)
+    # the column named "sanctions" is the top one for a sanctions paragraph
+    proba = custom.predict_proba(["new sanctions list"])
+    assert custom.classes_[proba.argmax()] == "sanctions"
+
+
+def test_topic_present_everywhere_is_always_predicted():
+    y = [ts + ["russia"] for ts in TOPICS]
+    clf = make_topic().fit(TEXTS, y)
+    j = clf.classes_.tolist().index("russia")
+    assert np.all(clf.predict(["anything at all", ""])[:, j])
+
+
+def test_topic_fit_with_groups():
+    clf = make_topic().fit(TEXTS, TOPICS, groups=DOCS)
+    assert clf.thresholds_.shape == (4,)
+    assert clf.predict_proba(QUERY).shape == (4, 4)
+
+
+def test_topic_random_state_makes_fit_deterministic(topic_clf):
+    again = make_topic().fit(TEXTS, TOPICS)
+    np.testing.assert_array_equal(again.predict_proba(QUERY), topic_clf.predict_proba(QUERY))
+    np.testing.assert_array_equal(again.thresholds_, topic_clf.thresholds_)
+
+
+def test_topic_explain_returns_terms_of_the_paragraph(topic_clf):
+    A = topic_clf.transform_texts(["new sanctions on oil"])
+    j = topic_clf.classes_.tolist().index("sanctions")
+    terms = topic_clf.explain(A[0], j, k=2)
+    assert 1 <= len(terms) <= 2
+    assert all(term in {"new", "sanctions", "on", "oil", "new sanctions", "sanctions on", "on oil"} for term, _ in terms)
+    assert all(weight > 0 for _, weight in terms)
+    assert topic_clf.explain(topic_clf.transform_texts(["zzzz qqqq"])[0], j) == []
+
+
+@pytest.mark.parametrize("factory", [make_topic, make_stance], ids=["topic", "stance"])
+def test_refit_after_explain_reports_terms_of_the_new_vocabulary(factory):
+    # explain() caches the word names of the fitted vocabulary; fitting again must not
+    # leave the old names behind (the evidence would name words of the old corpus).
+    first_texts = ["alpha beta", "gamma delta", "alpha gamma", "beta delta"]
+    second_texts = ["zulu yankee", "xray whiskey", "zulu xray", "yankee whiskey"]
+    y = [["x"], ["y"], ["x"], ["y"]] if factory is make_topic else ["favor", "against", "favor", "against"]
+    clf = factory(cv=2, char_ngram_range=None)
+    clf.fit(first_texts, y)
+    clf.explain(clf.transform_texts(["alpha beta"])[0], 0)
+    clf.fit(second_texts, y)
+    row = clf.transform_texts(["zulu yankee"])[0]
+    terms = [t for k in range(2) for t, _ in clf.explain(row, k, k=5)]
+    assert terms
+    assert set(terms) <= {"zulu", "yankee", "zulu yankee"}
+
+
+def test_topic_pickle_round_trip(topic_clf):
+    before = topic_clf.predict_proba(QUERY)
+    topic_clf.explain(topic_clf.transform_texts(["sanctions"])[0], 0)  # fills the term-name cache
+    restored = pickle.loads(pickle.dumps(topic_clf))
+    assert "_word_names_cache" not in restored.__dict__
+    np.testing.assert_array_equal(restored.predict_proba(QUERY), before)
+    np.testing.assert_array_equal(restored.thresholds_, topic_clf.thresholds_)
+    assert restored.get_params() == topic_clf.get_params()
+
+
+def test_topic_sklearn_tags(topic_clf):
+    tags = topic_clf.__sklearn_tags__()
+    assert tags.input_tags.string is True
+    assert tags.input_tags.two_d_array is False
+    assert tags.target_tags.multi_output is True
+
+
+# --------------------------------------------------------------------------- stance classifier behaviour
+
+
+def test_stance_fitted_attributes(stance_clf):
+    assert stance_clf.classes_.tolist() == ["against", "favor", "none"]
+    assert stance_clf.coef_.shape[0] == 3 and stance_clf.coef_.dtype == np.float32
+    assert stance_clf.decision_weights_.shape == (3,)
+    assert stance_clf.decision_weights_.max() == 1.0
+    assert stance_clf.uses_targets_ is False
+    assert stance_clf.targets_ is None
+    assert np.isnan(stance_clf.cv_macro_f1_) or 0 <= stance_clf.cv_macro_f1_ <= 1
+
+
+def test_stance_probabilities_sum_to_one(stance_clf):
+    proba = stance_clf.predict_proba(QUERY)
+    assert proba.shape == (len(QUERY), 3)
+    assert np.all((proba >= 0) & (proba <= 1))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-9)
+
+
+def test_stance_predict_uses_decision_weights(stance_clf):
+    proba = stance_clf.predict_proba(QUERY)
+    expected = stance_clf.classes_[np.argmax(proba * stance_clf.decision_weights_, axis=1)]
+    np.testing.assert_array_equal(stance_clf.predict(QUERY), expected)
+    assert set(stance_clf.predict(QUERY)) <= {"against", "favor", "none"}
+
+
+def test_stance_without_decision_tuning_predicts_most_probable():
+    clf = make_stance(tune_decision=False).fit(TEXTS, STANCES)
+    np.testing.assert_array_equal(clf.decision_weights_, np.ones(3))
+    proba = clf.predict_proba(QUERY)
+    np.testing.assert_array_equal(clf.predict(QUERY), clf.classes_[proba.argmax(axis=1)])
+
+
+def test_stance_learns_a_separable_corpus():
+    clf = make_stance(cv=3).fit(SEP_TEXTS, SEP_STANCES)
+    np.testing.assert_array_equal(clf.predict(SEP_TEXTS), np.array(SEP_STANCES, dtype=object))
+    assert clf.predict(["Kyiv condemns the aggression"]).tolist() == ["against"]
+
+
+def test_stance_predict_proba_columns_follow_classes():
+    order = ("none", "favor", "against")
+    clf = make_stance(labels=order, cv=3, tune_decision=False).fit(SEP_TEXTS, SEP_STANCES)
+    assert clf.classes_.tolist() == list(order)
+    proba = clf.predict_proba(SEP_TEXTS)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], np.array(SEP_STANCES, dtype=object))
+
+
+def test_stance_binary():
+    texts, y = SEP_FAVOR + SEP_AGAINST, ["favor"] * 6 + ["against"] * 6
+    clf = make_stance(cv=3).fit(texts, y)
+    assert clf.classes_.tolist() == ["against", "favor"]
+    assert clf.coef_.shape[0] == 1
+    proba = clf.predict_proba(texts)
+    assert proba.shape == (12, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    A = clf.transform_texts(["Moscow rightly warns about NATO expansion"])
+    favor_terms = dict(clf.explain(A[0], 1, k=10))
+    against_terms = dict(clf.explain(A[0], 0, k=10))
+    assert favor_terms and not set(favor_terms) & set(against_terms)
+
+
+def test_stance_random_state_makes_fit_deterministic(stance_clf):
+    again = make_stance().fit(TEXTS, STANCES)
+    np.testing.assert_array_equal(again.predict_proba(QUERY), stance_clf.predict_proba(QUERY))
+
+
+def test_stance_fit_with_groups():
+    clf = make_stance(cv=3).fit(TEXTS, STANCES, groups=DOCS)
+    np.testing.assert_allclose(clf.predict_proba(QUERY).sum(axis=1), 1.0)
+
+
+def test_stance_pickle_round_trip(stance_clf):
+    before = stance_clf.predict_proba(QUERY)
+    restored = pickle.loads(pickle.dumps(stance_clf))
+    np.testing.assert_array_equal(restored.predict_proba(QUERY), before)
+    np.testing.assert_array_equal(restored.predict(QUERY), stance_clf.predict(QUERY))
+
+
+def test_stance_sklearn_tags(stance_clf):
+    tags = stance_clf.__sklearn_tags__()
+    assert tags.input_tags.string is True
+    assert tags.input_tags.two_d_array is False
+
+
+# --------------------------------------------------------------------------- stance targets
+
+
+def test_stance_with_targets_records_them(target_stance_clf):
+    assert target_stance_clf.uses_targets_ is True
+    assert target_stance_clf.targets_.tolist() == ["NATO", "Russia"]
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "transform_texts"])
+def test_stance_with_targets_requires_targets(target_stance_clf, method):
+    with pytest.raises(InvalidInputError, match=r"fitted with targets; pass targets=\.\.\."):
+        getattr(target_stance_clf, method)(QUERY)
+
+
+def test_stance_with_targets_accepts_one_str_or_a_list(target_stance_clf):
+    one = target_stance_clf.predict_proba(QUERY, targets="NATO")
+    many = target_stance_clf.predict_proba(QUERY, targets=["NATO"] * len(QUERY))
+    np.testing.assert_array_equal(one, many)
+    np.testing.assert_allclose(one.sum(axis=1), 1.0)
+    mixed = target_stance_clf.predict(QUERY, targets=("NATO", "Russia", "NATO", "Russia"))
+    assert mixed.shape == (len(QUERY),)
+    # the target changes the features, hence (in general) the scores
+    other = target_stance_clf.predict_proba(QUERY, targets="Russia")
+    assert not np.array_equal(one, other)
+
+
+def test_stance_targets_length_and_type_are_checked(target_stance_clf):
+    with pytest.raises(ValueError, match="targets must have one entry per paragraph, got 2 for 4 paragraphs"):
+        target_stance_clf.predict(QUERY, targets=["NATO", "Russia"])
+    with pytest.raises(InvalidInputError, match=r"targets\[1\] must be a str, got int"):
+        target_stance_clf.predict(QUERY, targets=["NATO", 5, "NATO", "NATO"])
+    with pytest.raises(InvalidInputError, match=r"targets\[0\] must be a str, got NoneType"):
+        make_stance().fit(TEXTS, STANCES, targets=[None] * len(TEXTS))
+
+
+def test_stance_pickle_round_trip_with_targets(target_stance_clf):
+    before = target_stance_clf.predict_proba(QUERY, targets="NATO")
+    restored = pickle.loads(pickle.dumps(target_stance_clf))
+    np.testing.assert_array_equal(restored.predict_proba(QUERY, targets="NATO"), before)
+
+
+def test_stance_target_features_off_ignores_targets():
+    clf = make_stance(target_features=False).fit(TEXTS, STANCES, targets="NATO")
+    assert clf.uses_targets_ is False
+    np.testing.assert_array_equal(clf.predict_proba(QUERY), clf.predict_proba(QUERY, targets="Russia"))

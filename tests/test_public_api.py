@@ -1,0 +1,115 @@
+"""The public surface of the stance package: names, version, exception hierarchy."""
+
+from __future__ import annotations
+
+import importlib.metadata
+
+import pytest
+
+import stance
+from stance import exceptions
+
+PUBLIC_NAMES = [
+    "DataError",
+    "DataRootNotFoundError",
+    "Document",
+    "Evidence",
+    "InputTooLargeError",
+    "InvalidInputError",
+    "LabelError",
+    "ModelError",
+    "ModelIntegrityError",
+    "ModelNotFoundError",
+    "ModelVersionError",
+    "NotFittedError",
+    "ParagraphResult",
+    "StanceClassifier",
+    "StanceError",
+    "StanceModel",
+    "TopicClassifier",
+    "__version__",
+    "analyze",
+    "load_model",
+    "normalize",
+    "save_model",
+    "split_paragraphs",
+    "split_sentences",
+    "tokenize",
+    "train_model",
+]
+
+
+def test_all_is_exactly_the_documented_set():
+    assert sorted(stance.__all__) == sorted(PUBLIC_NAMES)
+    assert len(stance.__all__) == len(set(stance.__all__))
+
+
+@pytest.mark.parametrize("name", PUBLIC_NAMES)
+def test_every_public_name_exists(name):
+    assert getattr(stance, name) is not None
+
+
+def test_star_import_gives_the_public_names():
+    namespace: dict = {}
+    exec("from stance import *", namespace)
+    assert set(PUBLIC_NAMES) <= set(namespace)
+
+
+def test_public_names_come_from_their_modules():
+    from stance import api, models, persistence, text, training
+
+    assert stance.StanceModel is api.StanceModel
+    assert stance.analyze is api.analyze
+    assert stance.TopicClassifier is models.TopicClassifier
+    assert stance.StanceClassifier is models.StanceClassifier
+    assert stance.load_model is persistence.load_model
+    assert stance.save_model is persistence.save_model
+    assert stance.split_paragraphs is text.split_paragraphs
+    assert stance.train_model is training.train_model
+
+
+def test_version_is_a_string():
+    assert isinstance(stance.__version__, str)
+    assert stance.__version__.count(".") >= 2
+    assert stance.__version__ == stance._version.__version__
+
+
+def test_version_matches_distribution_metadata():
+    try:
+        installed = importlib.metadata.version("stance")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("the stance distribution is not installed (running from a source checkout)")
+    assert stance.__version__ == installed
+
+
+def test_not_fitted_error_is_scikit_learns():
+    from sklearn.exceptions import NotFittedError
+
+    assert stance.NotFittedError is NotFittedError
+
+
+@pytest.mark.parametrize(
+    ("exc", "bases"),
+    [
+        (exceptions.InvalidInputError, (exceptions.StanceError, ValueError)),
+        (exceptions.InputTooLargeError, (exceptions.InvalidInputError,)),
+        (exceptions.DataError, (exceptions.StanceError, ValueError)),
+        (exceptions.LabelError, (exceptions.DataError,)),
+        (exceptions.DataRootNotFoundError, (exceptions.StanceError, FileNotFoundError)),
+        (exceptions.ModelError, (exceptions.StanceError, OSError)),
+        (exceptions.ModelNotFoundError, (exceptions.ModelError, FileNotFoundError)),
+        (exceptions.ModelIntegrityError, (exceptions.ModelError,)),
+        (exceptions.ModelVersionError, (exceptions.ModelError,)),
+    ],
+)
+def test_exception_hierarchy(exc, bases):
+    for base in bases:
+        assert issubclass(exc, base)
+    assert issubclass(exc, exceptions.StanceError)
+    assert getattr(stance, exc.__name__) is exc
+
+
+def test_stance_error_is_not_caught_as_a_builtin_value_error_by_accident():
+    assert not issubclass(exceptions.ModelError, ValueError)
+    assert not issubclass(exceptions.DataRootNotFoundError, ValueError)
+    assert not issubclass(exceptions.InvalidInputError, OSError)

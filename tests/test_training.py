@@ -1,0 +1,188 @@
+"""Tests of stance.training.train_model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stance.api import StanceModel
+from stance.datasets import DOMAIN_STANCES, DOMAIN_TOPICS, read_labelled_jsonl
+from stance.exceptions import DataError, InvalidInputError, LabelError
+from stance.persistence import MANIFEST_FILE, load_model
+from stance.training import DEFAULT_RANDOM_STATE, _label_set, train_model
+
+# Eight made-up paragraphs, two articles each for four topics.
+ROWS = [
+    {"text": "NATO must not expand to Ukraine, Moscow said.", "topics": ["nato_expansion"], "stance": "favor", "doc": "a"},
+    {"text": "Kyiv wants NATO membership soon.", "topics": ["nato_expansion"], "stance": "against", "doc": "a"},
+    {"text": "The EU extended sanctions on Russian banks.", "topics": ["sanctions"], "stance": "against", "doc": "b"},
+    {"text": "Sanctions only hurt Europe, Lavrov said.", "topics": ["sanctions"], "stance": "favor", "doc": "b"},
+    {"text": "The arms control treaty expired in February.", "topics": ["arms_control"], "stance": "none", "doc": "c"},
+    {"text": "Moscow offered a missile moratorium.", "topics": ["arms_control"], "stance": "favor", "doc": "c"},
+    {"text": "Diplomats met in Geneva for talks.", "topics": ["diplomacy"], "stance": "none", "doc": "d"},
+    {"text": "The ministers agreed to continue talks.", "topics": ["diplomacy", "arms_control"], "stance": "none",
+     "doc": "d"},
+]
+PARAGRAPHS = ["NATO expansion to Ukraine", "sanctions on banks", "", "talks in Geneva"]
+
+
+def write_rows(path, rows):
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write((json.dumps(row) if isinstance(row, dict) else row) + "\n")
+    return path
+
+
+@pytest.fixture
+def rows_path(tmp_path):
+    return write_rows(tmp_path / "train.jsonl", ROWS)
+
+
+def test_label_set():
+    assert _label_set(None, DOMAIN_TOPICS) == DOMAIN_TOPICS
+    assert _label_set("auto", DOMAIN_TOPICS) is None
+    assert _label_set(" a, b ,,c ", DOMAIN_TOPICS) == ("a", "b", "c")
+    assert _label_set(["x", "y"], DOMAIN_TOPICS) == ("x", "y")
+
+
+def test_train_model_writes_a_model_directory(rows_path, tmp_path):
+    out = tmp_path / "model"
+    model = train_model(rows_path, out, topics="auto", stances="auto", min_df=1, name="unit")
+    assert isinstance(model, StanceModel)
+    assert model.topics == ["arms_control", "diplomacy", "nato_expansion", "sanctions"]
+    assert model.stances == ["against", "favor", "none"]
+    manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
+    assert manifest["name"] == "unit"
+    assert manifest["topics"] == model.topics and manifest["stances"] == model.stances
+    assert manifest["training_data"][0]["file"] == "train.jsonl"
+    assert manifest["training_data"][0]["examples"] == len(ROWS)
+    assert manifest["parameters"]["random_state"] == DEFAULT_RANDOM_STATE
+    assert manifest["parameters"]["topic_classifier"]["min_df"] == 1
+    assert manifest["parameters"]["stance_classifier"]["word_ngram_range"] == [1, 2]
+    internal = manifest["metrics"]["internal_cv"]
+    assert set(internal["topic_f1"]) == set(model.topics)
+    assert all(0 <= f <= 1 for f in internal["topic_f1"].values())
+    assert internal["stance_macro_f1"] is None or 0 <= internal["stance_macro_f1"] <= 1
+    assert manifest["metrics"]["training_seconds"] >= 0
+    assert model.manifest == manifest
+    loaded = load_model(out)
+    assert [r.to_dict() for r in loaded.classify(PARAGRAPHS)] == [r.to_dict() for r in model.classify(PARAGRAPHS)]
+
+
+def test_train_model_without_out_saves_nothing(rows_path, tmp_path):
+    model = train_model(rows_path, topics="auto", stances="auto", min_df=1)
+    assert set(model.manifest) == {"metrics"}
+    assert "internal_cv" in model.manifest["metrics"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
+
+
+def test_train_model_is_deterministic(rows_path):
+    a = train_model(rows_path, topics="auto", stances="auto", min_df=1)
+    b = train_model(rows_path, topics="auto", stances="auto", min_df=1)
+    assert [r.to_dict() for r in a.classify(PARAGRAPHS)] == [r.to_dict() for r in b.classify(PARAGRAPHS)]
+
+
+def test_train_model_accepts_labelled_data(rows_path):
+    data = read_labelled_jsonl(rows_path)
+    model = train_model(data, topics="auto", stances="auto", min_df=1)
+    assert model.topics == ["arms_control", "diplomacy", "nato_expansion", "sanctions"]
+
+
+def test_train_model_comma_separated_label_sets(rows_path):
+    model = train_model(rows_path, topics="sanctions,nato_expansion,diplomacy,arms_control",
+                        stances="favor,against,none", min_df=1)
+    assert model.topics == ["sanctions", "nato_expansion", "diplomacy", "arms_control"]
+    assert model.stances == ["favor", "against", "none"]
+
+
+def test_train_model_default_label_sets_need_every_domain_label(rows_path, tmp_path):
+    # The tiny corpus has no security_guarantees or military_activity paragraph.
+    out = tmp_path / "model"
+    with pytest.raises(LabelError, match=r"no example for label\(s\) \['security_guarantees', 'military_activity'\]"):
+        train_model(rows_path, out, min_df=1)
+    assert not out.exists()
+
+
+def test_train_model_default_label_sets_are_the_domain_ones(tmp_path):
+    rows = [dict(text=f"paragraph about {t} number {i}", topics=[t], stance=s, doc=f"{t}-{i}")
+            for t in DOMAIN_TOPICS for i, s in enumerate(DOMAIN_STANCES)]
+    model = train_model(write_rows(tmp_path / "d.jsonl", rows), min_df=1)
+    assert model.topics == list(DOMAIN_TOPICS)
+    assert model.stances == list(DOMAIN_STANCES)
+
+
+def test_train_model_unknown_label(tmp_path):
+    rows = ROWS + [{"text": "Tanks moved to the border.", "topics": ["military_activity"], "stance": "none"}]
+    path = write_rows(tmp_path / "t.jsonl", rows)
+    out = tmp_path / "model"
+    with pytest.raises(LabelError, match=r"t\.jsonl:9: 'topics' must be one of .* got 'military_activity'"):
+        train_model(path, out, topics="nato_expansion,sanctions,arms_control,diplomacy", stances="auto", min_df=1)
+    assert not out.exists()
+
+
+def test_train_model_unknown_stance_with_default_stances(tmp_path):
+    rows = [dict(r) for r in ROWS]
+    rows[3]["stance"] = "pro"
+    path = write_rows(tmp_path / "t.jsonl", rows)
+    with pytest.raises(LabelError, match=r"t\.jsonl:4: 'stance' must be one of \('favor', 'against', 'none'\), got 'pro'"):
+        train_model(path, tmp_path / "model", topics="auto", min_df=1)
+    assert not (tmp_path / "model").exists()
+
+
+def test_train_model_malformed_line(tmp_path):
+    path = write_rows(tmp_path / "t.jsonl", ROWS[:3] + ['{"text": oops}'] + ROWS[3:])
+    with pytest.raises(DataError, match=r"t\.jsonl:4: not valid JSON"):
+        train_model(path, tmp_path / "model", topics="auto", stances="auto", min_df=1)
+    assert not (tmp_path / "model").exists()
+
+
+def test_train_model_with_dev_records_metrics(rows_path, tmp_path):
+    dev = write_rows(tmp_path / "dev.jsonl", ROWS[:4])
+    model = train_model(rows_path, tmp_path / "model", dev=dev, topics="auto", stances="auto", min_df=1)
+    dev_metrics = model.manifest["metrics"]["dev"]
+    assert dev_metrics["n"] == 4
+    assert {"topic_micro_f1", "stance_macro_f1", "confusion"} <= set(dev_metrics)
+    assert [d["file"] for d in model.manifest["training_data"]] == ["train.jsonl", "dev.jsonl"]
+
+
+def test_train_model_dev_with_unknown_label(rows_path, tmp_path):
+    dev = write_rows(tmp_path / "dev.jsonl", [{"text": "x", "topics": [], "stance": "neutral"}])
+    with pytest.raises(LabelError, match=r"dev\.jsonl:1: 'stance' must be one of"):
+        train_model(rows_path, tmp_path / "model", dev=dev, topics="auto", stances="favor,against,none", min_df=1)
+    assert not (tmp_path / "model").exists()
+
+
+def test_train_model_default_min_df_is_recorded(tmp_path):
+    rows = [dict(r) for r in ROWS] * 2
+    model = train_model(write_rows(tmp_path / "t.jsonl", rows), tmp_path / "m", topics="auto", stances="auto")
+    assert model.manifest["parameters"]["topic_classifier"]["min_df"] == 2
+
+
+def test_train_model_with_targets_on_some_lines_only_is_a_data_error(tmp_path):
+    # LabelledData keeps None for lines without "target"; training must report the data problem
+    # (DataError, as train_model documents) rather than an InvalidInputError about "targets[1]".
+    rows = [dict(r) for r in ROWS]
+    rows[0]["target"] = "NATO"
+    path = write_rows(tmp_path / "t.jsonl", rows)
+    with pytest.raises(DataError, match="target"):
+        train_model(path, tmp_path / "model", topics="auto", stances="auto", min_df=1)
+    assert not (tmp_path / "model").exists()
+
+
+def test_train_model_with_targets(tmp_path, monkeypatch):
+    from stance import training
+
+    # a narrow hash space keeps this fast; the default (2**18 columns) only makes the fit slower
+    monkeypatch.setattr(training, "DEFAULT_STANCE_PARAMS", {**training.DEFAULT_STANCE_PARAMS,
+                                                            "target_hash_features": 2**12})
+    rows = [dict(r, target="NATO" if i % 2 else "Russia") for i, r in enumerate(ROWS)]
+    out = tmp_path / "model"
+    model = train_model(write_rows(tmp_path / "t.jsonl", rows), out, topics="auto", stances="auto", min_df=1)
+    assert model.manifest["uses_targets"] is True
+    assert model.stance_classifier.targets_.tolist() == ["NATO", "Russia"]
+    loaded = load_model(out)
+    with pytest.raises(InvalidInputError, match="fitted with targets"):
+        loaded.classify(PARAGRAPHS)
+    results = loaded.classify(PARAGRAPHS, targets="NATO")
+    assert [r.to_dict() for r in results] == [r.to_dict() for r in model.classify(PARAGRAPHS, targets="NATO")]
