@@ -8,7 +8,8 @@ macro-F1 and F_avg on the pooled out-of-fold predictions.
 Systems:
 - ``plain``: ``TfidfVectorizer()`` + ``LogisticRegression()`` per label (one per topic, one for stance);
 - ``svc``: word 1-2 + char_wb 2-5 TF-IDF (sublinear, min_df=2) + ``LinearSVC(class_weight="balanced")`` per label;
-- ``stance``: this library's :func:`stance.api.fit_model` with the shipped model's parameters.
+- ``stance``: this library's :func:`stance.training.cross_validate` with the shipped model's parameters
+  (the recipe of ``stance train``: thresholds and calibration tuned inside each training fold).
 
 Usage::
 
@@ -34,11 +35,10 @@ from sklearn.svm import LinearSVC
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stance.api import fit_model  # noqa: E402
 from stance.datasets import DOMAIN_STANCES, DOMAIN_TOPICS, load_domain  # noqa: E402
 from stance.evaluation import evaluate_predictions  # noqa: E402
 from stance.models import topics_to_indicator  # noqa: E402
-from stance.training import DEFAULT_STANCE_PARAMS, DEFAULT_TOPIC_PARAMS  # noqa: E402
+from stance.training import DEFAULT_STANCE_PARAMS, DEFAULT_TOPIC_PARAMS, cross_validate  # noqa: E402
 
 N_FOLDS = 5
 
@@ -74,15 +74,13 @@ def run(data_root=None) -> dict:
         S_pred = np.empty(len(S), dtype=object)
         start = time.perf_counter()
         for train, test in folds:
-            if name == "stance":
-                model = fit_model(data.subset(train), topics=DOMAIN_TOPICS, stances=DOMAIN_STANCES,
-                                  topic_params=DEFAULT_TOPIC_PARAMS, stance_params=DEFAULT_STANCE_PARAMS)
-                res = model.classify(list(X[test]), evidence=0)
-                Y_pred[test] = topics_to_indicator([r.topics for r in res], DOMAIN_TOPICS)
-                S_pred[test] = [r.stance for r in res]
-            else:
+            if name != "stance":
                 Y_pred[test], S_pred[test] = _per_label(plain if name == "plain" else svc, X[train], Y[train], S[train], X[test])
-        metrics = evaluate_predictions(Y, Y_pred, S, S_pred, topics=DOMAIN_TOPICS, stances=DOMAIN_STANCES)
+        if name == "stance":  # the same GroupKFold folds, inside the library's own cross-validation
+            metrics = cross_validate(data, n_splits=N_FOLDS, topics=DOMAIN_TOPICS, stances=DOMAIN_STANCES,
+                                     topic_params=DEFAULT_TOPIC_PARAMS, stance_params=DEFAULT_STANCE_PARAMS)
+        else:
+            metrics = evaluate_predictions(Y, Y_pred, S, S_pred, topics=DOMAIN_TOPICS, stances=DOMAIN_STANCES)
         metrics["seconds"] = round(time.perf_counter() - start, 1)
         results[name] = metrics
         print(f"{name:7s} topic micro-F1 {metrics['topic_micro_f1']:.3f} macro-F1 {metrics['topic_macro_f1']:.3f} | "

@@ -27,9 +27,10 @@ from .exceptions import (
     ModelVersionError,
     NotFittedError,
     StanceError,
+    UntrustedModelError,
 )
 from .models import StanceClassifier, TopicClassifier
-from .persistence import load_model, save_model
+from .persistence import export_model, load_model, save_model
 from .text import normalize, split_paragraphs, split_sentences, tokenize
 from .training import train_model
 
@@ -51,8 +52,10 @@ __all__ = [
     "StanceError",
     "StanceModel",
     "TopicClassifier",
+    "UntrustedModelError",
     "__version__",
     "analyze",
+    "export_model",
     "load_model",
     "normalize",
     "save_model",

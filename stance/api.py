@@ -119,6 +119,9 @@ class StanceModel:
         self.topic_classifier = topic_classifier
         self.stance_classifier = stance_classifier
         self.manifest = dict(manifest or {})
+        # Trained together on the same texts, both heads have the same TF-IDF
+        # features: compute them once per batch.
+        self._shared_features = _same_features(topic_classifier.features_, stance_classifier.features_)
 
     @property
     def topics(self) -> list[str]:
@@ -182,13 +185,10 @@ class StanceModel:
 
     def _classify_batch(self, texts, targets, offset, n_evidence) -> list[ParagraphResult]:
         tc, sc = self.topic_classifier, self.stance_classifier
-        A_topic = tc.features_.transform(texts)
+        A_topic = tc._text_features(texts)
         topic_proba = tc.predict_proba_features(A_topic)
         topic_pred = topic_proba >= tc.thresholds_
-        if sc.features_ is tc.features_ and not sc.uses_targets_:
-            A_stance = A_topic
-        else:
-            A_stance = sc._features(texts, targets)
+        A_stance = sc._features(texts, targets, text_features=A_topic if self._shared_features else None)
         stance_proba = sc.predict_proba_features(A_stance)
         stance_idx = sc.decide(stance_proba)
         blank = np.array([not t.strip() for t in texts])
@@ -245,6 +245,21 @@ class StanceModel:
         from .persistence import save_model
 
         save_model(self, path, **kwargs)
+
+
+def _same_features(a, b) -> bool:
+    """Whether two fitted feature unions compute the same matrix (same blocks, parameters, vocabularies, idf)."""
+    if a is b:
+        return True
+    blocks_a, blocks_b = a.transformer_list, b.transformer_list
+    if [n for n, _ in blocks_a] != [n for n, _ in blocks_b]:
+        return False
+    for (_, va), (_, vb) in zip(blocks_a, blocks_b):
+        if repr(va.get_params()) != repr(vb.get_params()) or va.vocabulary_ != vb.vocabulary_:
+            return False
+        if not np.array_equal(va.idf_, vb.idf_):
+            return False
+    return True
 
 
 def analyze(text: str | bytes, *, model: StanceModel | None = None, **kwargs) -> Document:

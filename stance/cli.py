@@ -46,6 +46,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     p.add_argument("--target", help="stance target, for models trained with targets")
     p.add_argument("--evidence", type=int, default=3, metavar="N", help="evidence terms per decision (default: 3)")
+    _add_trust(p)
     p.set_defaults(func=_cmd_classify)
 
     p = sub.add_parser("train", help="train topic and stance models from labelled JSONL")
@@ -60,13 +61,25 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--random-state", type=int, default=0)
     p.add_argument("--name", default=None, help="name recorded in the manifest")
     p.add_argument("--force", action="store_true", help="replace an existing model directory at --out")
+    p.add_argument("--cv", type=int, default=0, metavar="K",
+                   help="also cross-validate with K folds grouped by article and record it in the manifest")
+    p.add_argument("--format", choices=("joblib", "safe"), default="joblib",
+                   help="joblib pickles (default) or the pickle-free safe format")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("evaluate", help="score a model on labelled JSONL")
     p.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
     p.add_argument("--data", required=True, metavar="TEST.jsonl")
     p.add_argument("--json", action="store_true", help="print all metrics as JSON")
+    _add_trust(p)
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("export", help="convert a model to the pickle-free safe format")
+    p.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
+    p.add_argument("--out", required=True, metavar="DIR", help="safe model directory to write")
+    p.add_argument("--force", action="store_true", help="replace an existing model directory at --out")
+    _add_trust(p)
+    p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("info", help="print a model's manifest")
     p.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
@@ -104,10 +117,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _load(path):
+def _add_trust(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--trust", action="store_true",
+                        help="allow loading a joblib (pickle) model from outside the shipped models; "
+                             "pickles can run code, so only for files from a trusted source")
+
+
+def _load(args):
     from .persistence import load_model
 
-    return load_model(path)
+    return load_model(args.model, trusted=args.trust)
 
 
 def _read_input(name: str) -> str:
@@ -136,7 +155,7 @@ def _cmd_classify(args) -> int:
 
     if args.evidence < 0:
         raise StanceError(f"--evidence must be 0 or more, got {args.evidence}")
-    model = _load(args.model)
+    model = _load(args)
     out, close = _open_output(args.output)
     fmt = args.format or ("table" if out.isatty() else "jsonl")
     try:
@@ -214,10 +233,14 @@ def _cmd_train(args) -> int:
 
     model = train_model(args.data, args.out, dev=args.dev, topics=args.topics, stances=args.stances,
                         min_df=args.min_df, random_state=args.random_state, name=args.name,
-                        overwrite=args.force)
+                        overwrite=args.force, format=args.format, cv=args.cv)
     metrics = model.manifest.get("metrics", {})
     print(f"wrote {args.out}: topics {model.topics}, stances {model.stances}, "
           f"trained in {metrics.get('training_seconds', '?')} s")
+    if "cv" in metrics:
+        cv = metrics["cv"]
+        print(f"cv ({cv['folds']}): topic micro-F1 {cv['topic_micro_f1']:.3f}, "
+              f"stance macro-F1 {cv['stance_macro_f1']:.3f}")
     if "dev" in metrics:
         dev = metrics["dev"]
         print(f"dev: topic micro-F1 {dev['topic_micro_f1']:.3f}, stance macro-F1 {dev['stance_macro_f1']:.3f}")
@@ -228,7 +251,7 @@ def _cmd_evaluate(args) -> int:
     from .datasets import read_labelled_jsonl
     from .evaluation import evaluate_model
 
-    model = _load(args.model)
+    model = _load(args)
     data = read_labelled_jsonl(args.data, topics=model.topics, stances=model.stances)
     metrics = evaluate_model(model, data)
     if args.json:
@@ -256,6 +279,14 @@ def format_metrics(m: dict) -> str:
     for label, row in zip(labels, m["confusion"]["matrix"]):
         buf.write("  " + label.ljust(w) + "".join(str(v).rjust(w + 1) for v in row) + "\n")
     return buf.getvalue()
+
+
+def _cmd_export(args) -> int:
+    from .persistence import export_model
+
+    path = export_model(args.model, args.out, trusted=args.trust, overwrite=args.force)
+    print(f"wrote {path} (pickle-free: .npz arrays and JSON)")
+    return 0
 
 
 def _cmd_info(args) -> int:

@@ -13,7 +13,10 @@ catch either the library's own type or the builtin they already handle::
     └── ModelError (StanceError, OSError)             a model directory cannot be used
         ├── ModelNotFoundError (ModelError, FileNotFoundError)
         ├── ModelIntegrityError                        a file's sha256 differs from the manifest
-        └── ModelVersionError                          written by an incompatible library version
+        ├── ModelVersionError                          written by an incompatible library version
+        └── UntrustedModelError (ModelError, PermissionError)
+                                                       a pickle from outside the shipped models,
+                                                       loaded without trusted=True
 
 :class:`sklearn.exceptions.NotFittedError` is re-exported unchanged, because
 scikit-learn tools already know how to handle it.
@@ -35,6 +38,7 @@ __all__ = [
     "ModelVersionError",
     "NotFittedError",
     "StanceError",
+    "UntrustedModelError",
 ]
 
 
@@ -77,3 +81,7 @@ class ModelIntegrityError(ModelError):
 class ModelVersionError(ModelError):
     """A model was written by an incompatible version of stance or scikit-learn."""
 
+
+
+class UntrustedModelError(ModelError, PermissionError):
+    """A pickled model from outside the shipped models was loaded without ``trusted=True``."""

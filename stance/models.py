@@ -30,6 +30,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .exceptions import InvalidInputError, LabelError
 from .features import (
+    CompiledFeatures,
     DEFAULT_CHAR_NGRAM_RANGE,
     DEFAULT_MAX_CHAR_FEATURES,
     DEFAULT_MAX_WORD_FEATURES,
@@ -52,9 +53,9 @@ __all__ = [
 ]
 
 #: Inverse regularisation strength of the topic heads.
-DEFAULT_TOPIC_C = 10.0
+DEFAULT_TOPIC_C = 3.0
 #: Inverse regularisation strength of the stance head.
-DEFAULT_STANCE_C = 10.0
+DEFAULT_STANCE_C = 1.0
 #: Folds of the internal cross-validation (thresholds, calibration).
 DEFAULT_CV = 5
 #: Maximum solver iterations.
@@ -151,15 +152,26 @@ class _TextLinearMixin:
         _check_positive(self, "max_iter", self.max_iter, integer=True)
         _check_positive(self, "cv", self.cv, integer=True, minimum=1)
 
-    def _fit_linear(self, A, y, *, multiclass: bool):
+    def _fit_binary(self, A, y: np.ndarray) -> tuple[np.ndarray, float]:
+        """One logistic head (liblinear, dual: fast when features outnumber examples)."""
+        if y.all() or not y.any():  # a fold without both classes: a constant head
+            p = float(np.clip(y.mean(), 1e-4, 1 - 1e-4))
+            return np.zeros(A.shape[1]), float(np.log(p / (1 - p)))
         model = LogisticRegression(
             C=self.C,
             class_weight=self.class_weight,
             max_iter=self.max_iter,
-            solver="lbfgs" if multiclass else "liblinear",
+            solver="liblinear",
+            dual=True,
             random_state=self.random_state,
-        )
-        return model.fit(A, y)
+        ).fit(A, y)
+        return model.coef_[0], float(model.intercept_[0])
+
+    def _fit_heads(self, A, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One binary head per column of the boolean matrix ``Y`` (one-vs-rest)."""
+        heads = [self._fit_binary(A, Y[:, j]) for j in range(Y.shape[1])]
+        return (np.asarray([c for c, _ in heads], dtype=np.float32),
+                np.asarray([b for _, b in heads], dtype=np.float32))
 
     def _word_names(self) -> np.ndarray:
         names = getattr(self, "_word_names_cache", None)
@@ -171,10 +183,32 @@ class _TextLinearMixin:
             self._word_names_cache = names
         return names
 
+    def _text_features(self, texts: list[str]) -> sp.csr_matrix:
+        """TF-IDF of ``texts`` through the compiled fast path when the features allow it.
+
+        :class:`~stance.features.CompiledFeatures` gives the same matrix as
+        ``features_.transform`` (tested); it is built on first use and not pickled.
+        """
+        compiled = getattr(self, "_compiled_cache", None)
+        if compiled is None:
+            try:
+                compiled = CompiledFeatures(self.features_)
+            except ValueError:
+                compiled = False
+            self._compiled_cache = compiled
+        if compiled is False:
+            return self.features_.transform(texts)
+        return compiled.transform(texts)
+
+    def _reset_caches(self) -> None:
+        self._word_names_cache = None
+        self._compiled_cache = None
+
     def __getstate__(self):
         state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__.copy()
         state = dict(state)
         state.pop("_word_names_cache", None)
+        state.pop("_compiled_cache", None)
         return state
 
     def _top_terms(self, row: sp.csr_matrix, weights: np.ndarray, k: int) -> list[tuple[str, float]]:
@@ -300,7 +334,7 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self
         """
         self._check_common_params()
-        self._word_names_cache = None
+        self._reset_caches()
         texts = check_texts(X)
         y = list(y)
         if len(texts) != len(y):
@@ -308,29 +342,16 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         if len(texts) < 2:
             raise LabelError(f"need at least 2 training paragraphs, got {len(texts)}")
         Y, self.classes_ = self._binarize(y)
-        self.features_ = prune_vectorizers(self._make_features().fit(texts))
-        A = self.features_.transform(texts)
+        features = self._make_features()
+        A = features.fit_transform(texts)
+        self.features_ = prune_vectorizers(features)
         n_splits = min(self.cv, len(texts) if groups is None else len(set(groups)))
         oof = np.full(Y.shape, np.nan)
         if n_splits >= 2:
             for train, test in _splitter(len(texts), n_splits, None, groups, self.random_state):
-                for j in range(Y.shape[1]):
-                    yj = Y[train, j]
-                    if yj.all() or not yj.any():
-                        oof[test, j] = float(yj.mean())
-                        continue
-                    oof[test, j] = self._fit_linear(A[train], yj, multiclass=False).predict_proba(A[test])[:, 1]
-        coefs, intercepts = [], []
-        for j in range(Y.shape[1]):
-            if Y[:, j].all():
-                coefs.append(np.zeros(A.shape[1]))
-                intercepts.append(10.0)
-                continue
-            head = self._fit_linear(A, Y[:, j], multiclass=False)
-            coefs.append(head.coef_[0])
-            intercepts.append(float(head.intercept_[0]))
-        self.coef_ = np.asarray(coefs, dtype=np.float32)
-        self.intercept_ = np.asarray(intercepts, dtype=np.float32)
+                coef, intercept = self._fit_heads(A[train], Y[train])
+                oof[test] = _sigmoid(np.asarray(A[test] @ coef.T) + intercept)
+        self.coef_, self.intercept_ = self._fit_heads(A, Y)
         if n_splits >= 2:
             self.thresholds_ = np.array([_best_threshold(oof[:, j], Y[:, j]) for j in range(Y.shape[1])])
             pred = oof >= self.thresholds_
@@ -346,7 +367,7 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     def transform_texts(self, X) -> sp.csr_matrix:
         """TF-IDF features of ``X`` (the matrix :meth:`predict_proba` scores)."""
         check_is_fitted(self, "coef_")
-        return self.features_.transform(check_texts(X))
+        return self._text_features(check_texts(X))
 
     def predict_proba_features(self, A) -> np.ndarray:
         """Per-topic probabilities from already computed features."""
@@ -435,9 +456,10 @@ def _as_topic_list(ts) -> list[str]:
 class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     """Stance classifier with calibrated probabilities, optionally conditioned on a target.
 
-    A multinomial logistic regression over word+char TF-IDF (plus, when
-    targets are given, hashed target x word features) is fitted on all data;
-    its scores are calibrated by a small multinomial logistic model fitted on
+    One-vs-rest logistic heads (a single head for two labels) over word+char
+    TF-IDF (plus, when targets are given, hashed target x word features) are
+    fitted on all data; their scores are calibrated jointly by a small
+    multinomial logistic model fitted on
     out-of-fold scores of an internal cross-validation, and per-class decision
     weights are tuned on those out-of-fold probabilities to maximise macro-F1.
 
@@ -535,8 +557,8 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
                 raise InvalidInputError(f"targets[{i}] must be a str, got {type(t).__name__}")
         return targets
 
-    def _features(self, texts: list[str], targets: list[str] | None):
-        A = self.features_.transform(texts)
+    def _features(self, texts: list[str], targets: list[str] | None, *, text_features=None):
+        A = self._text_features(texts) if text_features is None else text_features
         if self.uses_targets_:
             if targets is None:
                 raise InvalidInputError(
@@ -595,7 +617,7 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self
         """
         self._check_common_params()
-        self._word_names_cache = None
+        self._reset_caches()
         texts = check_texts(X)
         y = list(y)
         if len(texts) != len(y):
@@ -605,11 +627,15 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         targets = self._targets_for(len(texts), targets)
         self.uses_targets_ = bool(self.target_features and targets is not None)
         self.targets_ = np.asarray(sorted(set(targets)), dtype=object) if targets is not None else None
-        self.features_ = prune_vectorizers(self._make_features().fit(texts))
-        A = self._features(texts, targets)
+        features = self._make_features()
+        A_text = features.fit_transform(texts)
+        self.features_ = prune_vectorizers(features)
+        A = self._features(texts, targets, text_features=A_text)
         position = {c: i for i, c in enumerate(self.classes_)}
         y_idx = np.fromiter((position[v] for v in y), dtype=np.intp, count=len(y))
-        n_coef = 1 if len(self.classes_) == 2 else len(self.classes_)
+        k = len(self.classes_)
+        Y = y_idx[:, None] == (np.arange(k) if k > 2 else np.array([1]))
+        n_coef = Y.shape[1]
         min_count = int(np.bincount(y_idx, minlength=len(self.classes_)).min())
         n_splits = min(self.cv, min_count if groups is None else len(set(groups)))
         oof = None
@@ -620,11 +646,9 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
                 if len(set(y_idx[train])) < len(self.classes_):
                     oof = None
                     break
-                m = self._fit_linear(A[train], y_idx[train], multiclass=n_coef > 1)
-                oof[test] = m.decision_function(A[test]).reshape(len(test), n_coef)
-        final = self._fit_linear(A, y_idx, multiclass=n_coef > 1)
-        self.coef_ = final.coef_.astype(np.float32)
-        self.intercept_ = final.intercept_.astype(np.float32)
+                coef, intercept = self._fit_heads(A[train], Y[train])
+                oof[test] = np.asarray(A[test] @ coef.T) + intercept
+        self.coef_, self.intercept_ = self._fit_heads(A, Y)
         calibration_scores = oof if oof is not None else self._scores(A)
         self.calibrator_ = LogisticRegression(C=1.0, max_iter=self.max_iter).fit(calibration_scores, y_idx)
         self.decision_weights_ = np.ones(len(self.classes_))

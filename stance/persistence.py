@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -38,14 +39,23 @@ from sklearn.exceptions import InconsistentVersionWarning
 
 from ._version import __version__
 from .datasets import sha256_file
-from .exceptions import ModelError, ModelIntegrityError, ModelNotFoundError, ModelVersionError
+from .exceptions import (
+    ModelError,
+    ModelIntegrityError,
+    ModelNotFoundError,
+    ModelVersionError,
+    UntrustedModelError,
+)
 
 __all__ = [
     "DEFAULT_MODEL_NAME",
     "MANIFEST_FILE",
     "MODEL_FORMAT",
     "check_model_destination",
+    "FORMATS",
     "default_model_path",
+    "export_model",
+    "is_shipped",
     "load_default_model",
     "load_model",
     "read_manifest",
@@ -58,7 +68,9 @@ MODEL_FORMAT = "stance-model/1"
 MANIFEST_FILE = "manifest.json"
 #: Directory name of the shipped default model under ``models/``.
 DEFAULT_MODEL_NAME = "default"
-_FILES = {"topic_classifier": "topic.joblib", "stance_classifier": "stance.joblib"}
+#: Serialisations that :func:`save_model` writes.
+FORMATS = ("joblib", "safe")
+_PARTS = {"topic_classifier": "topic", "stance_classifier": "stance"}
 _REPO_MODELS = Path(__file__).resolve().parents[1] / "models"
 
 
@@ -93,8 +105,9 @@ def _minor(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def save_model(model, path: str | os.PathLike, *, name: str | None = None, training_data=None,
-               parameters: dict | None = None, metrics: dict | None = None, overwrite: bool = True) -> Path:
+def save_model(model, path: str | os.PathLike, *, format: str = "joblib", name: str | None = None,
+               training_data=None, parameters: dict | None = None, metrics: dict | None = None,
+               overwrite: bool = True) -> Path:
     """Write a model directory atomically.
 
     The files are written to a temporary directory beside ``path`` and moved
@@ -106,9 +119,14 @@ def save_model(model, path: str | os.PathLike, *, name: str | None = None, train
     model : StanceModel
     path : path-like
         The model directory to create or replace.
+    format : {"joblib", "safe"}, default="joblib"
+        ``"joblib"`` writes pickles (``topic.joblib``, ``stance.joblib``);
+        ``"safe"`` writes arrays as ``.npz`` (read with ``allow_pickle=False``)
+        and everything else as JSON, which loads without running code and
+        across scikit-learn versions.
     name : str or None, default=None
         Name recorded in the manifest (default: the directory name).
-    training_data : sequence of LabelledData or None, default=None
+    training_data : sequence of LabelledData (or of their manifest records) or None, default=None
         Recorded by file name, size and sha256.
     parameters, metrics : dict or None, default=None
         Recorded as given (must be JSON-serialisable).
@@ -126,6 +144,8 @@ def save_model(model, path: str | os.PathLike, *, name: str | None = None, train
     ModelError
         If ``path`` exists and is not a model directory, or cannot be written.
     """
+    if format not in FORMATS:
+        raise ValueError(f"'format' must be one of {FORMATS!r}, got {format!r}")
     path = Path(path)
     check_model_destination(path, overwrite=overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -133,11 +153,18 @@ def save_model(model, path: str | os.PathLike, *, name: str | None = None, train
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; a model directory is shared like any other
         files = {}
-        for attr, filename in _FILES.items():
-            joblib.dump(getattr(model, attr), tmp / filename, compress=3)
-            files[filename] = sha256_file(tmp / filename)
+        for attr, stem in _PARTS.items():
+            estimator = getattr(model, attr)
+            if format == "joblib":
+                joblib.dump(estimator, tmp / f"{stem}.joblib", compress=3)
+                written = [f"{stem}.joblib"]
+            else:
+                written = _dump_safe(estimator, tmp, stem)
+            for filename in written:
+                files[filename] = sha256_file(tmp / filename)
         manifest = {
             "format": MODEL_FORMAT,
+            "serialization": format,
             "name": name or path.name,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "versions": _versions(),
@@ -145,24 +172,124 @@ def save_model(model, path: str | os.PathLike, *, name: str | None = None, train
             "stances": model.stances,
             "uses_targets": bool(model.stance_classifier.uses_targets_),
             "files": files,
-            "training_data": [
-                {"file": Path(d.path).name if d.path else None, "examples": len(d), "sha256": d.sha256}
-                for d in (training_data or [])
-            ],
+            "training_data": [_data_record(d) for d in (training_data or [])],
             "parameters": parameters or {
                 "topic_classifier": _jsonable(model.topic_classifier.get_params()),
                 "stance_classifier": _jsonable(model.stance_classifier.get_params()),
             },
             "metrics": metrics or {},
-            "security": "joblib files are pickles and can run code when loaded: use models from trusted sources only",
+            "security": (
+                "joblib files are pickles and can run code when loaded: use them from trusted sources only"
+                if format == "joblib" else "pickle-free: arrays in .npz (no object arrays), the rest JSON"
+            ),
         }
-        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        _write_json(tmp / MANIFEST_FILE, manifest)
+        _fsync_dir(tmp)
         _replace_dir(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     model.manifest = manifest
     return path
+
+
+def _data_record(data) -> dict:
+    if isinstance(data, dict):
+        return data
+    return {"file": Path(data.path).name if data.path else None, "examples": len(data), "sha256": data.sha256}
+
+
+def _write_json(path: Path, obj) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# -- the pickle-free format ---------------------------------------------------------------
+_ARRAYS = {
+    "TopicClassifier": ("coef_", "intercept_", "thresholds_", "cv_f1_"),
+    "StanceClassifier": ("coef_", "intercept_", "decision_weights_"),
+}
+
+
+def _dump_safe(estimator, directory: Path, stem: str) -> list[str]:
+    """Write ``stem.npz`` (numeric arrays only) and ``stem.json`` (parameters, labels, vocabularies)."""
+    kind = type(estimator).__name__
+    arrays = {name.rstrip("_"): np.asarray(getattr(estimator, name)) for name in _ARRAYS[kind]}
+    vocabularies = {}
+    for block, vectorizer in estimator.features_.transformer_list:
+        terms = [""] * len(vectorizer.vocabulary_)
+        for term, j in vectorizer.vocabulary_.items():
+            terms[j] = term
+        vocabularies[block] = terms
+        arrays[f"idf_{block}"] = np.asarray(vectorizer.idf_)
+    meta = {
+        "class": kind,
+        "params": _jsonable(estimator.get_params()),
+        "classes": [str(c) for c in estimator.classes_],
+        "vocabularies": vocabularies,
+    }
+    if kind == "StanceClassifier":
+        arrays["calibrator_coef"] = estimator.calibrator_.coef_
+        arrays["calibrator_intercept"] = estimator.calibrator_.intercept_
+        meta["calibrator_classes"] = [int(c) for c in estimator.calibrator_.classes_]
+        meta["uses_targets"] = bool(estimator.uses_targets_)
+        meta["targets"] = None if estimator.targets_ is None else [str(t) for t in estimator.targets_]
+        meta["cv_macro_f1"] = None if np.isnan(estimator.cv_macro_f1_) else float(estimator.cv_macro_f1_)
+    for name, array in arrays.items():
+        if array.dtype == object:
+            raise ModelError(f"cannot save {kind}.{name} in the safe format: it is an object array")
+    np.savez_compressed(directory / f"{stem}.npz", **arrays)
+    _write_json(directory / f"{stem}.json", meta)
+    return [f"{stem}.npz", f"{stem}.json"]
+
+
+_TUPLE_PARAMS = ("word_ngram_range", "char_ngram_range")
+
+
+def _load_safe(directory: Path, stem: str, expected):
+    """Rebuild a fitted estimator from ``stem.npz`` and ``stem.json`` without unpickling."""
+    from sklearn.linear_model import LogisticRegression
+
+    meta = json.loads((directory / f"{stem}.json").read_text(encoding="utf-8"))
+    if not isinstance(meta, dict) or meta.get("class") != expected.__name__:
+        raise ModelIntegrityError(f"{directory / (stem + '.json')} does not describe a {expected.__name__}")
+    with np.load(directory / f"{stem}.npz", allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    params = dict(meta["params"])
+    for key in _TUPLE_PARAMS:
+        if isinstance(params.get(key), list):
+            params[key] = tuple(params[key])
+    estimator = expected(**params)
+    estimator.classes_ = np.asarray(meta["classes"], dtype=object)
+    estimator.features_ = estimator._make_features()
+    for block, vectorizer in estimator.features_.transformer_list:
+        vectorizer.vocabulary_ = {term: j for j, term in enumerate(meta["vocabularies"][block])}
+        vectorizer.idf_ = arrays[f"idf_{block}"]
+    for name in _ARRAYS[expected.__name__]:
+        setattr(estimator, name, arrays[name.rstrip("_")])
+    if expected.__name__ == "StanceClassifier":
+        calibrator = LogisticRegression()
+        calibrator.coef_ = arrays["calibrator_coef"]
+        calibrator.intercept_ = arrays["calibrator_intercept"]
+        calibrator.classes_ = np.asarray(meta["calibrator_classes"])
+        calibrator.n_features_in_ = calibrator.coef_.shape[1]
+        estimator.calibrator_ = calibrator
+        estimator.uses_targets_ = bool(meta["uses_targets"])
+        estimator.targets_ = None if meta["targets"] is None else np.asarray(meta["targets"], dtype=object)
+        estimator.cv_macro_f1_ = np.nan if meta["cv_macro_f1"] is None else float(meta["cv_macro_f1"])
+    estimator.n_features_in_ = 1
+    return estimator
 
 
 def check_model_destination(path: str | os.PathLike, *, overwrite: bool) -> None:
@@ -180,7 +307,7 @@ def check_model_destination(path: str | os.PathLike, *, overwrite: bool) -> None
         if not (path / MANIFEST_FILE).is_file():
             raise ModelError(f"refusing to replace {path}: it is not empty and holds no {MANIFEST_FILE}")
         if not overwrite:
-            raise ModelError(f"{path} holds a model already; pass overwrite=True (stance train: --force) to replace it")
+            raise ModelError(f"{path} holds a model already; pass overwrite=True (CLI: --force) to replace it")
 
 
 def _umask() -> int:
@@ -189,10 +316,49 @@ def _umask() -> int:
     return mask
 
 
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+@functools.lru_cache(maxsize=1)
+def _renameat2():
+    """libc's renameat2, or None where the platform lacks it."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        func = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    func.restype = ctypes.c_int
+    return func
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    func = _renameat2()
+    if func is None:
+        return False
+    if func(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    return False  # e.g. a filesystem without RENAME_EXCHANGE: fall back to two renames
+
+
 def _replace_dir(new: Path, path: Path) -> None:
-    """Move ``new`` to ``path``; an existing ``path`` is swapped out and removed only afterwards."""
+    """Move ``new`` to ``path``, replacing an existing ``path`` atomically where the OS allows.
+
+    On Linux the two directories are swapped in one system call, so at every
+    instant ``path`` is either the complete old model or the complete new one.
+    Elsewhere the old directory is renamed aside first (a crash between the two
+    renames leaves it as a hidden ``.NAME.old-*`` sibling).
+    """
     if not path.exists():
         os.replace(new, path)
+        return
+    if _exchange(new, path):
+        shutil.rmtree(new, ignore_errors=True)  # ``new`` now holds the old model
         return
     old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
     os.rmdir(old)
@@ -255,22 +421,33 @@ def read_manifest(path: str | os.PathLike) -> dict:
     return manifest
 
 
-def _check_versions(manifest: dict, path: Path) -> None:
+def _check_versions(manifest: dict, path: Path, serialization: str) -> None:
     written = manifest.get("versions", {})
-    sk = str(written.get("scikit-learn", "unknown"))
-    if sk == "unknown" or _minor(sk) != _minor(sklearn.__version__):
-        raise ModelVersionError(
-            f"model {path} was written with scikit-learn {sk}, but scikit-learn {sklearn.__version__} is installed; "
-            f"install scikit-learn=={sk} or retrain the model (stance train)"
-        )
     st = str(written.get("stance", "unknown"))
     if st == "unknown" or _minor(st)[0] != _minor(__version__)[0]:
         raise ModelVersionError(
             f"model {path} was written with stance {st}, which is incompatible with stance {__version__}; retrain it"
         )
+    if serialization != "joblib":
+        return  # the safe format holds no scikit-learn objects, so any scikit-learn version reads it
+    sk = str(written.get("scikit-learn", "unknown"))
+    if sk == "unknown" or _minor(sk) != _minor(sklearn.__version__):
+        raise ModelVersionError(
+            f"model {path} was pickled with scikit-learn {sk}, but scikit-learn {sklearn.__version__} is installed; "
+            f"install scikit-learn=={sk}, or load its safe export (stance export) instead"
+        )
 
 
-def load_model(path: str | os.PathLike | None = None):
+def is_shipped(path: str | os.PathLike) -> bool:
+    """Whether ``path`` lies inside the package's own shipped models (trusted without asking)."""
+    try:
+        Path(path).resolve().relative_to(default_model_path().parent.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False):
     """Load a model directory, checking its manifest, hashes and versions first.
 
     Parameters
@@ -278,6 +455,10 @@ def load_model(path: str | os.PathLike | None = None):
     path : path-like or None, default=None
         A directory written by :func:`save_model` (or ``stance train``);
         ``None`` loads the shipped default model.
+    trusted : bool, default=False
+        Allow unpickling a joblib model from outside the package's shipped
+        models. Pickles can run arbitrary code: pass ``True`` only for files
+        from a source you trust. Safe-format models never need it.
 
     Returns
     -------
@@ -290,48 +471,92 @@ def load_model(path: str | os.PathLike | None = None):
     ModelIntegrityError
         If a file's sha256 differs from the manifest, or a file is unreadable.
     ModelVersionError
-        If the model was written by an incompatible stance or scikit-learn.
+        If the model was written by an incompatible stance, or pickled by
+        another minor version of scikit-learn.
+    UntrustedModelError
+        If the model is a pickle from outside the shipped models and
+        ``trusted`` is false. Nothing is unpickled.
 
     Notes
     -----
-    Model files are pickles, which can run code when loaded: load only models
-    from trusted sources.
+    Every file is checked against the manifest's sha256 before it is read.
     """
     from .api import StanceModel
     from .models import StanceClassifier, TopicClassifier
 
     path = default_model_path() if path is None else Path(path)
     manifest = read_manifest(path)
+    serialization = manifest.get("serialization", "joblib")
+    if serialization not in FORMATS:
+        raise ModelVersionError(f"{path / MANIFEST_FILE}: unknown serialization {serialization!r}; expected one of {FORMATS}")
+    if serialization == "joblib" and not trusted and not is_shipped(path):
+        raise UntrustedModelError(
+            f"refusing to unpickle {path}: joblib model files can run code when loaded; pass trusted=True "
+            "(CLI: --trust) if you trust its source, or load a pickle-free export (stance export)"
+        )
+    suffixes = (".joblib",) if serialization == "joblib" else (".npz", ".json")
     files = manifest["files"]
-    for filename in _FILES.values():
-        if filename not in files:
-            raise ModelIntegrityError(f"corrupt manifest {path / MANIFEST_FILE}: no sha256 for {filename}")
-        file_path = path / filename
-        if not file_path.is_file():
-            raise ModelNotFoundError(f"model file missing: {file_path}")
-        if sha256_file(file_path) != files[filename]:
-            raise ModelIntegrityError(
-                f"model file {file_path} does not match the sha256 in its manifest (corrupt or modified)"
-            )
-    _check_versions(manifest, path)
+    for stem in _PARTS.values():
+        for suffix in suffixes:
+            filename = stem + suffix
+            if filename not in files:
+                raise ModelIntegrityError(f"corrupt manifest {path / MANIFEST_FILE}: no sha256 for {filename}")
+            file_path = path / filename
+            if not file_path.is_file():
+                raise ModelNotFoundError(f"model file missing: {file_path}")
+            if sha256_file(file_path) != files[filename]:
+                raise ModelIntegrityError(
+                    f"model file {file_path} does not match the sha256 in its manifest (corrupt or modified)"
+                )
+    _check_versions(manifest, path, serialization)
     parts = {}
     expected = {"topic_classifier": TopicClassifier, "stance_classifier": StanceClassifier}
-    for attr, filename in _FILES.items():
+    for attr, stem in _PARTS.items():
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", category=InconsistentVersionWarning)
-                obj = joblib.load(path / filename)
-        except Exception as exc:  # unpickling errors come in many types
-            raise ModelIntegrityError(f"cannot read model file {path / filename}: {type(exc).__name__}: {exc}") from None
+            if serialization == "joblib":
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", category=InconsistentVersionWarning)
+                    obj = joblib.load(path / f"{stem}.joblib")
+            else:
+                obj = _load_safe(path, stem, expected[attr])
+        except ModelError:
+            raise
+        except Exception as exc:  # unpickling and parsing errors come in many types
+            names = " / ".join(f"{stem}{suffix}" for suffix in suffixes)
+            raise ModelIntegrityError(f"cannot read model file {path / names}: {type(exc).__name__}: {exc}") from None
         if not isinstance(obj, expected[attr]):
             raise ModelIntegrityError(
-                f"model file {path / filename} holds a {type(obj).__name__}, expected {expected[attr].__name__}"
+                f"model file {path / stem} holds a {type(obj).__name__}, expected {expected[attr].__name__}"
             )
         parts[attr] = obj
     for key, clf in (("topics", parts["topic_classifier"]), ("stances", parts["stance_classifier"])):
         if [str(c) for c in clf.classes_] != [str(c) for c in manifest[key]]:
             raise ModelIntegrityError(f"model {path}: the manifest's {key} do not match the model files")
     return StanceModel(parts["topic_classifier"], parts["stance_classifier"], manifest=manifest)
+
+
+def export_model(src: str | os.PathLike | None, dst: str | os.PathLike, *, trusted: bool = False,
+                 overwrite: bool = False) -> Path:
+    """Convert a model directory to the pickle-free format, keeping its manifest's records.
+
+    Parameters
+    ----------
+    src : path-like or None
+        The model to convert (``None``: the shipped default).
+    dst : path-like
+        The safe model directory to write (atomically).
+    trusted : bool, default=False
+        Needed to read a joblib ``src`` from outside the shipped models.
+    overwrite : bool, default=False
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    model = load_model(src, trusted=trusted)
+    old = model.manifest
+    return save_model(model, dst, format="safe", name=old.get("name"), training_data=old.get("training_data"),
+                      parameters=old.get("parameters"), metrics=old.get("metrics"), overwrite=overwrite)
 
 
 @functools.lru_cache(maxsize=1)

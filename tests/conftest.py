@@ -81,7 +81,7 @@ def tiny_model(tiny_model_dir):
     """The tiny model loaded from disk. Shared: do not mutate or save it."""
     from stance.persistence import load_model
 
-    return load_model(tiny_model_dir)
+    return load_model(tiny_model_dir, trusted=True)  # a joblib model the tests wrote themselves
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def fresh_model(tiny_model_dir):
     """A private copy of the tiny model (safe to save or mutate)."""
     from stance.persistence import load_model
 
-    return load_model(tiny_model_dir)
+    return load_model(tiny_model_dir, trusted=True)
 
 
 @pytest.fixture
@@ -100,6 +100,29 @@ def copy_model_dir(tiny_model_dir, tmp_path):
     def _copy(name: str = "model") -> Path:
         dst = tmp_path / name
         shutil.copytree(tiny_model_dir, dst)
+        return dst
+
+    return _copy
+
+
+@pytest.fixture(scope="session")
+def tiny_safe_model_dir(tmp_path_factory, tiny_model_dir) -> Path:
+    """The tiny model saved in the pickle-free "safe" format (shared: copy it before changing it)."""
+    from stance.persistence import load_model, save_model
+
+    out = tmp_path_factory.mktemp("safe-models") / "tiny-safe"
+    save_model(load_model(tiny_model_dir, trusted=True), out, format="safe", name="tiny-safe")
+    return out
+
+
+@pytest.fixture
+def copy_safe_model_dir(tiny_safe_model_dir, tmp_path):
+    """A function that copies the safe tiny model directory to a fresh place and returns it."""
+    import shutil
+
+    def _copy(name: str = "safe-model") -> Path:
+        dst = tmp_path / name
+        shutil.copytree(tiny_safe_model_dir, dst)
         return dst
 
     return _copy

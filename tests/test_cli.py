@@ -65,7 +65,7 @@ def assert_one_line_error(err: str, command: str, fragment: str) -> None:
 
 
 def test_classify_jsonl(tiny_model_dir, article, capsys):
-    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--format", "jsonl"]) == 0
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--trust", "--format", "jsonl"]) == 0
     out, err = capsys.readouterr()
     assert err == ""
     lines = out.splitlines()
@@ -85,21 +85,21 @@ def test_classify_jsonl(tiny_model_dir, article, capsys):
 
 
 def test_classify_output_matches_the_api(tiny_model, tiny_model_dir, article, capsys):
-    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--format", "jsonl"]) == 0
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--trust", "--format", "jsonl"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     expected = [r.to_dict() for r in tiny_model.analyze(ARTICLE)]
     assert [{k: v for k, v in r.items() if k != "file"} for r in records] == expected
 
 
 def test_classify_defaults_to_jsonl_when_not_a_terminal(tiny_model_dir, article, capsys):
-    assert main(["classify", str(article), "--model", str(tiny_model_dir)]) == 0
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--trust"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == N_PARAGRAPHS
     assert all(set(json.loads(line)) == JSONL_KEYS for line in lines)
 
 
 def test_classify_csv(tiny_model_dir, article, capsys):
-    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--format", "csv"]) == 0
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--trust", "--format", "csv"]) == 0
     out = capsys.readouterr().out
     reader = csv.DictReader(io.StringIO(out))
     assert tuple(reader.fieldnames) == CSV_FIELDS
@@ -117,7 +117,7 @@ def test_classify_csv(tiny_model_dir, article, capsys):
 
 
 def test_classify_table(tiny_model, tiny_model_dir, article, capsys):
-    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--format", "table"]) == 0
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--trust", "--format", "table"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1 + N_PARAGRAPHS
     assert lines[0].split() == ["#", "topics", "stance", "text"]
@@ -132,7 +132,8 @@ def test_classify_table(tiny_model, tiny_model_dir, article, capsys):
 def test_classify_table_with_several_files_has_a_file_column(tiny_model_dir, article, tmp_path, capsys):
     other = tmp_path / "other.txt"
     other.write_text("Talks go on.\n", encoding="utf-8")
-    assert main(["classify", str(article), str(other), "--model", str(tiny_model_dir), "--format", "table"]) == 0
+    assert main(["classify", str(article), str(other), "--model", str(tiny_model_dir), "--trust",
+                 "--format", "table"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["file", "#", "topics", "stance", "text"]
     assert len(lines) == 1 + N_PARAGRAPHS + 1
@@ -142,7 +143,8 @@ def test_classify_table_with_several_files_has_a_file_column(tiny_model_dir, art
 def test_classify_several_files_jsonl(tiny_model_dir, article, tmp_path, capsys):
     other = tmp_path / "other.txt"
     other.write_text("Talks go on.\n\nSanctions too.\n", encoding="utf-8")
-    assert main(["classify", str(article), str(other), "--model", str(tiny_model_dir), "--format", "jsonl"]) == 0
+    assert main(["classify", str(article), str(other), "--model", str(tiny_model_dir), "--trust",
+                 "--format", "jsonl"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(Path(r["file"]).name, r["index"]) for r in records] == [
         ("article.txt", 0), ("article.txt", 1), ("article.txt", 2), ("other.txt", 0), ("other.txt", 1),
@@ -152,14 +154,14 @@ def test_classify_several_files_jsonl(tiny_model_dir, article, tmp_path, capsys)
 def test_classify_stdin(tiny_model_dir, monkeypatch, capsys):
     fake_stdin = io.TextIOWrapper(io.BytesIO(ARTICLE.encode("utf-8")), encoding="utf-8")
     monkeypatch.setattr(sys, "stdin", fake_stdin)
-    assert main(["classify", "-", "--model", str(tiny_model_dir), "--format", "jsonl"]) == 0
+    assert main(["classify", "-", "--model", str(tiny_model_dir), "--trust", "--format", "jsonl"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["file"] for r in records] == ["-"] * N_PARAGRAPHS
 
 
 def test_classify_output_file(tiny_model_dir, article, tmp_path, capsys):
     out_path = tmp_path / "out.jsonl"
-    assert main(["classify", str(article), "--model", str(tiny_model_dir), "-o", str(out_path),
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--trust", "-o", str(out_path),
                  "--format", "jsonl"]) == 0
     assert capsys.readouterr().out == ""
     lines = out_path.read_text(encoding="utf-8").splitlines()
@@ -167,10 +169,10 @@ def test_classify_output_file(tiny_model_dir, article, tmp_path, capsys):
 
 
 def test_classify_evidence_option(tiny_model_dir, article, capsys):
-    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--evidence", "0"]) == 0
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--trust", "--evidence", "0"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert all(r["evidence"] == [] for r in records)
-    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--evidence", "-1"]) == 1
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--trust", "--evidence", "-1"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     assert_one_line_error(captured.err, "classify", "--evidence must be 0 or more, got -1")
@@ -178,21 +180,21 @@ def test_classify_evidence_option(tiny_model_dir, article, capsys):
 
 def test_classify_missing_file(tiny_model_dir, tmp_path, capsys):
     missing = tmp_path / "missing.txt"
-    assert main(["classify", str(missing), "--model", str(tiny_model_dir)]) == 1
+    assert main(["classify", str(missing), "--model", str(tiny_model_dir), "--trust"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     assert_one_line_error(captured.err, "classify", f"no such file: {missing}")
 
 
 def test_classify_directory(tiny_model_dir, tmp_path, capsys):
-    assert main(["classify", str(tmp_path), "--model", str(tiny_model_dir)]) == 1
+    assert main(["classify", str(tmp_path), "--model", str(tiny_model_dir), "--trust"]) == 1
     assert_one_line_error(capsys.readouterr().err, "classify", "is a directory, expected a text file")
 
 
 def test_classify_non_utf8_file(tiny_model_dir, tmp_path, capsys):
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("Caf\u00e9 talks".encode("latin-1"))
-    assert main(["classify", str(bad), "--model", str(tiny_model_dir)]) == 1
+    assert main(["classify", str(bad), "--model", str(tiny_model_dir), "--trust"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     assert_one_line_error(captured.err, "classify", "must be UTF-8 text; byte 3")
@@ -207,7 +209,7 @@ def test_classify_corrupt_model(copy_model_dir, article, capsys):
     model_dir = copy_model_dir()
     path = model_dir / "stance.joblib"
     path.write_bytes(path.read_bytes()[:-10])
-    assert main(["classify", str(article), "--model", str(model_dir)]) == 1
+    assert main(["classify", str(article), "--model", str(model_dir), "--trust"]) == 1
     assert_one_line_error(capsys.readouterr().err, "classify", "does not match the sha256")
 
 
@@ -217,7 +219,7 @@ def test_classify_model_with_mistyped_manifest_gives_one_line_error(copy_model_d
     manifest = json.loads((model_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
     manifest["versions"] = "1.9.1"
     (model_dir / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
-    assert main(["classify", str(article), "--model", str(model_dir)]) == 1
+    assert main(["classify", str(article), "--model", str(model_dir), "--trust"]) == 1
     assert_one_line_error(capsys.readouterr().err, "classify", "manifest")
 
 
@@ -299,7 +301,7 @@ def test_train_refuses_to_overwrite_a_non_model_directory(train_file, tmp_path, 
 
 
 def test_evaluate_prints_report(tiny_model_dir, train_jsonl, capsys):
-    assert main(["evaluate", "--model", str(tiny_model_dir), "--data", str(train_jsonl)]) == 0
+    assert main(["evaluate", "--model", str(tiny_model_dir), "--trust", "--data", str(train_jsonl)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("paragraphs: 12\n")
     assert "topics  micro-F1 " in out
@@ -316,7 +318,7 @@ def test_evaluate_prints_report(tiny_model_dir, train_jsonl, capsys):
 
 
 def test_evaluate_json(tiny_model, tiny_model_dir, train_jsonl, capsys):
-    assert main(["evaluate", "--model", str(tiny_model_dir), "--data", str(train_jsonl), "--json"]) == 0
+    assert main(["evaluate", "--model", str(tiny_model_dir), "--trust", "--data", str(train_jsonl), "--json"]) == 0
     metrics = json.loads(capsys.readouterr().out)
     assert metrics == evaluate_model(tiny_model, read_labelled_jsonl(train_jsonl))
     assert metrics["n"] == 12
@@ -326,7 +328,7 @@ def test_evaluate_json(tiny_model, tiny_model_dir, train_jsonl, capsys):
 def test_evaluate_unknown_label(tiny_model_dir, tmp_path, capsys):
     data = tmp_path / "test.jsonl"
     data.write_text(json.dumps({"text": "x", "topics": [], "stance": "neutral"}) + "\n", encoding="utf-8")
-    assert main(["evaluate", "--model", str(tiny_model_dir), "--data", str(data)]) == 1
+    assert main(["evaluate", "--model", str(tiny_model_dir), "--trust", "--data", str(data)]) == 1
     assert_one_line_error(capsys.readouterr().err, "evaluate", "'stance' must be one of ('against', 'favor', 'none')")
 
 
@@ -430,3 +432,150 @@ def test_info_without_model_prints_the_default_manifest(capsys):
     info = json.loads(capsys.readouterr().out)
     assert Path(info["path"]) == _default_manifest().parent
     assert info["format"] == "stance-model/1"
+
+
+# --------------------------------------------------------------------------- trust, export, --force, --format
+
+
+def _snapshot(directory: Path) -> dict:
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(Path(directory).rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def no_unpickling(monkeypatch):
+    import joblib
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("joblib.load was called")
+
+    monkeypatch.setattr(joblib, "load", forbidden)
+
+
+def test_classify_untrusted_model_without_trust(tiny_model_dir, article, capsys, no_unpickling):
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--format", "jsonl"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert_one_line_error(captured.err, "classify", "refusing to unpickle")
+    assert "--trust" in captured.err and "trusted=True" in captured.err
+
+
+def test_evaluate_untrusted_model_without_trust(tiny_model_dir, train_jsonl, capsys, no_unpickling):
+    assert main(["evaluate", "--model", str(tiny_model_dir), "--data", str(train_jsonl)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert_one_line_error(captured.err, "evaluate", "refusing to unpickle")
+    assert "--trust" in captured.err
+
+
+def test_classify_and_evaluate_untrusted_model_with_trust(tiny_model, tiny_model_dir, article, train_jsonl, capsys):
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--trust", "--format", "jsonl"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    assert [{k: v for k, v in r.items() if k != "file"} for r in records] == [
+        r.to_dict() for r in tiny_model.analyze(ARTICLE)
+    ]
+    assert main(["evaluate", "--model", str(tiny_model_dir), "--trust", "--data", str(train_jsonl), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == 12
+
+
+def test_export_writes_a_safe_model(tiny_model_dir, article, tmp_path, capsys):
+    out = tmp_path / "safe"
+    assert main(["export", "--model", str(tiny_model_dir), "--trust", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert captured.out.startswith(f"wrote {out}")
+    assert sorted(os.listdir(out)) == ["manifest.json", "stance.json", "stance.npz", "topic.json", "topic.npz"]
+    assert json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))["serialization"] == "safe"
+    # the export classifies like its source, and loads without --trust
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--trust", "--format", "jsonl"]) == 0
+    from_joblib = capsys.readouterr().out
+    assert main(["classify", str(article), "--model", str(out), "--format", "jsonl"]) == 0
+    assert capsys.readouterr().out == from_joblib
+
+
+def test_export_untrusted_model_without_trust(tiny_model_dir, tmp_path, capsys, no_unpickling):
+    out = tmp_path / "safe"
+    assert main(["export", "--model", str(tiny_model_dir), "--out", str(out)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "export", "refusing to unpickle")
+    assert not out.exists()
+
+
+def test_export_to_an_existing_model_needs_force(tiny_model_dir, copy_model_dir, capsys):
+    dst = copy_model_dir("existing")
+    before = _snapshot(dst)
+    assert main(["export", "--model", str(tiny_model_dir), "--trust", "--out", str(dst)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert_one_line_error(captured.err, "export", "holds a model already")
+    assert _snapshot(dst) == before
+    assert main(["export", "--model", str(tiny_model_dir), "--trust", "--out", str(dst), "--force"]) == 0
+    assert json.loads((dst / MANIFEST_FILE).read_text(encoding="utf-8"))["serialization"] == "safe"
+    assert sorted(p.name for p in dst.parent.iterdir()) == ["existing"]  # no temporary directory left
+
+
+def test_export_refuses_a_non_model_directory_even_with_force(tiny_model_dir, tmp_path, capsys):
+    dst = tmp_path / "precious"
+    dst.mkdir()
+    (dst / "keep.txt").write_text("keep", encoding="utf-8")
+    assert main(["export", "--model", str(tiny_model_dir), "--trust", "--out", str(dst), "--force"]) == 1
+    assert_one_line_error(capsys.readouterr().err, "export", "refusing to replace")
+    assert sorted(os.listdir(dst)) == ["keep.txt"]
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fail the test if training starts."""
+    from stance import training
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(training, "fit_model", forbidden)
+
+
+def test_train_into_an_existing_model_without_force(train_file, copy_model_dir, capsys, no_training):
+    out = copy_model_dir("existing")
+    before = _snapshot(out)
+    rc = main(["train", "--data", str(train_file), "--out", str(out), "--topics", "auto", "--stances", "auto",
+               "--min-df", "1"])
+    assert rc == 1  # refused before training (fit_model would raise AssertionError, not return 1)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert_one_line_error(captured.err, "train", "holds a model already")
+    assert "--force" in captured.err
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["existing", "train.jsonl"]
+
+
+def test_train_with_force_replaces_an_existing_model(train_file, copy_model_dir, capsys):
+    out = copy_model_dir("existing")
+    rc = main(["train", "--data", str(train_file), "--out", str(out), "--topics", "auto", "--stances", "auto",
+               "--min-df", "1", "--name", "replacement", "--force"])
+    assert rc == 0
+    manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
+    assert manifest["name"] == "replacement"
+    assert manifest["topics"] == ["diplomacy", "nato_expansion", "sanctions"]  # the new data's, not the tiny model's
+    assert sorted(p.name for p in out.parent.iterdir()) == ["existing", "train.jsonl"]
+
+
+def test_train_format_safe(train_file, article, tmp_path, capsys):
+    out = tmp_path / "safe-model"
+    rc = main(["train", "--data", str(train_file), "--out", str(out), "--topics", "auto", "--stances", "auto",
+               "--min-df", "1", "--format", "safe"])
+    assert rc == 0
+    assert sorted(os.listdir(out)) == ["manifest.json", "stance.json", "stance.npz", "topic.json", "topic.npz"]
+    assert json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))["serialization"] == "safe"
+    capsys.readouterr()
+    assert main(["classify", str(article), "--model", str(out), "--format", "jsonl"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    assert len(records) == N_PARAGRAPHS
+    assert sorted(records[0]["topic_scores"]) == ["diplomacy", "nato_expansion", "sanctions"]
+
+
+def test_train_unknown_format_is_a_usage_error(train_file, tmp_path, capsys):
+    assert main(["train", "--data", str(train_file), "--out", str(tmp_path / "m"), "--format", "pickle"]) == 2
+    assert "invalid choice: 'pickle'" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()

@@ -123,3 +123,62 @@ def test_target_cross_features_target_spelling_is_normalised():
     c = target_cross_features(["talks"], ["Donald Biden"], n_features=2**12)
     np.testing.assert_array_equal(a.toarray(), b.toarray())
     assert (a != c).nnz > 0
+
+
+# --------------------------------------------------------------------------- CompiledFeatures
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from stance.features import CompiledFeatures  # noqa: E402
+
+COMPILE_CORPUS = [
+    "NATO's eastward expansion threatens Russia, the Kremlin said.",
+    "The U.S. and NATO handed written answers on security guarantees.",
+    "Sanctions on Russian banks were extended; talks in Geneva go on.",
+    "“Arms control” — the INF treaty and New START — matter.",
+    "Über-long token: " + "x" * 40,
+    "日本語 text and émigré café naïve",
+    "tab\tseparated\nand new lines",
+]
+
+
+@pytest.fixture(scope="module")
+def fitted_union():
+    return make_text_features(min_df=1).fit(COMPILE_CORPUS)
+
+
+def _assert_same(union, texts):
+    expected = union.transform(texts)
+    got = CompiledFeatures(union).transform(texts)
+    assert got.shape == expected.shape
+    assert got.dtype == expected.dtype
+    np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-6, atol=1e-7)
+
+
+def test_compiled_features_equal_the_union(fitted_union):
+    texts = COMPILE_CORPUS + ["", "   ", "a", "NATO", "unseen words only", "NATO NATO NATO expansion"]
+    _assert_same(fitted_union, texts)
+
+
+def test_compiled_features_word_only_union():
+    union = make_text_features(min_df=1, char_ngram_range=None).fit(COMPILE_CORPUS)
+    _assert_same(union, COMPILE_CORPUS + ["nato expansion", ""])
+
+
+@pytest.mark.parametrize("char_range", [(1, 3), (3, 5), (2, 4)])
+def test_compiled_features_other_char_ranges(char_range):
+    union = make_text_features(min_df=1, char_ngram_range=char_range).fit(COMPILE_CORPUS)
+    _assert_same(union, COMPILE_CORPUS + ["a b c", "x"])
+
+
+def test_compiled_features_refuse_what_they_cannot_reproduce():
+    union = make_text_features(min_df=1, char_ngram_range=(2, 6)).fit(COMPILE_CORPUS)
+    with pytest.raises(ValueError, match="cannot compile this character block"):
+        CompiledFeatures(union)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=60), min_size=1, max_size=5))
+def test_compiled_features_match_on_arbitrary_text(fitted_union, texts):
+    _assert_same(fitted_union, texts)

@@ -27,8 +27,10 @@ PUBLIC_NAMES = [
     "StanceError",
     "StanceModel",
     "TopicClassifier",
+    "UntrustedModelError",
     "__version__",
     "analyze",
+    "export_model",
     "load_model",
     "normalize",
     "save_model",
@@ -64,6 +66,7 @@ def test_public_names_come_from_their_modules():
     assert stance.StanceClassifier is models.StanceClassifier
     assert stance.load_model is persistence.load_model
     assert stance.save_model is persistence.save_model
+    assert stance.export_model is persistence.export_model
     assert stance.split_paragraphs is text.split_paragraphs
     assert stance.train_model is training.train_model
 
@@ -100,6 +103,7 @@ def test_not_fitted_error_is_scikit_learns():
         (exceptions.ModelNotFoundError, (exceptions.ModelError, FileNotFoundError)),
         (exceptions.ModelIntegrityError, (exceptions.ModelError,)),
         (exceptions.ModelVersionError, (exceptions.ModelError,)),
+        (exceptions.UntrustedModelError, (exceptions.ModelError, PermissionError, OSError)),
     ],
 )
 def test_exception_hierarchy(exc, bases):
@@ -113,3 +117,10 @@ def test_stance_error_is_not_caught_as_a_builtin_value_error_by_accident():
     assert not issubclass(exceptions.ModelError, ValueError)
     assert not issubclass(exceptions.DataRootNotFoundError, ValueError)
     assert not issubclass(exceptions.InvalidInputError, OSError)
+    assert not issubclass(exceptions.UntrustedModelError, ValueError)
+
+
+def test_exceptions_all_lists_every_exception():
+    assert sorted(exceptions.__all__) == sorted(
+        name for name in PUBLIC_NAMES if name.endswith("Error")
+    )

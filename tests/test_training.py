@@ -66,7 +66,7 @@ def test_train_model_writes_a_model_directory(rows_path, tmp_path):
     assert internal["stance_macro_f1"] is None or 0 <= internal["stance_macro_f1"] <= 1
     assert manifest["metrics"]["training_seconds"] >= 0
     assert model.manifest == manifest
-    loaded = load_model(out)
+    loaded = load_model(out, trusted=True)
     assert [r.to_dict() for r in loaded.classify(PARAGRAPHS)] == [r.to_dict() for r in model.classify(PARAGRAPHS)]
 
 
@@ -181,8 +181,56 @@ def test_train_model_with_targets(tmp_path, monkeypatch):
     model = train_model(write_rows(tmp_path / "t.jsonl", rows), out, topics="auto", stances="auto", min_df=1)
     assert model.manifest["uses_targets"] is True
     assert model.stance_classifier.targets_.tolist() == ["NATO", "Russia"]
-    loaded = load_model(out)
+    loaded = load_model(out, trusted=True)
     with pytest.raises(InvalidInputError, match="fitted with targets"):
         loaded.classify(PARAGRAPHS)
     results = loaded.classify(PARAGRAPHS, targets="NATO")
     assert [r.to_dict() for r in results] == [r.to_dict() for r in model.classify(PARAGRAPHS, targets="NATO")]
+
+
+# --------------------------------------------------------------------------- overwrite and format
+
+
+def _forbid_training(monkeypatch):
+    from stance import training
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(training, "fit_model", forbidden)
+
+
+def test_train_model_refuses_an_existing_model_before_training(rows_path, tmp_path, monkeypatch):
+    out = tmp_path / "model"
+    train_model(rows_path, out, topics="auto", stances="auto", min_df=1, name="first")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    _forbid_training(monkeypatch)
+    from stance.exceptions import ModelError
+
+    with pytest.raises(ModelError, match=r"holds a model already; pass overwrite=True \(CLI: --force\)"):
+        train_model(rows_path, out, topics="auto", stances="auto", min_df=1, name="second")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_train_model_overwrite_replaces_the_model(rows_path, tmp_path):
+    out = tmp_path / "model"
+    train_model(rows_path, out, topics="auto", stances="auto", min_df=1, name="first")
+    train_model(rows_path, out, topics="auto", stances="auto", min_df=1, name="second", overwrite=True)
+    assert load_model(out, trusted=True).manifest["name"] == "second"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "train.jsonl"]
+
+
+def test_train_model_safe_format(rows_path, tmp_path):
+    out = tmp_path / "model"
+    model = train_model(rows_path, out, topics="auto", stances="auto", min_df=1, format="safe")
+    assert model.manifest["serialization"] == "safe"
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "stance.json", "stance.npz", "topic.json",
+                                                     "topic.npz"]
+    loaded = load_model(out)  # a safe model loads without trusted=True
+    assert [r.to_dict() for r in loaded.classify(PARAGRAPHS)] == [r.to_dict() for r in model.classify(PARAGRAPHS)]
+
+
+def test_train_model_unknown_format_writes_nothing(rows_path, tmp_path):
+    with pytest.raises(ValueError, match=r"'format' must be one of \('joblib', 'safe'\), got 'pickle'"):
+        train_model(rows_path, tmp_path / "model", topics="auto", stances="auto", min_df=1, format="pickle")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
