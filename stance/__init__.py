@@ -14,7 +14,6 @@ Examples
 """
 
 from ._version import __version__
-from .api import Document, Evidence, ParagraphResult, StanceModel, analyze
 from .exceptions import (
     DataError,
     DataRootNotFoundError,
@@ -25,14 +24,46 @@ from .exceptions import (
     ModelIntegrityError,
     ModelNotFoundError,
     ModelVersionError,
-    NotFittedError,
     StanceError,
     UntrustedModelError,
 )
-from .models import StanceClassifier, TopicClassifier
-from .persistence import export_model, load_model, save_model
-from .text import normalize, split_paragraphs, split_sentences, tokenize
-from .training import train_model
+
+# Everything else is imported on first use (PEP 562), so ``import stance`` stays
+# cheap and scikit-learn is loaded only by code that needs estimators.
+_LAZY = {
+    "Document": "api",
+    "Evidence": "api",
+    "ParagraphResult": "api",
+    "StanceModel": "api",
+    "analyze": "api",
+    "NotFittedError": "exceptions",
+    "StanceClassifier": "models",
+    "TopicClassifier": "models",
+    "export_model": "persistence",
+    "load_model": "persistence",
+    "save_model": "persistence",
+    "normalize": "text",
+    "split_paragraphs": "text",
+    "split_sentences": "text",
+    "tokenize": "text",
+    "train_model": "training",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'stance' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"stance.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "DataError",

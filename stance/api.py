@@ -19,9 +19,14 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .datasets import LabelledData
-from .models import StanceClassifier, TopicClassifier, check_texts
-from .text import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MAX_PARAGRAPH_CHARS, split_paragraphs
+from typing import TYPE_CHECKING
+
+from .exceptions import InvalidInputError
+from .inference import Predictor
+from .text import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MAX_PARAGRAPH_CHARS, check_targets, check_texts, split_paragraphs
+
+if TYPE_CHECKING:  # scikit-learn is imported only where estimators are built
+    from .datasets import LabelledData
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -37,6 +42,7 @@ __all__ = [
 DEFAULT_BATCH_SIZE = 512
 #: Evidence terms reported per decision (the stance and each predicted topic).
 DEFAULT_EVIDENCE_TERMS = 3
+_UNSET = object()
 
 
 @dataclass(frozen=True)
@@ -109,29 +115,78 @@ class StanceModel:
     manifest : dict or None, default=None
         What :func:`stance.load_model` read from the model directory.
 
+    Notes
+    -----
+    When both heads share their TF-IDF features (as :func:`stance.train_model`
+    trains them) and the stance head uses no targets, :meth:`classify` runs on
+    a numpy-only :class:`~stance.inference.Predictor`: one feature pass and one
+    matrix product for all heads. Otherwise it goes through the estimators.
+    A loaded model is safe to share between threads.
+
     See Also
     --------
     stance.load_model : load the shipped model or another model directory.
     stance.train_model : fit a new one from labelled data.
     """
 
-    def __init__(self, topic_classifier: TopicClassifier, stance_classifier: StanceClassifier, manifest=None):
-        self.topic_classifier = topic_classifier
-        self.stance_classifier = stance_classifier
+    def __init__(self, topic_classifier, stance_classifier, manifest=None):
+        self._topic_classifier = topic_classifier
+        self._stance_classifier = stance_classifier
+        self._estimator_loader = None
+        self._predictor = _UNSET
         self.manifest = dict(manifest or {})
-        # Trained together on the same texts, both heads have the same TF-IDF
-        # features: compute them once per batch.
-        self._shared_features = _same_features(topic_classifier.features_, stance_classifier.features_)
+
+    @classmethod
+    def _from_predictor(cls, predictor: Predictor, manifest: dict, estimator_loader) -> StanceModel:
+        """A model served by ``predictor``; the estimators are built by ``estimator_loader()`` on first access."""
+        model = cls(None, None, manifest)
+        model._predictor = predictor
+        model._estimator_loader = estimator_loader
+        return model
+
+    def _load_estimators(self) -> None:
+        if self._topic_classifier is None:
+            self._topic_classifier, self._stance_classifier = self._estimator_loader()
+
+    @property
+    def topic_classifier(self):
+        """The fitted :class:`~stance.models.TopicClassifier`."""
+        self._load_estimators()
+        return self._topic_classifier
+
+    @property
+    def stance_classifier(self):
+        """The fitted :class:`~stance.models.StanceClassifier`."""
+        self._load_estimators()
+        return self._stance_classifier
+
+    @property
+    def predictor(self) -> Predictor | None:
+        """The numpy-only fast path, or ``None`` when this model cannot use it."""
+        if self._predictor is _UNSET:
+            self._predictor = Predictor.from_estimators(self._topic_classifier, self._stance_classifier)
+        return self._predictor
 
     @property
     def topics(self) -> list[str]:
         """The model's topics."""
-        return [str(t) for t in self.topic_classifier.classes_]
+        if self._topic_classifier is None:
+            return list(self._predictor.topics)
+        return [str(t) for t in self._topic_classifier.classes_]
 
     @property
     def stances(self) -> list[str]:
         """The model's stance labels."""
-        return [str(s) for s in self.stance_classifier.classes_]
+        if self._stance_classifier is None:
+            return list(self._predictor.stances)
+        return [str(s) for s in self._stance_classifier.classes_]
+
+    @property
+    def uses_targets(self) -> bool:
+        """Whether the stance head was trained with targets (and needs them)."""
+        if self._stance_classifier is None:
+            return False
+        return bool(self._stance_classifier.uses_targets_)
 
     def __repr__(self) -> str:
         name = self.manifest.get("name", "unsaved")
@@ -173,55 +228,91 @@ class StanceModel:
             If a paragraph is longer than ``max_chars``.
         """
         texts = check_texts(paragraphs, name="paragraphs", max_chars=max_chars)
-        if batch_size < 1:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"'batch_size' must be a positive int, got {batch_size!r}")
-        target_list = self.stance_classifier._targets_for(len(texts), targets)
+        if isinstance(evidence, bool) or not isinstance(evidence, int) or evidence < 0:
+            raise ValueError(f"'evidence' must be an int >= 0, got {evidence!r}")
+        target_list = check_targets(len(texts), targets)
+        if target_list is not None and not self.uses_targets:
+            target_list = None  # a model without targets ignores them
+        elif target_list is None and self.uses_targets:
+            raise InvalidInputError(
+                "this model was fitted with targets; pass targets=... (one str, or one per paragraph)"
+            )
+        predictor = None if self.uses_targets else self.predictor
         results: list[ParagraphResult] = []
         for start in range(0, len(texts), batch_size):
             batch = texts[start : start + batch_size]
-            batch_targets = None if target_list is None else target_list[start : start + batch_size]
-            results.extend(self._classify_batch(batch, batch_targets, start, evidence))
+            if predictor is not None:
+                scored = self._score_fast(predictor, batch, evidence)
+            else:
+                batch_targets = None if target_list is None else target_list[start : start + batch_size]
+                scored = self._score_estimators(batch, batch_targets, evidence)
+            results.extend(self._results(batch, start, evidence, *scored))
         return results
 
-    def _classify_batch(self, texts, targets, offset, n_evidence) -> list[ParagraphResult]:
+    def _score_fast(self, predictor: Predictor, texts, n_evidence):
+        X, topic_proba, stance_proba = predictor.score(texts)
+        stance_idx = predictor.decide(stance_proba)
+
+        def explain_stance(i, s):
+            return predictor.evidence(X, i, predictor.stance_explain[s], n_evidence)
+
+        def explain_topic(i, j):
+            return predictor.evidence(X, i, predictor.topic_coef[j], n_evidence)
+
+        return topic_proba, predictor.thresholds, stance_proba, stance_idx, explain_stance, explain_topic
+
+    def _score_estimators(self, texts, targets, n_evidence):
         tc, sc = self.topic_classifier, self.stance_classifier
         A_topic = tc._text_features(texts)
         topic_proba = tc.predict_proba_features(A_topic)
-        topic_pred = topic_proba >= tc.thresholds_
-        A_stance = sc._features(texts, targets, text_features=A_topic if self._shared_features else None)
+        shared = self.predictor is not None or _features_shared(tc, sc)
+        A_stance = sc._features(texts, targets, text_features=A_topic if shared else None)
         stance_proba = sc.predict_proba_features(A_stance)
         stance_idx = sc.decide(stance_proba)
-        blank = np.array([not t.strip() for t in texts])
-        none_idx = self._none_index()
+
+        def explain_stance(i, s):
+            return sc.explain(A_stance[i], s, n_evidence)
+
+        def explain_topic(i, j):
+            return tc.explain(A_topic[i], j, n_evidence)
+
+        return topic_proba, tc.thresholds_, stance_proba, stance_idx, explain_stance, explain_topic
+
+    def _results(self, texts, offset, n_evidence, topic_proba, thresholds, stance_proba, stance_idx,
+                 explain_stance, explain_topic) -> list[ParagraphResult]:
+        topic_pred = topic_proba >= thresholds
         topics, stances = self.topics, self.stances
+        none_idx = stances.index("none") if "none" in stances else None
+        topic_rows = np.round(topic_proba, 4).tolist()
+        stance_rows = np.round(stance_proba, 4).tolist()
         out = []
         for i, text in enumerate(texts):
-            if blank[i]:
+            blank = not text.strip()
+            if blank:
                 topic_pred[i] = False
                 if none_idx is not None:
                     stance_idx[i] = none_idx
-            chosen = [topics[j] for j in np.flatnonzero(topic_pred[i])]
+            chosen = np.flatnonzero(topic_pred[i])
+            s = int(stance_idx[i])
             ev: list[Evidence] = []
-            if n_evidence > 0 and not blank[i]:
-                s = int(stance_idx[i])
-                ev.extend(Evidence(t, w, f"stance:{stances[s]}") for t, w in sc.explain(A_stance[i], s, n_evidence))
-                for j in np.flatnonzero(topic_pred[i]):
-                    ev.extend(Evidence(t, w, topics[j]) for t, w in tc.explain(A_topic[i], int(j), n_evidence))
+            if n_evidence > 0 and not blank:
+                ev.extend(Evidence(t, w, f"stance:{stances[s]}") for t, w in explain_stance(i, s))
+                for j in chosen:
+                    ev.extend(Evidence(t, w, topics[j]) for t, w in explain_topic(i, int(j)))
             out.append(
                 ParagraphResult(
                     index=offset + i,
                     text=text,
-                    topics=chosen,
-                    topic_scores={t: round(float(p), 4) for t, p in zip(topics, topic_proba[i])},
-                    stance=stances[int(stance_idx[i])],
-                    stance_scores={s: round(float(p), 4) for s, p in zip(stances, stance_proba[i])},
+                    topics=[topics[j] for j in chosen],
+                    topic_scores=dict(zip(topics, topic_rows[i])),
+                    stance=stances[s],
+                    stance_scores=dict(zip(stances, stance_rows[i])),
                     evidence=ev,
                 )
             )
         return out
-
-    def _none_index(self) -> int | None:
-        return self.stances.index("none") if "none" in self.stances else None
 
     def analyze(self, text: str | bytes, *, max_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS, **kwargs) -> Document:
         """Split an article into paragraphs and classify each.
@@ -247,19 +338,10 @@ class StanceModel:
         save_model(self, path, **kwargs)
 
 
-def _same_features(a, b) -> bool:
-    """Whether two fitted feature unions compute the same matrix (same blocks, parameters, vocabularies, idf)."""
-    if a is b:
-        return True
-    blocks_a, blocks_b = a.transformer_list, b.transformer_list
-    if [n for n, _ in blocks_a] != [n for n, _ in blocks_b]:
-        return False
-    for (_, va), (_, vb) in zip(blocks_a, blocks_b):
-        if repr(va.get_params()) != repr(vb.get_params()) or va.vocabulary_ != vb.vocabulary_:
-            return False
-        if not np.array_equal(va.idf_, vb.idf_):
-            return False
-    return True
+def _features_shared(tc, sc) -> bool:
+    from .inference import _same_features
+
+    return _same_features(tc.features_, sc.features_)
 
 
 def analyze(text: str | bytes, *, model: StanceModel | None = None, **kwargs) -> Document:
@@ -301,6 +383,8 @@ def fit_model(
     random_state: int | None = 0,
 ) -> StanceModel:
     """Fit a :class:`StanceModel` on labelled data (internal CV grouped by article)."""
+    from .models import StanceClassifier, TopicClassifier
+
     groups = data.docs if len(set(data.docs)) >= 2 else None
     tc = TopicClassifier(topics=topics, random_state=random_state, **(topic_params or {}))
     tc.fit(data.texts, data.topics, groups=groups)

@@ -63,8 +63,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing model directory at --out")
     p.add_argument("--cv", type=int, default=0, metavar="K",
                    help="also cross-validate with K folds grouped by article and record it in the manifest")
-    p.add_argument("--format", choices=("joblib", "safe"), default="joblib",
-                   help="joblib pickles (default) or the pickle-free safe format")
+    p.add_argument("--format", choices=("joblib", "safe", "both"), default="joblib",
+                   help="joblib pickles (default), the pickle-free safe format, or both in one directory")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("evaluate", help="score a model on labelled JSONL")

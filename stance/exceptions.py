@@ -24,8 +24,6 @@ scikit-learn tools already know how to handle it.
 
 from __future__ import annotations
 
-from sklearn.exceptions import NotFittedError
-
 __all__ = [
     "DataError",
     "DataRootNotFoundError",
@@ -85,3 +83,13 @@ class ModelVersionError(ModelError):
 
 class UntrustedModelError(ModelError, PermissionError):
     """A pickled model from outside the shipped models was loaded without ``trusted=True``."""
+
+
+def __getattr__(name: str):
+    # NotFittedError is scikit-learn's own class, imported on first use so that
+    # ``import stance`` does not import scikit-learn.
+    if name == "NotFittedError":
+        from sklearn.exceptions import NotFittedError
+
+        return NotFittedError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

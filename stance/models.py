@@ -41,7 +41,7 @@ from .features import (
     prune_vectorizers,
     target_cross_features,
 )
-from .text import DEFAULT_MAX_PARAGRAPH_CHARS, check_text
+from .text import check_targets, check_texts
 
 __all__ = [
     "DEFAULT_STANCE_C",
@@ -62,40 +62,6 @@ DEFAULT_CV = 5
 DEFAULT_MAX_ITER = 1000
 _THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 _WEIGHT_GRID = (0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0)
-
-
-def check_texts(X: object, *, name: str = "X", max_chars: int | None = DEFAULT_MAX_PARAGRAPH_CHARS) -> list[str]:
-    """Validate an iterable of paragraphs and return it as a list of ``str``.
-
-    Parameters
-    ----------
-    X : iterable of str or bytes
-    name : str, default="X"
-    max_chars : int or None, default=DEFAULT_MAX_PARAGRAPH_CHARS
-
-    Returns
-    -------
-    list of str
-
-    Raises
-    ------
-    InvalidInputError
-        If ``X`` is a single string, not iterable, or holds a non-text item.
-
-    Examples
-    --------
-    >>> check_texts("one paragraph")
-    Traceback (most recent call last):
-    ...
-    stance.exceptions.InvalidInputError: X must be an iterable of paragraphs (a list of str), got a single str; wrap it in a list
-    """
-    if isinstance(X, (str, bytes, bytearray)):
-        raise InvalidInputError(
-            f"{name} must be an iterable of paragraphs (a list of str), got a single {type(X).__name__}; wrap it in a list"
-        )
-    if not isinstance(X, Iterable):
-        raise InvalidInputError(f"{name} must be an iterable of paragraphs (a list of str), got {type(X).__name__}")
-    return [check_text(x, name=f"{name}[{i}]", max_chars=max_chars) for i, x in enumerate(X)]
 
 
 def _check_positive(obj: BaseEstimator, name: str, value: object, *, integer: bool = False, minimum: float = 0) -> None:
@@ -192,7 +158,7 @@ class _TextLinearMixin:
         compiled = getattr(self, "_compiled_cache", None)
         if compiled is None:
             try:
-                compiled = CompiledFeatures(self.features_)
+                compiled = CompiledFeatures.from_union(self.features_)
             except ValueError:
                 compiled = False
             self._compiled_cache = compiled
@@ -545,17 +511,7 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
 
     # -- features -----------------------------------------------------------------
     def _targets_for(self, n: int, targets) -> list[str] | None:
-        if targets is None:
-            return None
-        if isinstance(targets, str):
-            return [targets] * n
-        targets = list(targets)
-        if len(targets) != n:
-            raise ValueError(f"targets must have one entry per paragraph, got {len(targets)} for {n} paragraphs")
-        for i, t in enumerate(targets):
-            if not isinstance(t, str):
-                raise InvalidInputError(f"targets[{i}] must be a str, got {type(t).__name__}")
-        return targets
+        return check_targets(n, targets)
 
     def _features(self, texts: list[str], targets: list[str] | None, *, text_features=None):
         A = self._text_features(texts) if text_features is None else text_features

@@ -32,10 +32,7 @@ import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
-import joblib
 import numpy as np
-import sklearn
-from sklearn.exceptions import InconsistentVersionWarning
 
 from ._version import __version__
 from .datasets import sha256_file
@@ -68,8 +65,8 @@ MODEL_FORMAT = "stance-model/1"
 MANIFEST_FILE = "manifest.json"
 #: Directory name of the shipped default model under ``models/``.
 DEFAULT_MODEL_NAME = "default"
-#: Serialisations that :func:`save_model` writes.
-FORMATS = ("joblib", "safe")
+#: Serialisations that :func:`save_model` writes ("both": joblib and safe files in one directory).
+FORMATS = ("joblib", "safe", "both")
 _PARTS = {"topic_classifier": "topic", "stance_classifier": "stance"}
 _REPO_MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -88,6 +85,9 @@ def default_model_path() -> Path:
 
 
 def _versions() -> dict:
+    import joblib
+    import sklearn
+
     return {
         "stance": __version__,
         "scikit-learn": sklearn.__version__,
@@ -119,11 +119,11 @@ def save_model(model, path: str | os.PathLike, *, format: str = "joblib", name: 
     model : StanceModel
     path : path-like
         The model directory to create or replace.
-    format : {"joblib", "safe"}, default="joblib"
+    format : {"joblib", "safe", "both"}, default="joblib"
         ``"joblib"`` writes pickles (``topic.joblib``, ``stance.joblib``);
         ``"safe"`` writes arrays as ``.npz`` (read with ``allow_pickle=False``)
         and everything else as JSON, which loads without running code and
-        across scikit-learn versions.
+        across scikit-learn versions; ``"both"`` writes both sets.
     name : str or None, default=None
         Name recorded in the manifest (default: the directory name).
     training_data : sequence of LabelledData (or of their manifest records) or None, default=None
@@ -155,11 +155,14 @@ def save_model(model, path: str | os.PathLike, *, format: str = "joblib", name: 
         files = {}
         for attr, stem in _PARTS.items():
             estimator = getattr(model, attr)
-            if format == "joblib":
+            written = []
+            if format in ("joblib", "both"):
+                import joblib
+
                 joblib.dump(estimator, tmp / f"{stem}.joblib", compress=3)
-                written = [f"{stem}.joblib"]
-            else:
-                written = _dump_safe(estimator, tmp, stem)
+                written.append(f"{stem}.joblib")
+            if format in ("safe", "both"):
+                written.extend(_dump_safe(estimator, tmp, stem))
             for filename in written:
                 files[filename] = sha256_file(tmp / filename)
         manifest = {
@@ -178,10 +181,12 @@ def save_model(model, path: str | os.PathLike, *, format: str = "joblib", name: 
                 "stance_classifier": _jsonable(model.stance_classifier.get_params()),
             },
             "metrics": metrics or {},
-            "security": (
-                "joblib files are pickles and can run code when loaded: use them from trusted sources only"
-                if format == "joblib" else "pickle-free: arrays in .npz (no object arrays), the rest JSON"
-            ),
+            "security": {
+                "joblib": "joblib files are pickles and can run code when loaded: use them from trusted sources only",
+                "safe": "pickle-free: arrays in .npz (no object arrays), the rest JSON",
+                "both": "the .npz/.json files are pickle-free and are what load_model reads; the .joblib files are "
+                        "pickles, read only with load_model(path, trusted=True, serialization='joblib')",
+            }[format],
         }
         _write_json(tmp / MANIFEST_FILE, manifest)
         _fsync_dir(tmp)
@@ -257,15 +262,20 @@ def _dump_safe(estimator, directory: Path, stem: str) -> list[str]:
 _TUPLE_PARAMS = ("word_ngram_range", "char_ngram_range")
 
 
-def _load_safe(directory: Path, stem: str, expected):
-    """Rebuild a fitted estimator from ``stem.npz`` and ``stem.json`` without unpickling."""
-    from sklearn.linear_model import LogisticRegression
-
+def _read_safe(directory: Path, stem: str, class_name: str) -> tuple[dict, dict]:
+    """The JSON and the arrays of one safe-format part (no code is run)."""
     meta = json.loads((directory / f"{stem}.json").read_text(encoding="utf-8"))
-    if not isinstance(meta, dict) or meta.get("class") != expected.__name__:
-        raise ModelIntegrityError(f"{directory / (stem + '.json')} does not describe a {expected.__name__}")
+    if not isinstance(meta, dict) or meta.get("class") != class_name:
+        raise ModelIntegrityError(f"{directory / (stem + '.json')} does not describe a {class_name}")
     with np.load(directory / f"{stem}.npz", allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
+    return meta, arrays
+
+
+def _estimator_from_safe(meta: dict, arrays: dict, expected):
+    """Rebuild a fitted estimator from a safe-format part."""
+    from sklearn.linear_model import LogisticRegression
+
     params = dict(meta["params"])
     for key in _TUPLE_PARAMS:
         if isinstance(params.get(key), list):
@@ -431,6 +441,8 @@ def _check_versions(manifest: dict, path: Path, serialization: str) -> None:
     if serialization != "joblib":
         return  # the safe format holds no scikit-learn objects, so any scikit-learn version reads it
     sk = str(written.get("scikit-learn", "unknown"))
+    import sklearn
+
     if sk == "unknown" or _minor(sk) != _minor(sklearn.__version__):
         raise ModelVersionError(
             f"model {path} was pickled with scikit-learn {sk}, but scikit-learn {sklearn.__version__} is installed; "
@@ -447,7 +459,7 @@ def is_shipped(path: str | os.PathLike) -> bool:
     return True
 
 
-def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False):
+def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False, serialization: str | None = None):
     """Load a model directory, checking its manifest, hashes and versions first.
 
     Parameters
@@ -459,6 +471,9 @@ def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False):
         Allow unpickling a joblib model from outside the package's shipped
         models. Pickles can run arbitrary code: pass ``True`` only for files
         from a source you trust. Safe-format models never need it.
+    serialization : {"safe", "joblib"} or None, default=None
+        Which files to read from a directory that holds both; ``None`` prefers
+        the pickle-free safe files.
 
     Returns
     -------
@@ -480,21 +495,28 @@ def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False):
     Notes
     -----
     Every file is checked against the manifest's sha256 before it is read.
+    A safe-format model is served by a numpy-only
+    :class:`~stance.inference.Predictor`; its scikit-learn estimators are built
+    only when ``model.topic_classifier`` or ``model.stance_classifier`` is used.
     """
-    from .api import StanceModel
-    from .models import StanceClassifier, TopicClassifier
-
     path = default_model_path() if path is None else Path(path)
     manifest = read_manifest(path)
-    serialization = manifest.get("serialization", "joblib")
-    if serialization not in FORMATS:
-        raise ModelVersionError(f"{path / MANIFEST_FILE}: unknown serialization {serialization!r}; expected one of {FORMATS}")
-    if serialization == "joblib" and not trusted and not is_shipped(path):
+    stored = manifest.get("serialization", "joblib")
+    if stored not in FORMATS:
+        raise ModelVersionError(f"{path / MANIFEST_FILE}: unknown serialization {stored!r}; expected one of {FORMATS}")
+    available = ("joblib", "safe") if stored == "both" else (stored,)
+    if serialization is None:
+        kind = "safe" if "safe" in available else "joblib"
+    elif serialization in available:
+        kind = serialization
+    else:
+        raise ModelNotFoundError(f"model {path} has no {serialization!r} files (it holds {stored!r})")
+    if kind == "joblib" and not trusted and not is_shipped(path):
         raise UntrustedModelError(
             f"refusing to unpickle {path}: joblib model files can run code when loaded; pass trusted=True "
             "(CLI: --trust) if you trust its source, or load a pickle-free export (stance export)"
         )
-    suffixes = (".joblib",) if serialization == "joblib" else (".npz", ".json")
+    suffixes = (".joblib",) if kind == "joblib" else (".npz", ".json")
     files = manifest["files"]
     for stem in _PARTS.values():
         for suffix in suffixes:
@@ -508,31 +530,78 @@ def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False):
                 raise ModelIntegrityError(
                     f"model file {file_path} does not match the sha256 in its manifest (corrupt or modified)"
                 )
-    _check_versions(manifest, path, serialization)
+    _check_versions(manifest, path, kind)
+    if kind == "safe":
+        return _load_safe_model(path, manifest)
+    return _load_joblib_model(path, manifest)
+
+
+_CLASS_NAMES = {"topic_classifier": "TopicClassifier", "stance_classifier": "StanceClassifier"}
+
+
+def _reading(path: Path, names: str):
+    """Turn any parsing error into a ModelIntegrityError naming the files."""
+
+    class _Guard(contextlib.AbstractContextManager):
+        def __exit__(self, exc_type, exc, tb):
+            if exc is None or isinstance(exc, ModelError):
+                return False
+            raise ModelIntegrityError(f"cannot read model file {path / names}: {exc_type.__name__}: {exc}") from None
+
+    return _Guard()
+
+
+def _load_safe_model(path: Path, manifest: dict):
+    from .api import StanceModel
+    from .inference import Predictor
+
     parts = {}
-    expected = {"topic_classifier": TopicClassifier, "stance_classifier": StanceClassifier}
     for attr, stem in _PARTS.items():
-        try:
-            if serialization == "joblib":
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", category=InconsistentVersionWarning)
-                    obj = joblib.load(path / f"{stem}.joblib")
-            else:
-                obj = _load_safe(path, stem, expected[attr])
-        except ModelError:
-            raise
-        except Exception as exc:  # unpickling and parsing errors come in many types
-            names = " / ".join(f"{stem}{suffix}" for suffix in suffixes)
-            raise ModelIntegrityError(f"cannot read model file {path / names}: {type(exc).__name__}: {exc}") from None
+        with _reading(path, f"{stem}.json / {stem}.npz"):
+            parts[attr] = _read_safe(path, stem, _CLASS_NAMES[attr])
+            _check_labels(path, manifest, attr, parts[attr][0]["classes"])
+
+    def estimators():
+        from .models import StanceClassifier, TopicClassifier
+
+        with _reading(path, "topic/stance .json/.npz"):
+            return (_estimator_from_safe(*parts["topic_classifier"], TopicClassifier),
+                    _estimator_from_safe(*parts["stance_classifier"], StanceClassifier))
+
+    with _reading(path, "topic/stance .json/.npz"):
+        predictor = Predictor.from_safe_parts(*parts["topic_classifier"], *parts["stance_classifier"])
+    if predictor is None:
+        tc, sc = estimators()
+        return StanceModel(tc, sc, manifest=manifest)
+    return StanceModel._from_predictor(predictor, manifest, estimators)
+
+
+def _load_joblib_model(path: Path, manifest: dict):
+    import joblib
+    from sklearn.exceptions import InconsistentVersionWarning
+
+    from .api import StanceModel
+    from .models import StanceClassifier, TopicClassifier
+
+    expected = {"topic_classifier": TopicClassifier, "stance_classifier": StanceClassifier}
+    parts = {}
+    for attr, stem in _PARTS.items():
+        with _reading(path, f"{stem}.joblib"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=InconsistentVersionWarning)
+            obj = joblib.load(path / f"{stem}.joblib")
         if not isinstance(obj, expected[attr]):
             raise ModelIntegrityError(
-                f"model file {path / stem} holds a {type(obj).__name__}, expected {expected[attr].__name__}"
+                f"model file {path / stem}.joblib holds a {type(obj).__name__}, expected {expected[attr].__name__}"
             )
+        _check_labels(path, manifest, attr, obj.classes_)
         parts[attr] = obj
-    for key, clf in (("topics", parts["topic_classifier"]), ("stances", parts["stance_classifier"])):
-        if [str(c) for c in clf.classes_] != [str(c) for c in manifest[key]]:
-            raise ModelIntegrityError(f"model {path}: the manifest's {key} do not match the model files")
     return StanceModel(parts["topic_classifier"], parts["stance_classifier"], manifest=manifest)
+
+
+def _check_labels(path: Path, manifest: dict, attr: str, classes) -> None:
+    key = "topics" if attr == "topic_classifier" else "stances"
+    if [str(c) for c in classes] != [str(c) for c in manifest[key]]:
+        raise ModelIntegrityError(f"model {path}: the manifest's {key} do not match the model files")
 
 
 def export_model(src: str | os.PathLike | None, dst: str | os.PathLike, *, trusted: bool = False,

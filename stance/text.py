@@ -23,18 +23,19 @@ import functools
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from importlib import resources
-
-from nltk.tokenize import RegexpTokenizer
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
 from .exceptions import InputTooLargeError, InvalidInputError
 
 __all__ = [
     "DEFAULT_MAX_ARTICLE_CHARS",
     "DEFAULT_MAX_PARAGRAPH_CHARS",
+    "check_targets",
     "check_text",
+    "check_texts",
     "normalize",
+    "preprocess",
     "split_paragraphs",
     "split_sentences",
     "tokenize",
@@ -73,7 +74,6 @@ TOKEN_PATTERN = (
     r"|[#@]?\w+(?:['\-.]\w+)*"
     r"|[^\w\s]"
 )
-_TOKENIZER = RegexpTokenizer(TOKEN_PATTERN)
 _WORD_RE = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:['\-.]\w+)*")
 
 # A line that is only a dateline: "MOSCOW, February 9. /TASS/." or "WASHINGTON (Reuters) -".
@@ -131,6 +131,68 @@ def check_text(text: object, *, name: str = "text", max_chars: int | None = None
             "split it or raise the limit (max_chars)"
         )
     return text
+
+
+def check_texts(X: object, *, name: str = "X", max_chars: int | None = DEFAULT_MAX_PARAGRAPH_CHARS) -> list[str]:
+    """Validate an iterable of paragraphs and return it as a list of ``str``.
+
+    Parameters
+    ----------
+    X : iterable of str or bytes
+    name : str, default="X"
+    max_chars : int or None, default=DEFAULT_MAX_PARAGRAPH_CHARS
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    InvalidInputError
+        If ``X`` is a single string, not iterable, or holds a non-text item.
+
+    Examples
+    --------
+    >>> check_texts("one paragraph")
+    Traceback (most recent call last):
+    ...
+    stance.exceptions.InvalidInputError: X must be an iterable of paragraphs (a list of str), got a single str; wrap it in a list
+    """
+    if isinstance(X, (str, bytes, bytearray)):
+        raise InvalidInputError(
+            f"{name} must be an iterable of paragraphs (a list of str), got a single {type(X).__name__}; wrap it in a list"
+        )
+    if not isinstance(X, Iterable):
+        raise InvalidInputError(f"{name} must be an iterable of paragraphs (a list of str), got {type(X).__name__}")
+    return [check_text(x, name=f"{name}[{i}]", max_chars=max_chars) for i, x in enumerate(X)]
+
+
+def check_targets(n: int, targets) -> list[str] | None:
+    """One stance target per paragraph, from ``None``, a single str, or a sequence of str.
+
+    Raises
+    ------
+    ValueError
+        If a sequence does not have ``n`` items.
+    InvalidInputError
+        If an item is not a str.
+
+    Examples
+    --------
+    >>> check_targets(2, "NATO")
+    ['NATO', 'NATO']
+    """
+    if targets is None:
+        return None
+    if isinstance(targets, str):
+        return [targets] * n
+    targets = list(targets)
+    if len(targets) != n:
+        raise ValueError(f"targets must have one entry per paragraph, got {len(targets)} for {n} paragraphs")
+    for i, t in enumerate(targets):
+        if not isinstance(t, str):
+            raise InvalidInputError(f"targets[{i}] must be a str, got {type(t).__name__}")
+    return targets
 
 
 def normalize(text: str) -> str:
@@ -212,7 +274,16 @@ def split_paragraphs(text: str | bytes, *, max_chars: int | None = DEFAULT_MAX_A
 
 
 @functools.lru_cache(maxsize=1)
-def _sentence_tokenizer() -> PunktSentenceTokenizer:
+def _word_tokenizer():
+    from nltk.tokenize import RegexpTokenizer  # nltk is imported on first use: it takes ~1 s to import
+
+    return RegexpTokenizer(TOKEN_PATTERN)
+
+
+@functools.lru_cache(maxsize=1)
+def _sentence_tokenizer():
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
     data = json.loads(resources.files("stance.data").joinpath(PUNKT_RESOURCE).read_text("utf-8"))
     params = PunktParameters()
     params.abbrev_types = set(data["abbrev_types"])
@@ -270,7 +341,18 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("NATO's 'open door' - 3.5%")
     ["NATO's", "'", 'open', 'door', "'", '-', '3.5', '%']
     """
-    return _TOKENIZER.tokenize(normalize(text))
+    return _word_tokenizer().tokenize(normalize(text))
+
+
+def preprocess(text: str) -> str:
+    """Normalise and lower-case: the preprocessor of every TF-IDF block.
+
+    Examples
+    --------
+    >>> preprocess("\u201cNATO\u201d \u2014 U.S.")
+    '"nato" - u.s.'
+    """
+    return normalize(text).lower()
 
 
 def words(text: str) -> list[str]:

@@ -150,7 +150,7 @@ def train_model(
         Name recorded in the manifest.
     overwrite : bool, default=False
         Replace an existing model directory at ``out``. Checked before training starts.
-    format : {"joblib", "safe"}, default="joblib"
+    format : {"joblib", "safe", "both"}, default="joblib"
         Serialisation of the saved model (see :func:`stance.persistence.save_model`).
     cv : int, default=0
         When 2 or more, also run :func:`cross_validate` with that many folds

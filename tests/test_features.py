@@ -150,7 +150,7 @@ def fitted_union():
 
 def _assert_same(union, texts):
     expected = union.transform(texts)
-    got = CompiledFeatures(union).transform(texts)
+    got = CompiledFeatures.from_union(union).transform(texts)
     assert got.shape == expected.shape
     assert got.dtype == expected.dtype
     np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-6, atol=1e-7)
@@ -175,7 +175,7 @@ def test_compiled_features_other_char_ranges(char_range):
 def test_compiled_features_refuse_what_they_cannot_reproduce():
     union = make_text_features(min_df=1, char_ngram_range=(2, 6)).fit(COMPILE_CORPUS)
     with pytest.raises(ValueError, match="cannot compile this character block"):
-        CompiledFeatures(union)
+        CompiledFeatures.from_union(union)
 
 
 @settings(max_examples=60, deadline=None)

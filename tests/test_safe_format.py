@@ -122,7 +122,7 @@ def test_safe_model_with_targets_round_trip(tmp_path, monkeypatch, train_rows):
 
 
 def test_unknown_format_is_refused_before_writing(fresh_model, tmp_path):
-    with pytest.raises(ValueError, match=r"'format' must be one of \('joblib', 'safe'\), got 'pickle'"):
+    with pytest.raises(ValueError, match=r"'format' must be one of \('joblib', 'safe', 'both'\), got 'pickle'"):
         save_model(fresh_model, tmp_path / "m", format="pickle")
     assert list(tmp_path.iterdir()) == []
 

@@ -231,6 +231,6 @@ def test_train_model_safe_format(rows_path, tmp_path):
 
 
 def test_train_model_unknown_format_writes_nothing(rows_path, tmp_path):
-    with pytest.raises(ValueError, match=r"'format' must be one of \('joblib', 'safe'\), got 'pickle'"):
+    with pytest.raises(ValueError, match=r"'format' must be one of \('joblib', 'safe', 'both'\), got 'pickle'"):
         train_model(rows_path, tmp_path / "model", topics="auto", stances="auto", min_df=1, format="pickle")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]

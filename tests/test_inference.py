@@ -1,0 +1,104 @@
+"""Tests of stance.inference: the numpy-only Predictor against the scikit-learn estimators."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import stance
+from stance.api import StanceModel
+from stance.inference import Predictor
+from stance.persistence import MANIFEST_FILE, default_model_path, load_model, save_model
+
+REPO = Path(__file__).resolve().parents[1]
+TEXTS = [
+    "NATO must stop its eastward expansion, the Kremlin said.",
+    "New sanctions hit Russian banks after the talks failed.",
+    "",
+    "   ",
+    "Arms control: the INF treaty and missile deployments in Europe.",
+    "An unrelated paragraph about football.",
+]
+
+
+def _estimator_path(model: StanceModel) -> StanceModel:
+    """The same fitted estimators, forced onto the scikit-learn path."""
+    slow = StanceModel(model.topic_classifier, model.stance_classifier, manifest=model.manifest)
+    slow._predictor = None
+    return slow
+
+
+def test_predictor_matches_estimators(tiny_model):
+    assert tiny_model.predictor is not None
+    fast = tiny_model.classify(TEXTS)
+    slow = _estimator_path(tiny_model).classify(TEXTS)
+    assert [r.topics for r in fast] == [r.topics for r in slow]
+    assert [r.stance for r in fast] == [r.stance for r in slow]
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(list(a.topic_scores.values()), list(b.topic_scores.values()), atol=2e-4)
+        np.testing.assert_allclose(list(a.stance_scores.values()), list(b.stance_scores.values()), atol=2e-4)
+        assert [e.term for e in a.evidence] == [e.term for e in b.evidence]
+
+
+def test_predictor_probabilities_match_predict_proba(tiny_model):
+    _, topic_proba, stance_proba = tiny_model.predictor.score(TEXTS)
+    np.testing.assert_allclose(topic_proba, tiny_model.topic_classifier.predict_proba(TEXTS), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(stance_proba, tiny_model.stance_classifier.predict_proba(TEXTS), rtol=1e-5, atol=1e-6)
+
+
+def test_target_models_use_the_estimators(tiny_model, train_rows):
+    from stance.models import StanceClassifier
+
+    texts = [r[0] for r in train_rows]
+    sc = StanceClassifier(min_df=1, cv=2, random_state=0, target_hash_features=2**12)
+    sc.fit(texts, [r[2] for r in train_rows], targets=["NATO", "Russia"] * (len(texts) // 2) + ["NATO"] * (len(texts) % 2))
+    assert Predictor.from_estimators(tiny_model.topic_classifier, sc) is None
+    model = StanceModel(tiny_model.topic_classifier, sc)
+    results = model.classify(TEXTS, targets="NATO")
+    np.testing.assert_allclose([list(r.stance_scores.values()) for r in results],
+                               sc.predict_proba(TEXTS, targets="NATO"), atol=1e-4)
+
+
+def test_both_format_prefers_the_safe_files(tiny_model, tmp_path):
+    out = save_model(tiny_model, tmp_path / "both", format="both")
+    manifest = json.loads((out / MANIFEST_FILE).read_text())
+    assert manifest["serialization"] == "both"
+    assert {"topic.joblib", "topic.npz", "topic.json", "stance.joblib"} <= set(manifest["files"])
+    safe = load_model(out)  # no trusted=True needed: the safe files are read
+    assert safe._topic_classifier is None and safe.predictor is not None
+    assert [r.to_dict() for r in safe.classify(TEXTS)] == [r.to_dict() for r in tiny_model.classify(TEXTS)]
+    with pytest.raises(stance.UntrustedModelError, match="trusted=True"):
+        load_model(out, serialization="joblib")
+    pickled = load_model(out, serialization="joblib", trusted=True)
+    assert [r.stance for r in pickled.classify(TEXTS)] == [r.stance for r in safe.classify(TEXTS)]
+
+
+def test_safe_only_model_has_no_joblib(tiny_model, tmp_path):
+    out = save_model(tiny_model, tmp_path / "safe", format="safe")
+    with pytest.raises(stance.ModelNotFoundError, match="has no 'joblib' files"):
+        load_model(out, serialization="joblib", trusted=True)
+
+
+def test_estimators_are_built_on_demand_from_safe_files(tiny_model, tmp_path):
+    out = save_model(tiny_model, tmp_path / "safe", format="safe")
+    model = load_model(out)
+    np.testing.assert_array_equal(model.topic_classifier.predict_proba(TEXTS),
+                                  tiny_model.topic_classifier.predict_proba(TEXTS))
+
+
+@pytest.mark.skipif(not (default_model_path() / MANIFEST_FILE).is_file(), reason="models/default is not built")
+def test_cold_start_imports_neither_sklearn_nor_nltk():
+    code = (
+        "import sys, stance\n"
+        "r = stance.load_model().classify(['NATO expansion'])\n"
+        "print(r[0].stance, 'sklearn' in sys.modules, 'nltk' in sys.modules, 'scipy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    stance_label, sk, nl, sc = out.stdout.split()
+    assert stance_label in ("favor", "against", "none")
+    assert (sk, nl, sc) == ("False", "False", "False")
