@@ -28,6 +28,11 @@ __all__ = ["CompiledFeatures", "SparseRows"]
 _ALPHABET_BITS = 12
 _MAX_ALPHABET = (1 << _ALPHABET_BITS) - 1  # id 0 means "character in no vocabulary n-gram"
 _MAX_PACKED_N = 5  # 5 x 12 bits + 3 bits of length fit in 63 bits
+_WORD_CACHE_SIZE = 200_000
+# Joins a batch's documents. U+FB01 (the "fi" ligature) is a word character that NFKC
+# always decomposes, so no preprocessed text contains it: it cannot be confused with a word.
+_SEPARATOR_TOKEN = "\ufb01"
+_SEPARATOR = f" {_SEPARATOR_TOKEN} "  # distinct words whose char n-gram columns are kept between batches
 
 
 class SparseRows:
@@ -45,14 +50,17 @@ class SparseRows:
         return sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
 
     def dot(self, W: np.ndarray) -> np.ndarray:
-        """``self @ W`` for a dense ``W`` of shape (n_features, k), as float64."""
+        """``self @ W`` for a dense ``W`` of shape (n_features, k)."""
         n_rows = self.shape[0]
-        if len(self.indices) == 0:
-            return np.zeros((n_rows, W.shape[1]))
-        contrib = self.data[:, None].astype(np.float64) * W[self.indices]
-        csum = np.zeros((len(self.indices) + 1, W.shape[1]))
-        np.cumsum(contrib, axis=0, out=csum[1:])
-        return csum[self.indptr[1:]] - csum[self.indptr[:-1]]
+        out = np.zeros((n_rows, W.shape[1]), dtype=np.result_type(self.data.dtype, W.dtype))
+        lengths = np.diff(self.indptr)
+        filled = lengths > 0
+        if not filled.any():
+            return out
+        contrib = W[self.indices]
+        contrib *= self.data[:, None]
+        out[filled] = np.add.reduceat(contrib, self.indptr[:-1][filled], axis=0)
+        return out
 
 
 class CompiledFeatures:
@@ -107,6 +115,7 @@ class CompiledFeatures:
             self.char_idf = np.asarray(char_idf, dtype=np.float64)
             self._compile_chars(list(char_vocabulary))
         self.n_features = self.n_word + self.n_char
+        self._word_cache: dict[str, np.ndarray] = {}
 
     @classmethod
     def from_union(cls, union) -> CompiledFeatures:
@@ -152,8 +161,9 @@ class CompiledFeatures:
                     token_id[t] = len(token_id)
                     unigram_col.append(-1)
             bigrams.append((token_id[a], token_id[b], col))
-        self.token_id = token_id
         self.n_tokens = len(token_id)
+        token_id[_SEPARATOR_TOKEN] = -2  # marks document boundaries in a joined batch
+        self.token_id = token_id
         self.unigram_col = np.asarray(unigram_col, dtype=np.int64)
         keys = np.asarray([a * self.n_tokens + b for a, b, _ in bigrams], dtype=np.int64)
         cols = np.asarray([c for _, _, c in bigrams], dtype=np.int64)
@@ -215,14 +225,12 @@ class CompiledFeatures:
     def _word_occurrences(self, prepared: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every vocabulary word n-gram occurrence, grouped by row."""
         get = self.token_id.get
-        ids: list[int] = []
-        lengths = np.empty(len(prepared), dtype=np.int64)
-        for i, text in enumerate(prepared):
-            toks = words(text)
-            lengths[i] = len(toks)
-            ids.extend([get(t, -1) for t in toks])
-        tid = np.asarray(ids, dtype=np.int64)
-        doc = np.repeat(np.arange(len(prepared)), lengths)
+        # One regex pass over the whole batch: documents are joined by a token that
+        # preprocessing can never produce (see _SEPARATOR) and split apart again by it.
+        tid = np.array([get(t, -1) for t in words(_SEPARATOR.join(prepared))], dtype=np.int64)
+        is_sep = tid == -2  # the separator's id in token_id
+        doc = np.cumsum(is_sep)[~is_sep]
+        tid = tid[~is_sep]
         col = np.full(len(tid), -1, dtype=np.int64)
         known = tid >= 0
         col[known] = self.unigram_col[tid[known]]
@@ -240,24 +248,41 @@ class CompiledFeatures:
         return row[keep], col[keep]
 
     def _char_occurrences(self, prepared: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(row, column) of every vocabulary char n-gram occurrence, computed once per distinct word."""
-        uid_of: dict[str, int] = {}
-        occ: list[int] = []
-        lengths = np.empty(len(prepared), dtype=np.int64)
-        for i, text in enumerate(prepared):
-            ws = text.split()
-            lengths[i] = len(ws)
-            occ.extend([uid_of.setdefault(w, len(uid_of)) for w in ws])
-        if not occ:
+        """(row, column) of every vocabulary char n-gram occurrence.
+
+        The n-grams of each distinct word are computed once and kept in a
+        bounded cache, so a stream of paragraphs pays for a word only the first
+        time it appears.
+        """
+        uid_of: dict[str, int] = {_SEPARATOR_TOKEN: 0}  # word ids start at 1
+        setdefault = uid_of.setdefault
+        occ_all = np.array([setdefault(w, len(uid_of)) for w in _SEPARATOR.join(prepared).split()], dtype=np.int64)
+        is_sep = occ_all == 0
+        occ_doc = np.cumsum(is_sep)[~is_sep]
+        occ = occ_all[~is_sep] - 1
+        if not len(occ):
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        word_ptr, word_cols = self._ngrams_of_words(list(uid_of))
-        occ_uid = np.asarray(occ, dtype=np.int64)
+        unique = list(uid_of)[1:]
+        cache = self._word_cache
+        missing = [w for w in unique if w not in cache]
+        if missing:
+            ptr, cols = self._ngrams_of_words(missing)
+            fresh = {w: cols[ptr[k] : ptr[k + 1]] for k, w in enumerate(missing)}
+            if len(cache) + len(fresh) <= _WORD_CACHE_SIZE:
+                cache.update(fresh)
+            lookup = {**fresh, **{w: cache[w] for w in unique if w not in fresh}}
+        else:
+            lookup = cache
+        per_word = [lookup[w] for w in unique]
+        word_cols = np.concatenate(per_word)
+        word_ptr = np.zeros(len(unique) + 1, dtype=np.int64)
+        np.cumsum([len(a) for a in per_word], out=word_ptr[1:])
+        occ_uid = occ
         per_occ = np.diff(word_ptr)[occ_uid]
         # a ragged gather: each occurrence takes its word's column list
         total = int(per_occ.sum())
         first = np.repeat(word_ptr[occ_uid], per_occ)
         offset = np.arange(total) - np.repeat(np.cumsum(per_occ) - per_occ, per_occ)
-        occ_doc = np.repeat(np.arange(len(prepared)), lengths)
         return np.repeat(occ_doc, per_occ), word_cols[first + offset]
 
     def _ngrams_of_words(self, unique_words: list[str]) -> tuple[np.ndarray, np.ndarray]:
