@@ -37,6 +37,8 @@ __all__ = [
     "DOMAIN_TOPICS",
     "LabelledData",
     "load_domain",
+    "load_domain_grown",
+    "read_label_files",
     "load_seed_article",
     "read_labelled_jsonl",
     "resolve_data_root",
@@ -279,6 +281,104 @@ def load_domain(split: str = "train", *, data_root: str | os.PathLike | None = N
         raise ValueError(f"'split' must be one of ('train',), got {split!r}; the domain test set is not distributed")
     root = resolve_data_root(data_root, require="domain/train.jsonl")
     return read_labelled_jsonl(root / "domain" / "train.jsonl", topics=DOMAIN_TOPICS, stances=DOMAIN_STANCES)
+
+
+#: Our own labels for domain paragraphs (ids and labels only; the text stays in the data root).
+LABELS_DIR = _REPO_ROOT / "datasets" / "domain" / "labels"
+#: File of adjudicated labels: they replace first-pass labels of the same id.
+ADJUDICATED_FILE = "adjudicated.jsonl"
+
+
+def read_label_files(labels_dir: str | os.PathLike | None = None, *, pattern: str = "round*_a*.jsonl") -> dict[str, dict]:
+    """Read our label files (``id``, ``topics``, ``stance``, ``annotator``, ``round``) into a dict by id.
+
+    Files are read in name order; ``adjudicated.jsonl``, when present, overrides the
+    labels of the ids it lists. Second-pass files (``round*_second.jsonl``) are not
+    read here: they serve the agreement study.
+
+    Raises
+    ------
+    DataError
+        On a malformed line, a missing field or an id labelled twice in first-pass files.
+    LabelError
+        On a topic or stance outside the guideline's, or a paragraph with no topic and a stance.
+    """
+    labels_dir = Path(labels_dir) if labels_dir is not None else LABELS_DIR
+    if not labels_dir.is_dir():
+        raise DataRootNotFoundError(f"label directory not found: {labels_dir}")
+    labels: dict[str, dict] = {}
+    files = sorted(labels_dir.glob(pattern))
+    adjudicated = labels_dir / ADJUDICATED_FILE
+    for path in files + ([adjudicated] if adjudicated.is_file() else []):
+        for lineno, line in enumerate(open(path, encoding="utf-8"), 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{lineno}"
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{where}: not valid JSON ({exc.msg})") from None
+            for key in ("id", "topics", "stance", "annotator", "round"):
+                if key not in row:
+                    raise DataError(f"{where}: missing field {key!r}")
+            for t in row["topics"]:
+                _check_labels("topics", DOMAIN_TOPICS, t, where)
+            _check_labels("stance", DOMAIN_STANCES, row["stance"], where)
+            if not row["topics"] and row["stance"] != "none":
+                raise LabelError(f"{where}: a paragraph with no topic must have stance 'none', got {row['stance']!r}")
+            if path != adjudicated and row["id"] in labels:
+                raise DataError(f"{where}: id {row['id']!r} is labelled twice in first-pass files")
+            labels[row["id"]] = row
+    return labels
+
+
+def load_domain_grown(*, data_root: str | os.PathLike | None = None,
+                      labels_dir: str | os.PathLike | None = None) -> LabelledData:
+    """The domain training data plus our own labels, joined by id with the text in the data root.
+
+    Parameters
+    ----------
+    data_root : path-like or None, default=None
+    labels_dir : path-like or None, default=None
+        Defaults to ``datasets/domain/labels`` of the source checkout.
+
+    Returns
+    -------
+    LabelledData
+        ``train.jsonl`` first, then our labelled paragraphs (``doc`` kept, so
+        grouped splits still keep articles together).
+
+    Raises
+    ------
+    DataError
+        If a labelled id is not in ``domain/unlabeled.jsonl``.
+    """
+    base = load_domain(data_root=data_root)
+    labels = read_label_files(labels_dir)
+    root = resolve_data_root(data_root, require="domain/unlabeled.jsonl")
+    found = set()
+    with open(root / "domain" / "unlabeled.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            lab = labels.get(row["id"])
+            if lab is None:
+                continue
+            found.add(row["id"])
+            base.texts.append(row["text"])
+            base.topics.append([t for t in DOMAIN_TOPICS if t in lab["topics"]])
+            base.stances.append(lab["stance"])
+            base.targets.append(None)
+            base.docs.append(str(row.get("doc", row["id"])))
+            base.ids.append(row["id"])
+    missing = sorted(set(labels) - found)
+    if missing:
+        raise DataError(f"{len(missing)} labelled id(s) are not in domain/unlabeled.jsonl, e.g. {missing[0]!r}")
+    digest = hashlib.sha256(base.sha256.encode())
+    for path in sorted(Path(labels_dir or LABELS_DIR).glob("*.jsonl")):
+        digest.update(sha256_file(path).encode())
+    base.sha256 = digest.hexdigest()
+    base.path = "train.jsonl+datasets/domain/labels"
+    return base
 
 
 def load_seed_article(*, data_root: str | os.PathLike | None = None) -> str:

@@ -272,3 +272,76 @@ def test_load_seed_article(tmp_path):
     (tmp_path / "seed" / "b.txt").write_text("second", encoding="utf-8")
     (tmp_path / "seed" / "a.txt").write_text("MOSCOW, February 9. /TASS/.\nFirst.", encoding="utf-8")
     assert load_seed_article(data_root=tmp_path).startswith("MOSCOW")
+
+
+# --------------------------------------------------------------------------- our label files
+
+from stance.datasets import load_domain_grown, read_label_files  # noqa: E402
+
+
+def _label(pid, topics, stance, annotator="r1-x", rnd=1):
+    return {"id": pid, "topics": topics, "stance": stance, "annotator": annotator, "round": rnd}
+
+
+def _tiny_root(tmp_path):
+    root = tmp_path / "data"
+    (root / "domain").mkdir(parents=True)
+    write_lines(root / "domain" / "train.jsonl", [dict(r, id=f"t{i}") for i, r in enumerate(ROWS)])
+    write_lines(root / "domain" / "unlabeled.jsonl", [
+        {"id": "u1", "doc": "D1", "text": "NATO enlargement to the east worries Moscow."},
+        {"id": "u2", "doc": "D1", "text": "The weather was fine."},
+        {"id": "u3", "doc": "D2", "text": "Never labelled."},
+    ])
+    return root
+
+
+def test_read_label_files_and_adjudication_override(tmp_path):
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    write_lines(labels / "round1_a0.jsonl", [_label("u1", ["nato_expansion"], "none"), _label("u2", [], "none")])
+    write_lines(labels / "round1_second.jsonl", [_label("u1", ["nato_expansion"], "favor", "r1-b")])
+    write_lines(labels / "adjudicated.jsonl", [_label("u1", ["nato_expansion"], "favor", "adj")])
+    got = read_label_files(labels)
+    assert set(got) == {"u1", "u2"}
+    assert got["u1"]["stance"] == "favor" and got["u1"]["annotator"] == "adj"  # second pass not read, adjudication wins
+
+
+def test_load_domain_grown_joins_text_by_id(tmp_path):
+    root = _tiny_root(tmp_path)
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    write_lines(labels / "round1_a0.jsonl", [_label("u1", ["nato_expansion"], "favor"), _label("u2", [], "none")])
+    data = load_domain_grown(data_root=root, labels_dir=labels)
+    assert len(data) == len(ROWS) + 2
+    assert data.texts[-2:] == ["NATO enlargement to the east worries Moscow.", "The weather was fine."]
+    assert data.topics[-2:] == [["nato_expansion"], []]
+    assert data.stances[-2:] == ["favor", "none"]
+    assert data.docs[-2:] == ["D1", "D1"]
+
+
+@pytest.mark.parametrize(("row", "error", "match"), [
+    (_label("u1", ["nato"], "none"), LabelError, r"'topics' must be one of .* got 'nato'"),
+    (_label("u1", ["sanctions"], "pro"), LabelError, r"'stance' must be one of \('favor', 'against', 'none'\), got 'pro'"),
+    (_label("u1", [], "favor"), LabelError, "no topic must have stance 'none'"),
+    ({"id": "u1", "topics": [], "stance": "none"}, DataError, "missing field 'annotator'"),
+])
+def test_label_file_errors(tmp_path, row, error, match):
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    write_lines(labels / "round1_a0.jsonl", [row])
+    with pytest.raises(error, match=match):
+        read_label_files(labels)
+
+
+def test_label_twice_and_unknown_id(tmp_path):
+    root = _tiny_root(tmp_path)
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    write_lines(labels / "round1_a0.jsonl", [_label("u1", [], "none")])
+    write_lines(labels / "round1_a1.jsonl", [_label("u1", [], "none")])
+    with pytest.raises(DataError, match="labelled twice"):
+        read_label_files(labels)
+    (labels / "round1_a1.jsonl").unlink()
+    write_lines(labels / "round1_a2.jsonl", [_label("nope", [], "none")])
+    with pytest.raises(DataError, match=r"not in domain/unlabeled.jsonl, e.g. 'nope'"):
+        load_domain_grown(data_root=root, labels_dir=labels)
