@@ -13,7 +13,7 @@ Measures, in one process on the same paragraphs (the first N of ``domain/unlabel
 
 Also: cold start of ``python -c "import stance; stance.load_model().classify(['x'])"`` (median
 of 5 runs, wall time), the size of the shipped model files, and the time to train the default
-model (``train_model`` on ``domain/train.jsonl``, no outer cross-validation).
+model (``train_model`` on ``domain/train.jsonl`` plus our labels, no outer cross-validation).
 
 Each throughput is paragraphs per second of process CPU time, the best of 3 runs after a
 warm-up, every system single-threaded (BLAS limited to one thread, fastText ``thread=1``).
@@ -44,7 +44,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import stance  # noqa: E402
-from stance.datasets import load_domain, resolve_data_root  # noqa: E402
+from stance.datasets import load_domain, load_domain_grown, resolve_data_root  # noqa: E402
 from stance.persistence import default_model_path  # noqa: E402
 
 
@@ -146,6 +146,7 @@ def model_size() -> dict:
 
 
 def training_time(data) -> float:
+    """Wall time of training the default model's recipe on its data (one process)."""
     start = time.perf_counter()
     stance.train_model(data)
     return round(time.perf_counter() - start, 1)
@@ -168,7 +169,7 @@ def main(argv=None) -> int:
         print(name, results[name], flush=True)
     results["cold_start_s"] = cold_start()
     results["model_size"] = model_size()
-    results["training_s"] = training_time(data)
+    results["training_s"] = training_time(load_domain_grown(data_root=root))
     print("cold start", results["cold_start_s"], "s; model", results["model_size"], "; training",
           results["training_s"], "s", flush=True)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import io
 import json
 import shutil
@@ -29,6 +30,7 @@ __all__ = ["main"]
 FORMATS = ("table", "jsonl", "csv")
 CSV_FIELDS = ("file", "index", "topics", "stance", "stance_score", "topic_scores", "stance_scores", "evidence", "text")
 PROG = "stance"
+_STREAM_BATCH_SIZE = 2000  # stance.stream.DEFAULT_STREAM_BATCH_SIZE, without importing the model stack for --help
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -40,14 +42,26 @@ def _build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     p = sub.add_parser("classify", help="split articles into paragraphs and label each")
-    p.add_argument("files", nargs="+", metavar="FILE", help="UTF-8 text files; '-' reads standard input")
+    p.add_argument("files", nargs="*", metavar="FILE", help="UTF-8 text files; '-' reads standard input")
     p.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
     p.add_argument("--format", choices=FORMATS, help="output format (default: table on a terminal, else jsonl)")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     p.add_argument("--target", help="stance target, for models trained with targets")
     p.add_argument("--evidence", type=int, default=3, metavar="N", help="evidence terms per decision (default: 3)")
     _add_trust(p)
-    p.set_defaults(func=_cmd_classify)
+    big = p.add_argument_group("large corpora", "classify a JSON-lines file of paragraphs in batches, "
+                               "writing results as they are done (see README, 'Large corpora')")
+    big.add_argument("--jsonl", metavar="FILE", help="JSON lines, one paragraph per line in the field 'text' "
+                     "(other fields are carried through); '-' reads standard input. Instead of FILE arguments")
+    big.add_argument("--resume", action="store_true",
+                     help="continue an interrupted run: keep the complete results in -o FILE and append the rest")
+    big.add_argument("--jobs", type=int, default=None, metavar="N",
+                     help="worker processes, each loading the model once (default: 1; -1: every core)")
+    big.add_argument("--batch-size", type=int, default=None, metavar="N",
+                     help=f"lines per batch, write and fsync (default: {_STREAM_BATCH_SIZE})")
+    big.add_argument("--skip-errors", action="store_true",
+                     help="write a record with an 'error' field for a malformed line instead of stopping")
+    p.set_defaults(func=_cmd_classify, check=functools.partial(_check_classify, p))
 
     p = sub.add_parser("train", help="train topic and stance models from labelled JSONL")
     p.add_argument("--data", required=True, metavar="TRAIN.jsonl")
@@ -65,6 +79,10 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="also cross-validate with K folds grouped by article and record it in the manifest")
     p.add_argument("--format", choices=("joblib", "safe", "both"), default="joblib",
                    help="joblib pickles (default), the pickle-free safe format, or both in one directory")
+    p.add_argument("--extra-labels", metavar="DIR",
+                   help="also train on our label files (e.g. datasets/domain/labels), joined by id with --extra-text")
+    p.add_argument("--extra-text", metavar="FILE",
+                   help="JSONL with id, text, doc of the --extra-labels paragraphs (default: unlabeled.jsonl beside --data)")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("evaluate", help="score a model on labelled JSONL")
@@ -103,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)
+        if getattr(args, "check", None) is not None:
+            args.check(args)
     except SystemExit as exc:  # argparse exits on --help, --version and usage errors
         return int(exc.code or 0)
     try:
@@ -150,11 +170,36 @@ def _open_output(path: str | None):
     return open(path, "w", encoding="utf-8", newline=""), True
 
 
+def _check_classify(sub: argparse.ArgumentParser, args) -> None:
+    """Usage errors of ``classify`` that argparse cannot express (exit status 2)."""
+    streaming = {"--resume": args.resume, "--jobs": args.jobs is not None,
+                 "--batch-size": args.batch_size is not None, "--skip-errors": args.skip_errors}
+    if args.jsonl is None:
+        if not args.files:
+            sub.error("give FILE arguments or --jsonl FILE")
+        used = [name for name, given in streaming.items() if given]
+        if used:
+            sub.error(f"{', '.join(used)} only apply to --jsonl input")
+        return
+    if args.files:
+        sub.error("give either FILE arguments or --jsonl FILE, not both")
+    if args.format not in (None, "jsonl"):
+        sub.error("--jsonl writes JSON lines only (--format jsonl)")
+    if args.resume and not args.output:
+        sub.error("--resume needs -o/--output FILE")
+    if args.jobs == 0:
+        sub.error("--jobs must be a positive number of processes, or -1 for every core")
+    if args.batch_size is not None and args.batch_size < 1:
+        sub.error("--batch-size must be 1 or more")
+
+
 def _cmd_classify(args) -> int:
     from .text import split_paragraphs
 
     if args.evidence < 0:
         raise StanceError(f"--evidence must be 0 or more, got {args.evidence}")
+    if args.jsonl is not None:
+        return _cmd_classify_jsonl(args)
     model = _load(args)
     out, close = _open_output(args.output)
     fmt = args.format or ("table" if out.isatty() else "jsonl")
@@ -169,6 +214,19 @@ def _cmd_classify(args) -> int:
     finally:
         if close:
             out.close()
+    return 0
+
+
+def _cmd_classify_jsonl(args) -> int:
+    from .stream import classify_jsonl
+
+    jobs = args.jobs or 1
+    # One process: load here (errors are reported before any output is touched). Several:
+    # each worker loads the model directory once.
+    model = _load(args) if jobs == 1 else args.model
+    classify_jsonl(args.jsonl, args.output, model=model, trusted=args.trust, jobs=jobs,
+                   batch_size=args.batch_size or _STREAM_BATCH_SIZE, evidence=args.evidence,
+                   target=args.target, resume=args.resume, skip_errors=args.skip_errors)
     return 0
 
 
@@ -233,7 +291,8 @@ def _cmd_train(args) -> int:
 
     model = train_model(args.data, args.out, dev=args.dev, topics=args.topics, stances=args.stances,
                         min_df=args.min_df, random_state=args.random_state, name=args.name,
-                        overwrite=args.force, format=args.format, cv=args.cv)
+                        overwrite=args.force, format=args.format, cv=args.cv,
+                        extra_labels=args.extra_labels, extra_text=args.extra_text)
     metrics = model.manifest.get("metrics", {})
     print(f"wrote {args.out}: topics {model.topics}, stances {model.stances}, "
           f"trained in {metrics.get('training_seconds', '?')} s")

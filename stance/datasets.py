@@ -36,6 +36,7 @@ __all__ = [
     "DOMAIN_STANCES",
     "DOMAIN_TOPICS",
     "LabelledData",
+    "add_label_files",
     "load_domain",
     "load_domain_grown",
     "read_label_files",
@@ -332,9 +333,66 @@ def read_label_files(labels_dir: str | os.PathLike | None = None, *, pattern: st
     return labels
 
 
+def add_label_files(base: LabelledData, text_path: str | os.PathLike,
+                    labels_dir: str | os.PathLike | None = None) -> LabelledData:
+    """Append our labelled paragraphs to ``base``, joining labels and text by id.
+
+    Parameters
+    ----------
+    base : LabelledData
+        Data to extend (not modified).
+    text_path : path-like
+        JSONL holding ``id``, ``text`` and ``doc`` of the labelled paragraphs
+        (``domain/unlabeled.jsonl``).
+    labels_dir : path-like or None, default=None
+        Our label files (:func:`read_label_files`); defaults to ``datasets/domain/labels``.
+
+    Returns
+    -------
+    LabelledData
+        ``base`` first, then the labelled paragraphs; its ``sha256`` covers the
+        base data, the text file and every label file.
+
+    Raises
+    ------
+    DataError
+        If a labelled id is not in ``text_path``, or an id is in ``base`` already.
+    """
+    labels_dir = Path(labels_dir) if labels_dir is not None else LABELS_DIR
+    labels = read_label_files(labels_dir)
+    out = base.subset(range(len(base)))
+    known = set(base.ids)
+    found = set()
+    with open(text_path, encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            lab = labels.get(row["id"])
+            if lab is None:
+                continue
+            if row["id"] in known:
+                raise DataError(f"id {row['id']!r} is labelled in the base data and in {labels_dir}")
+            found.add(row["id"])
+            out.texts.append(row["text"])
+            out.topics.append([t for t in DOMAIN_TOPICS if t in lab["topics"]])
+            out.stances.append(lab["stance"])
+            out.targets.append(None)
+            out.docs.append(str(row.get("doc", row["id"])))
+            out.ids.append(row["id"])
+    missing = sorted(set(labels) - found)
+    if missing:
+        raise DataError(f"{len(missing)} labelled id(s) are not in {Path(text_path).name}, e.g. {missing[0]!r}")
+    digest = hashlib.sha256(str(base.sha256).encode())
+    digest.update(sha256_file(text_path).encode())
+    for path in sorted(labels_dir.glob("*.jsonl")):
+        digest.update(sha256_file(path).encode())
+    out.sha256 = digest.hexdigest()
+    out.path = f"{Path(base.path).name if base.path else 'data'}+{labels_dir.name}"
+    return out
+
+
 def load_domain_grown(*, data_root: str | os.PathLike | None = None,
                       labels_dir: str | os.PathLike | None = None) -> LabelledData:
-    """The domain training data plus our own labels, joined by id with the text in the data root.
+    """The domain training data plus our own labels (see :func:`add_label_files`).
 
     Parameters
     ----------
@@ -347,38 +405,10 @@ def load_domain_grown(*, data_root: str | os.PathLike | None = None,
     LabelledData
         ``train.jsonl`` first, then our labelled paragraphs (``doc`` kept, so
         grouped splits still keep articles together).
-
-    Raises
-    ------
-    DataError
-        If a labelled id is not in ``domain/unlabeled.jsonl``.
     """
     base = load_domain(data_root=data_root)
-    labels = read_label_files(labels_dir)
     root = resolve_data_root(data_root, require="domain/unlabeled.jsonl")
-    found = set()
-    with open(root / "domain" / "unlabeled.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            lab = labels.get(row["id"])
-            if lab is None:
-                continue
-            found.add(row["id"])
-            base.texts.append(row["text"])
-            base.topics.append([t for t in DOMAIN_TOPICS if t in lab["topics"]])
-            base.stances.append(lab["stance"])
-            base.targets.append(None)
-            base.docs.append(str(row.get("doc", row["id"])))
-            base.ids.append(row["id"])
-    missing = sorted(set(labels) - found)
-    if missing:
-        raise DataError(f"{len(missing)} labelled id(s) are not in domain/unlabeled.jsonl, e.g. {missing[0]!r}")
-    digest = hashlib.sha256(base.sha256.encode())
-    for path in sorted(Path(labels_dir or LABELS_DIR).glob("*.jsonl")):
-        digest.update(sha256_file(path).encode())
-    base.sha256 = digest.hexdigest()
-    base.path = "train.jsonl+datasets/domain/labels"
-    return base
+    return add_label_files(base, root / "domain" / "unlabeled.jsonl", labels_dir)
 
 
 def load_seed_article(*, data_root: str | os.PathLike | None = None) -> str:

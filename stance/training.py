@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from collections.abc import Sequence
 
 import numpy as np
 
 from .api import StanceModel, fit_model
-from .datasets import DOMAIN_STANCES, DOMAIN_TOPICS, LabelledData, read_labelled_jsonl
+from .datasets import DOMAIN_STANCES, DOMAIN_TOPICS, LabelledData, add_label_files, read_labelled_jsonl
 from .evaluation import evaluate_model
 from .models import DEFAULT_STANCE_C, DEFAULT_TOPIC_C
 from .persistence import FORMATS, check_model_destination, save_model
@@ -128,6 +129,8 @@ def train_model(
     overwrite: bool = False,
     format: str = "joblib",
     cv: int = 0,
+    extra_labels: str | os.PathLike | None = None,
+    extra_text: str | os.PathLike | None = None,
 ) -> StanceModel:
     """Train topic and stance classifiers on labelled JSONL and (optionally) save them.
 
@@ -152,6 +155,12 @@ def train_model(
         Replace an existing model directory at ``out``. Checked before training starts.
     format : {"joblib", "safe", "both"}, default="joblib"
         Serialisation of the saved model (see :func:`stance.persistence.save_model`).
+    extra_labels : path-like or None, default=None
+        A directory of our label files (``datasets/domain/labels``): their paragraphs are
+        added to the training data, with the text read from ``extra_text``.
+    extra_text : path-like or None, default=None
+        JSONL with ``id``, ``text`` and ``doc`` of those paragraphs; default:
+        ``unlabeled.jsonl`` beside ``data``.
     cv : int, default=0
         When 2 or more, also run :func:`cross_validate` with that many folds
         grouped by article and record its metrics in the manifest (``metrics["cv"]``).
@@ -175,6 +184,12 @@ def train_model(
     stance_set = _label_set(stances, DOMAIN_STANCES)
     if not isinstance(data, LabelledData):
         data = read_labelled_jsonl(data, topics=topic_set, stances=stance_set, require_all_labels=True)
+    if extra_labels is not None:
+        if extra_text is None:
+            if not data.path:
+                raise ValueError("extra_labels needs extra_text when data is not read from a file")
+            extra_text = Path(data.path).parent / "unlabeled.jsonl"
+        data = add_label_files(data, extra_text, extra_labels)
     if dev is not None and not isinstance(dev, LabelledData):
         dev = read_labelled_jsonl(dev, topics=topic_set, stances=stance_set)
     topic_params = dict(DEFAULT_TOPIC_PARAMS)

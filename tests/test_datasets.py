@@ -343,5 +343,5 @@ def test_label_twice_and_unknown_id(tmp_path):
         read_label_files(labels)
     (labels / "round1_a1.jsonl").unlink()
     write_lines(labels / "round1_a2.jsonl", [_label("nope", [], "none")])
-    with pytest.raises(DataError, match=r"not in domain/unlabeled.jsonl, e.g. 'nope'"):
+    with pytest.raises(DataError, match=r"not in unlabeled.jsonl, e.g. .nope."):
         load_domain_grown(data_root=root, labels_dir=labels)

@@ -102,3 +102,13 @@ def test_cold_start_imports_neither_sklearn_nor_nltk():
     stance_label, sk, nl, sc = out.stdout.split()
     assert stance_label in ("favor", "against", "none")
     assert (sk, nl, sc) == ("False", "False", "False")
+
+
+@pytest.mark.skipif(not (default_model_path() / MANIFEST_FILE).is_file(), reason="models/default is not built")
+@pytest.mark.parametrize("text", ["Это статья о погоде в Москве.", "Der Bundestag hat heute über das Wetter beraten.",
+                                  "北约东扩", "asdf qwer zxcv", "🙂🙂🙂", "\x00\x01\x02"])
+def test_odd_but_valid_text_gets_low_scores_and_none(text):
+    result = stance.load_model().classify([text])[0]
+    assert result.topics == []
+    assert result.stance == "none"
+    assert max(result.topic_scores.values()) < 0.5

@@ -234,3 +234,21 @@ def test_train_model_unknown_format_writes_nothing(rows_path, tmp_path):
     with pytest.raises(ValueError, match=r"'format' must be one of \('joblib', 'safe', 'both'\), got 'pickle'"):
         train_model(rows_path, tmp_path / "model", topics="auto", stances="auto", min_df=1, format="pickle")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
+
+
+def test_train_model_with_extra_labels(rows_path, tmp_path):
+    from stance.datasets import read_labelled_jsonl
+
+    base = read_labelled_jsonl(rows_path)
+    text_file = tmp_path / "more.jsonl"
+    text_file.write_text("".join(json.dumps({"id": f"m{i}", "doc": f"M{i}", "text": t}) + "\n"
+                                 for i, t in enumerate(["NATO expansion east again.", "Sanctions on banks."])))
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "round1_a0.jsonl").write_text(
+        json.dumps({"id": "m0", "topics": ["nato_expansion"], "stance": "favor", "annotator": "t", "round": 1}) + "\n")
+    model = train_model(rows_path, tmp_path / "model", topics="auto", stances="auto", min_df=1,
+                        extra_labels=labels, extra_text=text_file)
+    record = model.manifest["training_data"][0]
+    assert record["examples"] == len(base) + 1
+    assert record["sha256"] != base.sha256
