@@ -84,6 +84,7 @@ _DATELINE_RE = re.compile(
 _DATELINE_PREFIX_RE = re.compile(
     r"^[A-Z][A-Z .'\-]{1,40}(?:,[^\n/()]{0,40})?(?:\s*/[A-Za-z\- ]{2,20}/\.?|\s*\([A-Za-z\- ]{2,20}\)\s*-)\s+"
 )
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _LINE_RE = re.compile(r"\r\n|[\r\n\u2028\u2029]")
 
 
@@ -125,6 +126,12 @@ def check_text(text: object, *, name: str = "text", max_chars: int | None = None
             ) from None
     if not isinstance(text, str):
         raise InvalidInputError(f"{name} must be a str, got {type(text).__name__}")
+    if not text.isascii():
+        bad = _SURROGATE_RE.search(text)
+        if bad:
+            raise InvalidInputError(
+                f"{name} is not valid Unicode: lone surrogate U+{ord(bad.group()):04X} at position {bad.start()}"
+            )
     if max_chars is not None and len(text) > max_chars:
         raise InputTooLargeError(
             f"{name} has {len(text):,} characters, more than the limit of {max_chars:,}; "

@@ -264,3 +264,10 @@ def test_split_paragraphs_one_paragraph_per_nonblank_line(lines):
     expected = [" ".join(normalize(line).split()) for line in lines]
     expected = [e for e in expected if e]
     assert split_paragraphs("\n".join(lines)) == expected
+
+
+def test_lone_surrogate_is_invalid_input():
+    from stance.text import check_text
+
+    with pytest.raises(InvalidInputError, match=r"not valid Unicode: lone surrogate U\+D800 at position 5"):
+        check_text("NATO \ud800 expands.")
