@@ -68,6 +68,8 @@ DEFAULT_MODEL_NAME = "default"
 #: Serialisations that :func:`save_model` writes ("both": joblib and safe files in one directory).
 FORMATS = ("joblib", "safe", "both")
 _PARTS = {"topic_classifier": "topic", "stance_classifier": "stance"}
+#: Safe format: the vocabularies, written once when both parts share their features.
+VOCABULARY_FILE = "vocabulary.json"
 _REPO_MODELS = Path(__file__).resolve().parents[1] / "models"
 
 
@@ -153,16 +155,23 @@ def save_model(model, path: str | os.PathLike, *, format: str = "joblib", name: 
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; a model directory is shared like any other
         files = {}
+        shared = None
+        if format in ("safe", "both"):
+            topic_vocab = _vocabularies(model.topic_classifier)
+            if topic_vocab == _vocabularies(model.stance_classifier):
+                shared = VOCABULARY_FILE  # written once, referenced by both parts
+                _write_json(tmp / VOCABULARY_FILE, topic_vocab)
+                files[VOCABULARY_FILE] = sha256_file(tmp / VOCABULARY_FILE)
         for attr, stem in _PARTS.items():
             estimator = getattr(model, attr)
             written = []
             if format in ("joblib", "both"):
                 import joblib
 
-                joblib.dump(estimator, tmp / f"{stem}.joblib", compress=3)
+                joblib.dump(estimator, tmp / f"{stem}.joblib", compress=("lzma", 6))
                 written.append(f"{stem}.joblib")
             if format in ("safe", "both"):
-                written.extend(_dump_safe(estimator, tmp, stem))
+                written.extend(_dump_safe(estimator, tmp, stem, shared_vocabulary=shared))
             for filename in written:
                 files[filename] = sha256_file(tmp / filename)
         manifest = {
@@ -227,22 +236,32 @@ _ARRAYS = {
 }
 
 
-def _dump_safe(estimator, directory: Path, stem: str) -> list[str]:
-    """Write ``stem.npz`` (numeric arrays only) and ``stem.json`` (parameters, labels, vocabularies)."""
-    kind = type(estimator).__name__
-    arrays = {name.rstrip("_"): np.asarray(getattr(estimator, name)) for name in _ARRAYS[kind]}
+def _vocabularies(estimator) -> dict[str, list[str]]:
+    """Each TF-IDF block's terms in column order."""
     vocabularies = {}
     for block, vectorizer in estimator.features_.transformer_list:
         terms = [""] * len(vectorizer.vocabulary_)
         for term, j in vectorizer.vocabulary_.items():
             terms[j] = term
         vocabularies[block] = terms
+    return vocabularies
+
+
+def _dump_safe(estimator, directory: Path, stem: str, *, shared_vocabulary: str | None = None) -> list[str]:
+    """Write ``stem.npz`` (numeric arrays only) and ``stem.json`` (parameters, labels, vocabularies).
+
+    With ``shared_vocabulary``, the JSON names that file (written once for both
+    parts) instead of repeating the vocabularies.
+    """
+    kind = type(estimator).__name__
+    arrays = {name.rstrip("_"): np.asarray(getattr(estimator, name)) for name in _ARRAYS[kind]}
+    for block, vectorizer in estimator.features_.transformer_list:
         arrays[f"idf_{block}"] = np.asarray(vectorizer.idf_)
     meta = {
         "class": kind,
         "params": _jsonable(estimator.get_params()),
         "classes": [str(c) for c in estimator.classes_],
-        "vocabularies": vocabularies,
+        "vocabularies": shared_vocabulary or _vocabularies(estimator),
     }
     if kind == "StanceClassifier":
         arrays["calibrator_coef"] = estimator.calibrator_.coef_
@@ -262,11 +281,26 @@ def _dump_safe(estimator, directory: Path, stem: str) -> list[str]:
 _TUPLE_PARAMS = ("word_ngram_range", "char_ngram_range")
 
 
-def _read_safe(directory: Path, stem: str, class_name: str) -> tuple[dict, dict]:
-    """The JSON and the arrays of one safe-format part (no code is run)."""
+def _read_safe(directory: Path, stem: str, class_name: str, verified: set[str],
+               cache: dict | None = None) -> tuple[dict, dict]:
+    """The JSON and the arrays of one safe-format part (no code is run).
+
+    ``verified`` names the files whose sha256 was checked; a shared vocabulary
+    file is read only if it is one of them.
+    """
     meta = json.loads((directory / f"{stem}.json").read_text(encoding="utf-8"))
     if not isinstance(meta, dict) or meta.get("class") != class_name:
         raise ModelIntegrityError(f"{directory / (stem + '.json')} does not describe a {class_name}")
+    if isinstance(meta.get("vocabularies"), str):
+        if meta["vocabularies"] != VOCABULARY_FILE or VOCABULARY_FILE not in verified:
+            raise ModelIntegrityError(
+                f"{directory / (stem + '.json')} refers to vocabularies in {meta['vocabularies']!r}, "
+                f"which is not a checked file of this model"
+            )
+        cache = {} if cache is None else cache
+        if VOCABULARY_FILE not in cache:
+            cache[VOCABULARY_FILE] = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
+        meta["vocabularies"] = cache[VOCABULARY_FILE]
     with np.load(directory / f"{stem}.npz", allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
     return meta, arrays
@@ -518,21 +552,22 @@ def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False, 
         )
     suffixes = (".joblib",) if kind == "joblib" else (".npz", ".json")
     files = manifest["files"]
-    for stem in _PARTS.values():
-        for suffix in suffixes:
-            filename = stem + suffix
-            if filename not in files:
-                raise ModelIntegrityError(f"corrupt manifest {path / MANIFEST_FILE}: no sha256 for {filename}")
-            file_path = path / filename
-            if not file_path.is_file():
-                raise ModelNotFoundError(f"model file missing: {file_path}")
-            if sha256_file(file_path) != files[filename]:
-                raise ModelIntegrityError(
-                    f"model file {file_path} does not match the sha256 in its manifest (corrupt or modified)"
-                )
+    to_check = [stem + suffix for stem in _PARTS.values() for suffix in suffixes]
+    if kind == "safe" and VOCABULARY_FILE in files:
+        to_check.append(VOCABULARY_FILE)
+    for filename in to_check:
+        if filename not in files:
+            raise ModelIntegrityError(f"corrupt manifest {path / MANIFEST_FILE}: no sha256 for {filename}")
+        file_path = path / filename
+        if not file_path.is_file():
+            raise ModelNotFoundError(f"model file missing: {file_path}")
+        if sha256_file(file_path) != files[filename]:
+            raise ModelIntegrityError(
+                f"model file {file_path} does not match the sha256 in its manifest (corrupt or modified)"
+            )
     _check_versions(manifest, path, kind)
     if kind == "safe":
-        return _load_safe_model(path, manifest)
+        return _load_safe_model(path, manifest, set(to_check))
     return _load_joblib_model(path, manifest)
 
 
@@ -551,14 +586,14 @@ def _reading(path: Path, names: str):
     return _Guard()
 
 
-def _load_safe_model(path: Path, manifest: dict):
+def _load_safe_model(path: Path, manifest: dict, verified: set[str]):
     from .api import StanceModel
     from .inference import Predictor
 
-    parts = {}
+    parts, cache = {}, {}
     for attr, stem in _PARTS.items():
         with _reading(path, f"{stem}.json / {stem}.npz"):
-            parts[attr] = _read_safe(path, stem, _CLASS_NAMES[attr])
+            parts[attr] = _read_safe(path, stem, _CLASS_NAMES[attr], verified, cache)
             _check_labels(path, manifest, attr, parts[attr][0]["classes"])
 
     def estimators():

@@ -485,7 +485,8 @@ def test_export_writes_a_safe_model(tiny_model_dir, article, tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.err == ""
     assert captured.out.startswith(f"wrote {out}")
-    assert sorted(os.listdir(out)) == ["manifest.json", "stance.json", "stance.npz", "topic.json", "topic.npz"]
+    assert sorted(os.listdir(out)) == ["manifest.json", "stance.json", "stance.npz", "topic.json", "topic.npz",
+                                       "vocabulary.json"]
     assert json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))["serialization"] == "safe"
     # the export classifies like its source, and loads without --trust
     assert main(["classify", str(article), "--model", str(tiny_model_dir), "--trust", "--format", "jsonl"]) == 0
@@ -564,7 +565,8 @@ def test_train_format_safe(train_file, article, tmp_path, capsys):
     rc = main(["train", "--data", str(train_file), "--out", str(out), "--topics", "auto", "--stances", "auto",
                "--min-df", "1", "--format", "safe"])
     assert rc == 0
-    assert sorted(os.listdir(out)) == ["manifest.json", "stance.json", "stance.npz", "topic.json", "topic.npz"]
+    assert sorted(os.listdir(out)) == ["manifest.json", "stance.json", "stance.npz", "topic.json", "topic.npz",
+                                       "vocabulary.json"]
     assert json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))["serialization"] == "safe"
     capsys.readouterr()
     assert main(["classify", str(article), "--model", str(out), "--format", "jsonl"]) == 0

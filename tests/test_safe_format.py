@@ -22,7 +22,7 @@ PARAGRAPHS = [
     "Diplomats held talks in Geneva on the arms control treaty.",
     "Moscow proposed a moratorium on missiles; Washington \u00abrejected\u00bb it \u2014 caf\u00e9 talks.",
 ]
-SAFE_FILES = ["manifest.json", "stance.json", "stance.npz", "topic.json", "topic.npz"]
+SAFE_FILES = ["manifest.json", "stance.json", "stance.npz", "topic.json", "topic.npz", "vocabulary.json"]
 
 
 def _sha256(path: Path) -> str:
@@ -275,3 +275,35 @@ def test_plain_pickle_named_npz_is_refused(copy_safe_model_dir, tmp_path):
     with pytest.raises(ModelIntegrityError, match=r"cannot read model file .*topic"):
         load_model(model_dir)
     assert not marker.exists()
+
+
+def test_shared_vocabulary_file_is_written_once_and_checked(fresh_model, tmp_path):
+    import json as _json
+
+    from stance.persistence import VOCABULARY_FILE, load_model, save_model
+
+    out = save_model(fresh_model, tmp_path / "safe", format="safe")
+    manifest = _json.loads((out / "manifest.json").read_text())
+    assert VOCABULARY_FILE in manifest["files"]
+    assert _json.loads((out / "topic.json").read_text())["vocabularies"] == VOCABULARY_FILE
+    assert load_model(out).topics == fresh_model.topics
+    vocab = out / VOCABULARY_FILE
+    vocab.write_text(vocab.read_text()[:-2] + " ]\n")  # same JSON value, other bytes
+    with pytest.raises(ModelIntegrityError, match=r"vocabulary\.json does not match the sha256"):
+        load_model(out)
+
+
+def test_vocabulary_reference_outside_the_manifest_is_refused(fresh_model, tmp_path):
+    import json as _json
+
+    from stance.persistence import VOCABULARY_FILE, load_model, save_model
+    from stance.datasets import sha256_file
+
+    out = save_model(fresh_model, tmp_path / "safe", format="safe")
+    manifest_path = out / "manifest.json"
+    manifest = _json.loads(manifest_path.read_text())
+    del manifest["files"][VOCABULARY_FILE]
+    manifest_path.write_text(_json.dumps(manifest))
+    with pytest.raises(ModelIntegrityError, match="refers to vocabularies in 'vocabulary.json', which is not a checked file"):
+        load_model(out)
+    assert sha256_file(out / VOCABULARY_FILE)  # the file is there; it is refused because it is unchecked
