@@ -31,6 +31,7 @@ from .exceptions import (
 # Everything else is imported on first use (PEP 562), so ``import stance`` stays
 # cheap and scikit-learn is loaded only by code that needs estimators.
 _LAZY = {
+    "ArticleSummary": "api",
     "Document": "api",
     "Evidence": "api",
     "ParagraphResult": "api",
@@ -66,6 +67,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "ArticleSummary",
     "DataError",
     "DataRootNotFoundError",
     "Document",

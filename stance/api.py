@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # scikit-learn is imported only where estimators are built
     from .datasets import LabelledData
 
 __all__ = [
+    "ArticleSummary",
     "DEFAULT_BATCH_SIZE",
     "DEFAULT_EVIDENCE_TERMS",
     "Document",
@@ -43,6 +44,8 @@ DEFAULT_BATCH_SIZE = 512
 #: Evidence terms reported per decision (the stance and each predicted topic).
 DEFAULT_EVIDENCE_TERMS = 3
 _UNSET = object()
+#: The stance label that takes no side: it never makes an article's overall stance.
+NEUTRAL_STANCE = "none"
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,99 @@ class Document(Sequence):
 
     def __iter__(self) -> Iterator[ParagraphResult]:
         return iter(self.paragraphs)
+
+    def summary(self) -> ArticleSummary:
+        """The article as a whole: its topics, its overall stance and the paragraphs that carry it.
+
+        The aggregation rule
+        --------------------
+        * **Weight**: every paragraph votes for its predicted stance with its
+          confidence, the calibrated probability of that stance
+          (``p.stance_scores[p.stance]``); ``stance_weights`` holds the sum per stance.
+        * **Stance**: paragraphs labelled ``"none"`` take no side and do not vote
+          against the others (news articles are mostly neutral reporting). The
+          article's stance is the other stance with the largest total weight, if it
+          is strictly larger than every other non-neutral stance's weight; with no
+          paragraph taking a side, or a tie, it is ``"none"``.
+        * **Confidence**: the winning weight divided by the weight of all
+          non-neutral paragraphs (1.0 when every side-taking paragraph agrees;
+          0.0 for ``"none"``).
+        * **Paragraphs**: the indices of the paragraphs predicted with the
+          article's stance, most confident first (empty for ``"none"``).
+        * **Topics**: each topic predicted for at least one paragraph, with the
+          share of the article's paragraphs labelled with it, largest first.
+
+        Returns
+        -------
+        ArticleSummary
+
+        Examples
+        --------
+        >>> p = lambda i, stance, conf: ParagraphResult(i, "...", [], {}, stance, {stance: conf})
+        >>> s = Document([p(0, "favor", 0.6), p(1, "against", 0.9), p(2, "favor", 0.5), p(3, "none", 0.99)]).summary()
+        >>> s.stance, s.confidence, s.paragraphs
+        ('favor', 0.55, (0, 2))
+        """
+        n = len(self.paragraphs)
+        topic_counts: dict[str, int] = {}
+        weights: dict[str, float] = {}
+        for p in self.paragraphs:
+            for topic in p.topics:
+                topic_counts[topic] = topic_counts.get(topic, 0) + 1
+            weights[p.stance] = weights.get(p.stance, 0.0) + float(p.stance_scores.get(p.stance, 0.0))
+        shares = {t: round(c / n, 4) for t, c in sorted(topic_counts.items(), key=lambda kv: -kv[1])}
+        sided = {s: w for s, w in weights.items() if s != NEUTRAL_STANCE and w > 0}
+        stance, confidence, carriers = NEUTRAL_STANCE, 0.0, ()
+        if sided:
+            ranked = sorted(sided.items(), key=lambda kv: -kv[1])
+            if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+                stance = ranked[0][0]
+                confidence = round(ranked[0][1] / sum(sided.values()), 4)
+                chosen = [p for p in self.paragraphs if p.stance == stance]
+                chosen.sort(key=lambda p: (-p.stance_scores.get(stance, 0.0), p.index))
+                carriers = tuple(p.index for p in chosen)
+        return ArticleSummary(
+            n_paragraphs=n,
+            topic_shares=shares,
+            stance=stance,
+            confidence=confidence,
+            stance_weights={s: round(w, 4) for s, w in weights.items()},
+            paragraphs=carriers,
+        )
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    """What an article is about and which side it takes (see :meth:`Document.summary` for the rule).
+
+    Attributes
+    ----------
+    n_paragraphs : int
+    topic_shares : dict of str to float
+        Topics present in the article with the share of its paragraphs labelled
+        with each (0 to 1), largest first.
+    stance : str
+        The article's overall stance (``"none"`` when no side prevails).
+    confidence : float
+        Share of the side-taking paragraphs' weight that supports ``stance`` (0 for ``"none"``).
+    stance_weights : dict of str to float
+        Sum of the paragraph confidences per predicted stance.
+    paragraphs : tuple of int
+        Indices of the paragraphs that carry ``stance``, most confident first.
+    """
+
+    n_paragraphs: int
+    topic_shares: dict[str, float]
+    stance: str
+    confidence: float
+    stance_weights: dict[str, float]
+    paragraphs: tuple[int, ...]
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict of every field."""
+        d = asdict(self)
+        d["paragraphs"] = list(self.paragraphs)
+        return d
 
 
 class StanceModel:
@@ -358,6 +454,8 @@ def analyze(text: str | bytes, *, model: StanceModel | None = None, **kwargs) ->
     Returns
     -------
     Document
+        The paragraphs' results; ``doc.summary()`` gives the article as a whole
+        (:class:`ArticleSummary`: topic shares, overall stance, the paragraphs that carry it).
 
     Examples
     --------

@@ -99,6 +99,22 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_trust(p)
     p.set_defaults(func=_cmd_export)
 
+    p = sub.add_parser("report", help="classify a JSON-lines corpus and write an HTML report and a CSV summary")
+    p.add_argument("input", metavar="INPUT.jsonl",
+                   help="JSON lines with 'text' and optional 'id', 'date' (YYYY-MM-DD or YYYY-MM) and group fields")
+    p.add_argument("--out", required=True, metavar="DIR", help="directory for report.html and summary.csv")
+    p.add_argument("--by", action="append", default=[], metavar="FIELD",
+                   help="group by this field (repeatable); 'month' and 'year' come from 'date'")
+    p.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
+    p.add_argument("--batch-size", type=int, default=_STREAM_BATCH_SIZE, metavar="N",
+                   help=f"paragraphs classified per batch (default: {_STREAM_BATCH_SIZE})")
+    p.add_argument("--top", type=int, default=3, metavar="N",
+                   help="most confident paragraphs listed per topic x stance cell (default: 3)")
+    p.add_argument("--hide-text", action="store_true",
+                   help="leave paragraph text out of report.html (ids only), e.g. to share a screenshot")
+    _add_trust(p)
+    p.set_defaults(func=_cmd_report)
+
     p = sub.add_parser("info", help="print a model's manifest")
     p.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
     p.set_defaults(func=_cmd_info)
@@ -345,6 +361,20 @@ def _cmd_export(args) -> int:
 
     path = export_model(args.model, args.out, trusted=args.trust, overwrite=args.force)
     print(f"wrote {path} (pickle-free: .npz arrays and JSON)")
+    return 0
+
+
+def _cmd_report(args) -> int:
+    from .report import build_report
+
+    if args.batch_size < 1:
+        raise StanceError(f"--batch-size must be 1 or more, got {args.batch_size}")
+    if args.top < 0:
+        raise StanceError(f"--top must be 0 or more, got {args.top}")
+    report = build_report(args.input, args.out, by=args.by, model=args.model, trusted=args.trust,
+                          batch_size=args.batch_size, top_paragraphs=args.top, hide_text=args.hide_text)
+    out = Path(args.out)
+    print(f"wrote {out / 'report.html'} and {out / 'summary.csv'}: {report.n:,} paragraphs in {report.seconds:.1f} s")
     return 0
 
 

@@ -10,6 +10,7 @@ import stance
 from stance import exceptions
 
 PUBLIC_NAMES = [
+    "ArticleSummary",
     "DataError",
     "DataRootNotFoundError",
     "Document",
