@@ -39,6 +39,9 @@ __all__ = [
     "add_label_files",
     "load_domain",
     "load_domain_grown",
+    "load_fnc1",
+    "load_ruw",
+    "load_semeval2016",
     "read_label_files",
     "load_seed_article",
     "read_labelled_jsonl",
@@ -418,3 +421,16 @@ def load_seed_article(*, data_root: str | os.PathLike | None = None) -> str:
     if not files:
         raise DataRootNotFoundError(f"no .txt file in {root / 'seed'}")
     return files[0].read_text(encoding="utf-8")
+
+
+_BENCHMARK_LOADERS = ("load_fnc1", "load_ruw", "load_semeval2016")
+
+
+def __getattr__(name: str):
+    # The public benchmarks' loaders live in stance.benchmark_data; they are
+    # reachable from here too (imported on first use to avoid a circular import).
+    if name in _BENCHMARK_LOADERS:
+        from . import benchmark_data
+
+        return getattr(benchmark_data, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
