@@ -501,7 +501,7 @@ def render_markdown(p: dict) -> str:
         f"({'meets' if met else 'does not meet'} the target FNC >= {p['target']['fnc']} and macro-F1 >= "
         f"{p['target']['macro_f1']}). Run {p['date']}, {p['seconds']} s in total: `{p['command']}`.",
         C.md_table(["system", "FNC score", "macro-F1", "F1 agree / disagree / discuss / unrelated", "seconds"], rows),
-        "Published macro-F1 values are from Hanselowski et al. (COLING 2018).",
+        "Published macro-F1 values are quoted from Hanselowski et al. (COLING 2018) and were not re-checked against the paper here.",
         "### How the decision was chosen",
         f"{s['method']} ({s['held_out_pairs']} held-out pairs, {s['n_trials']} settings tried). Rule: {ch['rule']}. "
         f"Chosen: P(related) threshold {ch['threshold']}, weights agree/disagree/discuss "
