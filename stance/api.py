@@ -230,6 +230,7 @@ class StanceModel:
         self._stance_classifier = stance_classifier
         self._estimator_loader = None
         self._predictor = _UNSET
+        self._shared_features = None
         self.manifest = dict(manifest or {})
 
     @classmethod
@@ -363,8 +364,9 @@ class StanceModel:
         tc, sc = self.topic_classifier, self.stance_classifier
         A_topic = tc._text_features(texts)
         topic_proba = tc.predict_proba_features(A_topic)
-        shared = self.predictor is not None or _features_shared(tc, sc)
-        A_stance = sc._features(texts, targets, text_features=A_topic if shared else None)
+        if self._shared_features is None:  # decided once per model, not per batch
+            self._shared_features = self.predictor is not None or _features_shared(tc, sc)
+        A_stance = sc._features(texts, targets, text_features=A_topic if self._shared_features else None)
         stance_proba = sc.predict_proba_features(A_stance)
         stance_idx = sc.decide(stance_proba)
 
