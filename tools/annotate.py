@@ -2,13 +2,14 @@
 
 Usage::
 
-    python tools/annotate.py show --round 1 --batch 3 [--double] [--start 0 --count 40]
-    python tools/annotate.py check datasets/domain/labels/round1_a3.jsonl
+    python tools/annotate.py show --round 2 --batch 3 [--double] [--start 0 --count 40]
+    python tools/annotate.py check datasets/domain/labels/round2_a3.jsonl
 
 ``show`` prints the paragraphs of a selection batch (``datasets/domain/selection/roundR.jsonl``)
 with their ids and nothing else: no scores, no predictions. ``--double`` shows instead the
-paragraphs chosen for the second, independent pass. ``check`` validates a label file: every id
-exists in ``domain/unlabeled.jsonl``, topics and stance follow ``domain/GUIDELINES.md`` (a paragraph
+paragraphs of that batch chosen for the second, independent pass (give the second pass of batch k
+to an annotator who did not label batch k). ``check`` validates a label file: every id
+exists in ``domain/unlabeled.jsonl`` or ``domain/unlabeled_2022.jsonl``, topics and stance follow ``domain/GUIDELINES.md`` (a paragraph
 without topic must have stance ``none``), each id appears once, and each line has ``annotator``
 and ``round``.
 """
@@ -26,10 +27,17 @@ sys.path.insert(0, str(REPO))
 from stance.datasets import DOMAIN_STANCES, DOMAIN_TOPICS, resolve_data_root  # noqa: E402
 
 
+POOLS = ("unlabeled.jsonl", "unlabeled_2022.jsonl")
+
+
 def _corpus(data_root) -> dict[str, dict]:
     root = resolve_data_root(data_root, require="domain/unlabeled.jsonl")
-    with open(root / "domain" / "unlabeled.jsonl", encoding="utf-8") as fh:
-        return {row["id"]: row for row in map(json.loads, fh)}
+    corpus = {}
+    for name in POOLS:
+        if (root / "domain" / name).is_file():
+            with open(root / "domain" / name, encoding="utf-8") as fh:
+                corpus.update((row["id"], row) for row in map(json.loads, fh))
+    return corpus
 
 
 def show(args) -> int:
@@ -37,7 +45,7 @@ def show(args) -> int:
     selection = REPO / "datasets" / "domain" / "selection" / f"round{args.round}.jsonl"
     rows = [json.loads(line) for line in open(selection, encoding="utf-8")]
     if args.double:
-        ids = [r["id"] for r in rows if r["double"]]
+        ids = [r["id"] for r in rows if r["double"] and r["batch"] == args.batch]
     else:
         ids = [r["id"] for r in rows if r["batch"] == args.batch]
     chunk = ids[args.start : args.start + args.count]

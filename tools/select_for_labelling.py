@@ -1,27 +1,41 @@
-"""Choose unlabeled domain paragraphs to label next, by uncertainty sampling with the current model.
+"""Choose unlabeled domain paragraphs to label next: a random share per source plus uncertainty sampling.
 
 Usage::
 
-    python tools/select_for_labelling.py --n 3600 --round 1 [--data-root DIR] [--batches 6] [--seed 0]
+    # round 1 (2026-11-27): 3,600 of domain/unlabeled.jsonl, active learning only
+    python tools/select_for_labelling.py --pool unlabeled --n 3600 --round 1 --batches 6 --random-per-source 0
+    # round 2 (2026-11-30): 4,000 of domain/unlabeled_2022.jsonl
+    python tools/select_for_labelling.py --pool unlabeled_2022 --round 2 --batches 7 \
+        --random-per-source 350 --active kremlin2022=950,president_ua=1000,whitehouse=1000 --search-bonus 1.5
 
-Scores every paragraph of ``domain/unlabeled.jsonl`` with the shipped model and
+Scores every paragraph of the pool (five to 250 words, not labelled yet) with the shipped model and
 ranks it by how much a label would teach the model, favouring the rare labels:
 
 - uncertainty: stance entropy, plus each topic's closeness to its decision threshold;
-- rarity: the predicted probability of ``nato_expansion`` and ``security_guarantees``, and of
-  stance ``favor``/``against`` on news paragraphs (AllSides, SemEval-2023), where they are rare.
+- rarity: 1.5 x the predicted probability of ``nato_expansion`` or ``security_guarantees``, plus the
+  predicted probability of the stance that is rare for the paragraph's source (``favor``/``against``
+  on news, ``against`` on Kremlin texts, ``favor`` on Ukrainian and White House texts);
+- a targeted search (``--search-bonus``): paragraphs that match :data:`RARE_TOPIC_QUERY`, a search
+  for NATO and security-guarantee wording, rank higher. The query decides only what is
+  *read*; the labels are assigned by reading, and many matches get neither topic.
 
-Writes ``datasets/domain/selection/round{R}.jsonl`` with one line per chosen paragraph:
-``id``, ``batch`` (for splitting the work between annotators) and ``double`` (true for the random
-10% that a second, independent pass labels too). It writes ids only: annotators read the text
-from the corpus and never see the model's scores or predictions.
+``--random-per-source N`` first draws N paragraphs uniformly at random within each source, so that
+cross-validation on the labelled pool reflects the pool; ``--active`` gives the number chosen by
+priority in each source (at most ``--max-per-doc`` per document, for diversity).
+
+Writes ``datasets/domain/selection/round{R}.jsonl`` with one line per chosen paragraph: ``id``,
+``batch`` (for splitting the work between annotators), ``double`` (true for the random 10% that a
+second, independent pass labels too) and ``how`` (``random`` or ``active``). It writes ids only:
+annotators read the text from the corpus and never see the model's scores or predictions.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -34,47 +48,99 @@ from stance.datasets import resolve_data_root  # noqa: E402
 
 RARE_TOPICS = ("nato_expansion", "security_guarantees")
 NEWS_SOURCES = ("allsides", "semeval23")
+#: The stance that is rare in each source's texts (uncertainty sampling favours it).
+RARE_STANCE = {"allsides": ("favor", "against"), "semeval23": ("favor", "against"), "kremlin": ("against",),
+               "kremlin2022": ("against",), "president_ua": ("favor",), "whitehouse": ("favor",)}
+#: What the targeted search looks for: NATO membership and enlargement, security guarantees.
+RARE_TOPIC_QUERY = re.compile(
+    r"\bNATO\b|North Atlantic|\bAlliance\b|Finland|Sweden|neutral status|not one inch|eastward"
+    r"|guarantee|draft treat|draft agreement|indivisib|security architecture|Budapest Memorandum",
+    re.IGNORECASE,
+)
 
 
-def priority(model, rows: list[dict]) -> np.ndarray:
+def priority(model, rows: list[dict], search_bonus: float = 0.0) -> np.ndarray:
     predictor = model.predictor
     _, topic_proba, stance_proba = predictor.score([r["text"] for r in rows])
     entropy = -(stance_proba * np.log(np.clip(stance_proba, 1e-9, 1))).sum(axis=1) / np.log(stance_proba.shape[1])
     margin = 1.0 - np.min(np.abs(topic_proba - predictor.thresholds) / np.maximum(predictor.thresholds, 0.05), axis=1)
-    topics = model.topics
+    topics, stances = model.topics, model.stances
     rare = np.max(topic_proba[:, [topics.index(t) for t in RARE_TOPICS]], axis=1)
-    news = np.array([r.get("source") in NEWS_SOURCES for r in rows])
-    stances = model.stances
-    polar = stance_proba[:, [stances.index("favor"), stances.index("against")]].max(axis=1) * news
-    return entropy + np.clip(margin, 0, 1) + 1.5 * rare + 1.0 * polar
+    polar = np.array([
+        max(stance_proba[i, stances.index(s)] for s in RARE_STANCE.get(r.get("source"), ()) or ("none",))
+        if r.get("source") in RARE_STANCE else 0.0
+        for i, r in enumerate(rows)
+    ])
+    search = np.array([bool(RARE_TOPIC_QUERY.search(r["text"])) for r in rows], dtype=float)
+    return entropy + np.clip(margin, 0, 1) + 1.5 * rare + 1.0 * polar + search_bonus * search
+
+
+def _labelled_ids() -> set[str]:
+    labelled = set()
+    for path in sorted((REPO / "datasets" / "domain" / "labels").glob("*.jsonl")):
+        labelled.update(json.loads(line)["id"] for line in open(path, encoding="utf-8") if line.strip())
+    return labelled
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", default=None)
-    parser.add_argument("--n", type=int, default=3600)
+    parser.add_argument("--pool", default="unlabeled", choices=("unlabeled", "unlabeled_2022"))
+    parser.add_argument("--n", type=int, default=3600, help="active picks in total when --active is not given")
+    parser.add_argument("--active", default=None, help="per-source active picks, e.g. kremlin2022=950,whitehouse=1000")
+    parser.add_argument("--random-per-source", type=int, default=0)
+    parser.add_argument("--max-per-doc", type=int, default=6)
+    parser.add_argument("--search-bonus", type=float, default=0.0)
     parser.add_argument("--round", type=int, default=1)
     parser.add_argument("--batches", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--double-fraction", type=float, default=0.10)
     args = parser.parse_args(argv)
-    root = resolve_data_root(args.data_root, require="domain/unlabeled.jsonl")
-    rows = [json.loads(line) for line in open(root / "domain" / "unlabeled.jsonl", encoding="utf-8")]
-    labelled = set()
-    for path in sorted((REPO / "datasets" / "domain" / "labels").glob("*.jsonl")):
-        labelled.update(json.loads(line)["id"] for line in open(path, encoding="utf-8") if line.strip())
-    rows = [r for r in rows if r["id"] not in labelled and len(r["text"].split()) >= 5]
-    scores = priority(stance.load_model(), rows)
-    chosen = np.argsort(-scores)[: args.n]
+    rel = f"domain/{args.pool}.jsonl"
+    root = resolve_data_root(args.data_root, require=rel)
+    rows = [json.loads(line) for line in open(root / rel, encoding="utf-8")]
+    labelled = _labelled_ids()
+    rows = [r for r in rows if r["id"] not in labelled and 5 <= len(r["text"].split()) <= 250]
     rng = np.random.default_rng(args.seed)
-    rng.shuffle(chosen)  # batches mix priorities; annotators see no ranking
-    double = set(rng.choice(len(chosen), size=int(round(args.double_fraction * len(chosen))), replace=False).tolist())
+    sources = sorted({r["source"] for r in rows})
+    picked: list[tuple[int, str]] = []
+    taken = np.zeros(len(rows), dtype=bool)
+    for s in sources:
+        idx = np.flatnonzero([r["source"] == s for r in rows])
+        for i in rng.choice(idx, size=min(args.random_per_source, idx.size), replace=False):
+            picked.append((int(i), "random"))
+            taken[i] = True
+    scores = priority(stance.load_model(), rows, args.search_bonus)
+    if args.active:
+        quota = {k: int(v) for k, v in (item.split("=") for item in args.active.split(","))}
+    else:
+        quota = {None: args.n}
+    per_doc: Counter = Counter()
+    for i, _ in picked:
+        per_doc[rows[i]["doc"]] += 1
+    for s, n in quota.items():
+        got = 0
+        for i in np.argsort(-scores, kind="stable"):
+            if got >= n:
+                break
+            r = rows[i]
+            if taken[i] or (s is not None and r["source"] != s) or per_doc[r["doc"]] >= args.max_per_doc:
+                continue
+            picked.append((int(i), "active"))
+            taken[i] = True
+            per_doc[r["doc"]] += 1
+            got += 1
+    order = rng.permutation(len(picked))  # batches mix random and active picks; annotators see no ranking
+    double = set(rng.choice(len(picked), size=int(round(args.double_fraction * len(picked))), replace=False).tolist())
     out = REPO / "datasets" / "domain" / "selection" / f"round{args.round}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", encoding="utf-8") as fh:
-        for k, i in enumerate(chosen):
-            fh.write(json.dumps({"id": rows[i]["id"], "batch": k % args.batches, "double": k in double}) + "\n")
-    print(f"wrote {out}: {len(chosen)} paragraphs in {args.batches} batches, {len(double)} to double-label")
+        for k, j in enumerate(order):
+            i, how = picked[j]
+            fh.write(json.dumps({"id": rows[i]["id"], "batch": k % args.batches, "double": k in double,
+                                 "how": how}) + "\n")
+    by = Counter((rows[i]["source"], how) for i, how in picked)
+    print(f"wrote {out}: {len(picked)} paragraphs in {args.batches} batches, {len(double)} to double-label; {dict(by)}")
     return 0
 
 
