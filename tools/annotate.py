@@ -4,6 +4,7 @@ Usage::
 
     python tools/annotate.py show --round 2 --batch 3 [--double] [--start 0 --count 40]
     python tools/annotate.py check datasets/domain/labels/round2_a3.jsonl
+    python tools/annotate.py review LABELS.jsonl [--start 0 --count 40]
 
 ``show`` prints the paragraphs of a selection batch (``datasets/domain/selection/roundR.jsonl``)
 with their ids and nothing else: no scores, no predictions. ``--double`` shows instead the
@@ -55,6 +56,24 @@ def show(args) -> int:
     return 0
 
 
+def review(args) -> int:
+    """Show paragraphs of a JSONL of ``id``, ``topics``, ``stance`` with those labels, for a re-reading.
+
+    Lines with ``a`` and ``b`` (two passes' labels) instead show both, for adjudication.
+    """
+    corpus = _corpus(args.data_root)
+    rows = [json.loads(line) for line in open(args.file, encoding="utf-8") if line.strip()]
+    chunk = rows[args.start : args.start + args.count]
+    for k, row in enumerate(chunk, args.start):
+        if "a" in row:
+            labels = "  ".join(f"pass {p.upper()}: topics={row[p]['topics']} stance={row[p]['stance']}" for p in ("a", "b"))
+        else:
+            labels = f"current: topics={row['topics']} stance={row['stance']}"
+        print(f"[{k}] {row['id']}  {labels}\n{corpus[row['id']]['text']}\n")
+    print(f"-- {len(chunk)} shown ({args.start}..{args.start + len(chunk) - 1} of {len(rows)})")
+    return 0
+
+
 def check(args) -> int:
     corpus = _corpus(args.data_root)
     seen, problems = set(), []
@@ -98,6 +117,11 @@ def main(argv=None) -> int:
     p.add_argument("--start", type=int, default=0)
     p.add_argument("--count", type=int, default=40)
     p.set_defaults(func=show)
+    p = sub.add_parser("review")
+    p.add_argument("file")
+    p.add_argument("--start", type=int, default=0)
+    p.add_argument("--count", type=int, default=40)
+    p.set_defaults(func=review)
     p = sub.add_parser("check")
     p.add_argument("file")
     p.set_defaults(func=check)

@@ -19,6 +19,11 @@ ranks it by how much a label would teach the model, favouring the rare labels:
   for NATO and security-guarantee wording, rank higher. The query decides only what is
   *read*; the labels are assigned by reading, and many matches get neither topic.
 
+``--rare-cells kremlin2022=against:150,...`` instead picks, in each named source, the
+paragraphs with the highest predicted probability of the named stance (a top-up for the
+source x stance cells that the first selection left empty). ``--model DIR`` scores with another
+model than the shipped one (e.g. one trained on the labels so far).
+
 ``--random-per-source N`` first draws N paragraphs uniformly at random within each source, so that
 cross-validation on the labelled pool reflects the pool; ``--active`` gives the number chosen by
 priority in each source (at most ``--max-per-doc`` per document, for diversity).
@@ -89,6 +94,10 @@ def main(argv=None) -> int:
     parser.add_argument("--n", type=int, default=3600, help="active picks in total when --active is not given")
     parser.add_argument("--active", default=None, help="per-source active picks, e.g. kremlin2022=950,whitehouse=1000")
     parser.add_argument("--random-per-source", type=int, default=0)
+    parser.add_argument("--rare-cells", default=None, help="per-source stance top-up, e.g. kremlin2022=against:150")
+    parser.add_argument("--model", default=None, help="model directory to score with (default: the shipped one)")
+    parser.add_argument("--first-batch", type=int, default=0, help="number of the first batch (to extend a round)")
+    parser.add_argument("--out", default=None, help="selection file (default: selection/round{R}.jsonl)")
     parser.add_argument("--max-per-doc", type=int, default=6)
     parser.add_argument("--search-bonus", type=float, default=0.0)
     parser.add_argument("--round", type=int, default=1)
@@ -110,8 +119,28 @@ def main(argv=None) -> int:
         for i in rng.choice(idx, size=min(args.random_per_source, idx.size), replace=False):
             picked.append((int(i), "random"))
             taken[i] = True
-    scores = priority(stance.load_model(), rows, args.search_bonus)
-    if args.active:
+    model = stance.load_model(args.model) if args.model else stance.load_model()
+    if args.rare_cells:
+        _, _, stance_proba = model.predictor.score([r["text"] for r in rows])
+        per_doc_cells: Counter = Counter()
+        for item in args.rare_cells.split(","):
+            src, rest = item.split("=")
+            label, n = rest.split(":")
+            p = stance_proba[:, model.stances.index(label)]
+            got = 0
+            for i in np.argsort(-p, kind="stable"):
+                if got >= int(n):
+                    break
+                if taken[i] or rows[i]["source"] != src or per_doc_cells[rows[i]["doc"]] >= args.max_per_doc:
+                    continue
+                picked.append((int(i), f"rare:{label}"))
+                taken[i] = True
+                per_doc_cells[rows[i]["doc"]] += 1
+                got += 1
+    scores = priority(model, rows, args.search_bonus) if (args.active or args.n) and not args.rare_cells else None
+    if scores is None:
+        quota = {}
+    elif args.active:
         quota = {k: int(v) for k, v in (item.split("=") for item in args.active.split(","))}
     else:
         quota = {None: args.n}
@@ -132,13 +161,13 @@ def main(argv=None) -> int:
             got += 1
     order = rng.permutation(len(picked))  # batches mix random and active picks; annotators see no ranking
     double = set(rng.choice(len(picked), size=int(round(args.double_fraction * len(picked))), replace=False).tolist())
-    out = REPO / "datasets" / "domain" / "selection" / f"round{args.round}.jsonl"
+    out = Path(args.out) if args.out else REPO / "datasets" / "domain" / "selection" / f"round{args.round}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", encoding="utf-8") as fh:
         for k, j in enumerate(order):
             i, how = picked[j]
-            fh.write(json.dumps({"id": rows[i]["id"], "batch": k % args.batches, "double": k in double,
-                                 "how": how}) + "\n")
+            fh.write(json.dumps({"id": rows[i]["id"], "batch": args.first_batch + k % args.batches,
+                                 "double": k in double, "how": how}) + "\n")
     by = Counter((rows[i]["source"], how) for i, how in picked)
     print(f"wrote {out}: {len(picked)} paragraphs in {args.batches} batches, {len(double)} to double-label; {dict(by)}")
     return 0
