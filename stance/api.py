@@ -118,9 +118,10 @@ class Document(Sequence):
           article's stance is the other stance with the largest total weight, if it
           is strictly larger than every other non-neutral stance's weight; with no
           paragraph taking a side, or a tie, it is ``"none"``.
-        * **Confidence**: the winning weight divided by the weight of all
-          non-neutral paragraphs (1.0 when every side-taking paragraph agrees;
-          0.0 for ``"none"``).
+        * **Confidence**: the winning weight divided by the weight of *all*
+          paragraphs, the neutral ones included: an article whose few
+          side-taking paragraphs sit among many confidently neutral ones gets a
+          low confidence even when they all agree (0.0 for ``"none"``).
         * **Paragraphs**: the indices of the paragraphs predicted with the
           article's stance, most confident first (empty for ``"none"``).
         * **Topics**: each topic predicted for at least one paragraph, with the
@@ -135,7 +136,7 @@ class Document(Sequence):
         >>> p = lambda i, stance, conf: ParagraphResult(i, "...", [], {}, stance, {stance: conf})
         >>> s = Document([p(0, "favor", 0.6), p(1, "against", 0.9), p(2, "favor", 0.5), p(3, "none", 0.99)]).summary()
         >>> s.stance, s.confidence, s.paragraphs
-        ('favor', 0.55, (0, 2))
+        ('favor', 0.3679, (0, 2))
         """
         n = len(self.paragraphs)
         topic_counts: dict[str, int] = {}
@@ -151,7 +152,7 @@ class Document(Sequence):
             ranked = sorted(sided.items(), key=lambda kv: -kv[1])
             if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
                 stance = ranked[0][0]
-                confidence = round(ranked[0][1] / sum(sided.values()), 4)
+                confidence = round(ranked[0][1] / sum(weights.values()), 4)
                 chosen = [p for p in self.paragraphs if p.stance == stance]
                 chosen.sort(key=lambda p: (-p.stance_scores.get(stance, 0.0), p.index))
                 carriers = tuple(p.index for p in chosen)
@@ -178,7 +179,8 @@ class ArticleSummary:
     stance : str
         The article's overall stance (``"none"`` when no side prevails).
     confidence : float
-        Share of the side-taking paragraphs' weight that supports ``stance`` (0 for ``"none"``).
+        Share of the weight of all paragraphs (neutral ones included) that supports ``stance``
+        (0 for ``"none"``).
     stance_weights : dict of str to float
         Sum of the paragraph confidences per predicted stance.
     paragraphs : tuple of int
@@ -481,13 +483,36 @@ def fit_model(
     topic_params: dict | None = None,
     stance_params: dict | None = None,
     random_state: int | None = 0,
+    source_balance: float = 0.0,
 ) -> StanceModel:
-    """Fit a :class:`StanceModel` on labelled data (internal CV grouped by article)."""
-    from .models import StanceClassifier, TopicClassifier
+    """Fit a :class:`StanceModel` on labelled data (internal CV grouped by article).
 
+    Parameters
+    ----------
+    data : LabelledData
+    topics, stances : sequence of str or None, default=None
+        Label sets (``None``: the labels found in ``data``).
+    topic_params, stance_params : dict or None, default=None
+        Parameters of :class:`~stance.models.TopicClassifier` and
+        :class:`~stance.models.StanceClassifier`.
+    random_state : int or None, default=0
+    source_balance : float, default=0.0
+        When positive and ``data`` has sources, the stance heads are fitted with
+        :func:`~stance.models.balanced_sample_weight` over source x stance with
+        this power (1: every stance of a source weighs the same), so that no
+        source's register stands in for a stance.
+    """
+    from .models import StanceClassifier, TopicClassifier, balanced_sample_weight
+
+    if isinstance(source_balance, bool) or not isinstance(source_balance, (int, float)) or source_balance < 0:
+        raise ValueError(f"'source_balance' must be a number >= 0, got {source_balance!r}")
     groups = data.docs if len(set(data.docs)) >= 2 else None
     tc = TopicClassifier(topics=topics, random_state=random_state, **(topic_params or {}))
     tc.fit(data.texts, data.topics, groups=groups)
     sc = StanceClassifier(labels=stances, random_state=random_state, **(stance_params or {}))
-    sc.fit(data.texts, data.stances, targets=data.targets if data.has_targets else None, groups=groups)
+    weights = None
+    if source_balance > 0 and any(s is not None for s in data.sources):
+        weights = balanced_sample_weight(data.sources, data.stances, power=source_balance)
+    sc.fit(data.texts, data.stances, targets=data.targets if data.has_targets else None, groups=groups,
+           sample_weight=weights)
     return StanceModel(tc, sc)

@@ -81,8 +81,9 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="joblib pickles (default), the pickle-free safe format, or both in one directory")
     p.add_argument("--extra-labels", metavar="DIR",
                    help="also train on our label files (e.g. datasets/domain/labels), joined by id with --extra-text")
-    p.add_argument("--extra-text", metavar="FILE",
-                   help="JSONL with id, text, doc of the --extra-labels paragraphs (default: unlabeled.jsonl beside --data)")
+    p.add_argument("--extra-text", metavar="FILE", action="append",
+                   help="JSONL with id, text, doc of the --extra-labels paragraphs; may be repeated "
+                        "(default: unlabeled.jsonl and unlabeled_2022.jsonl beside --data)")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("evaluate", help="score a model on labelled JSONL")

@@ -33,6 +33,7 @@ from .exceptions import DataError, DataRootNotFoundError, LabelError
 
 __all__ = [
     "DATA_ROOT_ENV",
+    "DOMAIN_POOLS",
     "DOMAIN_STANCES",
     "DOMAIN_TOPICS",
     "LabelledData",
@@ -129,6 +130,9 @@ class LabelledData:
     docs : list of str
         Article ids for grouped splits (the line number when absent).
     ids : list of str
+    sources : list of str or None
+        The ``source`` field of each line (e.g. ``"kremlin"``), ``None`` where absent;
+        per-source evaluation groups by it.
     sha256 : str or None
         Hash of the source file, for manifests.
     path : str or None
@@ -140,8 +144,15 @@ class LabelledData:
     targets: list[str | None] = field(default_factory=list)
     docs: list[str] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
+    sources: list[str | None] = field(default_factory=list)
     sha256: str | None = None
     path: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.sources) != len(self.texts):
+            if self.sources:
+                raise ValueError(f"'sources' must have one entry per text ({len(self.texts)}), got {len(self.sources)}")
+            self.sources = [None] * len(self.texts)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -169,6 +180,7 @@ class LabelledData:
             targets=[self.targets[i] for i in idx],
             docs=[self.docs[i] for i in idx],
             ids=[self.ids[i] for i in idx],
+            sources=[self.sources[i] for i in idx],
             sha256=None,
             path=self.path,
         )
@@ -251,6 +263,8 @@ def read_labelled_jsonl(
             data.targets.append(target)
             data.docs.append(str(obj.get("doc", f"line-{lineno}")))
             data.ids.append(str(obj.get("id", f"line-{lineno}")))
+            source = obj.get("source")
+            data.sources.append(source if isinstance(source, str) else None)
     if not data.texts:
         raise DataError(f"{path}: no examples (the file is empty)")
     with_target = [t is not None for t in data.targets]
@@ -291,14 +305,18 @@ def load_domain(split: str = "train", *, data_root: str | os.PathLike | None = N
 LABELS_DIR = _REPO_ROOT / "datasets" / "domain" / "labels"
 #: File of adjudicated labels: they replace first-pass labels of the same id.
 ADJUDICATED_FILE = "adjudicated.jsonl"
+#: Files of corrections that replace earlier labels, applied in this order after the first pass
+#: (``conventions_round1.jsonl``: round-1 labels that broke the guideline's settled conventions).
+OVERRIDE_FILES = (ADJUDICATED_FILE, "conventions_round1.jsonl")
 
 
 def read_label_files(labels_dir: str | os.PathLike | None = None, *, pattern: str = "round*_a*.jsonl") -> dict[str, dict]:
     """Read our label files (``id``, ``topics``, ``stance``, ``annotator``, ``round``) into a dict by id.
 
-    Files are read in name order; ``adjudicated.jsonl``, when present, overrides the
-    labels of the ids it lists. Second-pass files (``round*_second.jsonl``) are not
-    read here: they serve the agreement study.
+    Files are read in name order; then the override files (:data:`OVERRIDE_FILES`:
+    ``adjudicated.jsonl``, then ``conventions_round1.jsonl``), when present, replace the
+    labels of the ids they list, which must have a first-pass label. Second-pass files
+    (``round*_second.jsonl``) are not read here: they serve the agreement study.
 
     Raises
     ------
@@ -312,8 +330,8 @@ def read_label_files(labels_dir: str | os.PathLike | None = None, *, pattern: st
         raise DataRootNotFoundError(f"label directory not found: {labels_dir}")
     labels: dict[str, dict] = {}
     files = sorted(labels_dir.glob(pattern))
-    adjudicated = labels_dir / ADJUDICATED_FILE
-    for path in files + ([adjudicated] if adjudicated.is_file() else []):
+    overrides = [labels_dir / name for name in OVERRIDE_FILES if (labels_dir / name).is_file()]
+    for path in files + overrides:
         for lineno, line in enumerate(open(path, encoding="utf-8"), 1):
             if not line.strip():
                 continue
@@ -330,13 +348,16 @@ def read_label_files(labels_dir: str | os.PathLike | None = None, *, pattern: st
             _check_labels("stance", DOMAIN_STANCES, row["stance"], where)
             if not row["topics"] and row["stance"] != "none":
                 raise LabelError(f"{where}: a paragraph with no topic must have stance 'none', got {row['stance']!r}")
-            if path != adjudicated and row["id"] in labels:
+            if path in overrides:
+                if row["id"] not in labels:
+                    raise DataError(f"{where}: id {row['id']!r} overrides a label that no first-pass file has")
+            elif row["id"] in labels:
                 raise DataError(f"{where}: id {row['id']!r} is labelled twice in first-pass files")
             labels[row["id"]] = row
     return labels
 
 
-def add_label_files(base: LabelledData, text_path: str | os.PathLike,
+def add_label_files(base: LabelledData, text_path: str | os.PathLike | Sequence[str | os.PathLike],
                     labels_dir: str | os.PathLike | None = None) -> LabelledData:
     """Append our labelled paragraphs to ``base``, joining labels and text by id.
 
@@ -344,53 +365,66 @@ def add_label_files(base: LabelledData, text_path: str | os.PathLike,
     ----------
     base : LabelledData
         Data to extend (not modified).
-    text_path : path-like
-        JSONL holding ``id``, ``text`` and ``doc`` of the labelled paragraphs
-        (``domain/unlabeled.jsonl``).
+    text_path : path-like or sequence of path-like
+        JSONL file(s) holding ``id``, ``text``, ``doc`` and ``source`` of the labelled
+        paragraphs (``domain/unlabeled.jsonl``, ``domain/unlabeled_2022.jsonl``); files
+        that do not exist are skipped when several are given.
     labels_dir : path-like or None, default=None
         Our label files (:func:`read_label_files`); defaults to ``datasets/domain/labels``.
 
     Returns
     -------
     LabelledData
-        ``base`` first, then the labelled paragraphs; its ``sha256`` covers the
-        base data, the text file and every label file.
+        ``base`` first, then the labelled paragraphs in the order of the text files;
+        its ``sha256`` covers the base data, the text files and every label file.
 
     Raises
     ------
     DataError
-        If a labelled id is not in ``text_path``, or an id is in ``base`` already.
+        If a labelled id is in none of the text files, or an id is in ``base`` already.
     """
     labels_dir = Path(labels_dir) if labels_dir is not None else LABELS_DIR
     labels = read_label_files(labels_dir)
+    if isinstance(text_path, (str, os.PathLike)):
+        paths = [Path(text_path)]
+    else:
+        paths = [Path(p) for p in text_path if Path(p).is_file()]
     out = base.subset(range(len(base)))
     known = set(base.ids)
     found = set()
-    with open(text_path, encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            lab = labels.get(row["id"])
-            if lab is None:
-                continue
-            if row["id"] in known:
-                raise DataError(f"id {row['id']!r} is labelled in the base data and in {labels_dir}")
-            found.add(row["id"])
-            out.texts.append(row["text"])
-            out.topics.append([t for t in DOMAIN_TOPICS if t in lab["topics"]])
-            out.stances.append(lab["stance"])
-            out.targets.append(None)
-            out.docs.append(str(row.get("doc", row["id"])))
-            out.ids.append(row["id"])
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                row = json.loads(line)
+                lab = labels.get(row["id"])
+                if lab is None:
+                    continue
+                if row["id"] in known:
+                    raise DataError(f"id {row['id']!r} is labelled in the base data and in {labels_dir}")
+                found.add(row["id"])
+                out.texts.append(row["text"])
+                out.topics.append([t for t in DOMAIN_TOPICS if t in lab["topics"]])
+                out.stances.append(lab["stance"])
+                out.targets.append(None)
+                out.docs.append(str(row.get("doc", row["id"])))
+                out.ids.append(row["id"])
+                out.sources.append(row.get("source"))
     missing = sorted(set(labels) - found)
     if missing:
-        raise DataError(f"{len(missing)} labelled id(s) are not in {Path(text_path).name}, e.g. {missing[0]!r}")
+        names = ", ".join(p.name for p in paths)
+        raise DataError(f"{len(missing)} labelled id(s) are not in {names}, e.g. {missing[0]!r}")
     digest = hashlib.sha256(str(base.sha256).encode())
-    digest.update(sha256_file(text_path).encode())
+    for path in paths:
+        digest.update(sha256_file(path).encode())
     for path in sorted(labels_dir.glob("*.jsonl")):
         digest.update(sha256_file(path).encode())
     out.sha256 = digest.hexdigest()
     out.path = f"{Path(base.path).name if base.path else 'data'}+{labels_dir.name}"
     return out
+
+
+#: The unlabelled pools our label files draw from, relative to the data root.
+DOMAIN_POOLS = ("domain/unlabeled.jsonl", "domain/unlabeled_2022.jsonl")
 
 
 def load_domain_grown(*, data_root: str | os.PathLike | None = None,
@@ -411,7 +445,7 @@ def load_domain_grown(*, data_root: str | os.PathLike | None = None,
     """
     base = load_domain(data_root=data_root)
     root = resolve_data_root(data_root, require="domain/unlabeled.jsonl")
-    return add_label_files(base, root / "domain" / "unlabeled.jsonl", labels_dir)
+    return add_label_files(base, [root / pool for pool in DOMAIN_POOLS], labels_dir)
 
 
 def load_seed_article(*, data_root: str | os.PathLike | None = None) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ._compiled import CompiledFeatures, SparseRows
 
-__all__ = ["Predictor"]
+__all__ = ["Predictor", "effective_class_weights"]
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -63,10 +63,7 @@ class Predictor:
         self.calibrator_coef = np.asarray(calibrator_coef, dtype=np.float64)
         self.calibrator_intercept = np.asarray(calibrator_intercept, dtype=np.float64)
         self.decision_weights = np.asarray(decision_weights, dtype=np.float64)
-        if self.stance_coef.shape[0] == 1:
-            self.stance_explain = np.vstack([-self.stance_coef[0], self.stance_coef[0]])
-        else:
-            self.stance_explain = self.stance_coef - self.stance_coef.mean(axis=0)
+        self.stance_explain = effective_class_weights(self.stance_coef, self.calibrator_coef)
         self.topic_coef = np.asarray(topic_coef, dtype=np.float32)
 
     @classmethod
@@ -161,3 +158,15 @@ def _same_features(a, b) -> bool:
         if not np.array_equal(va.idf_, vb.idf_):
             return False
     return True
+
+
+def effective_class_weights(coef: np.ndarray, calibrator_coef: np.ndarray) -> np.ndarray:
+    """Per-class linear weights on the features of heads ``coef`` behind a linear calibrator.
+
+    A binary calibrator (one row) gives ``[-w, w]``; a multinomial one gives
+    ``calibrator_coef @ coef`` centred over the classes.
+    """
+    w = np.asarray(calibrator_coef, dtype=np.float64) @ np.asarray(coef, dtype=np.float64)
+    if w.shape[0] == 1:
+        return np.vstack([-w[0], w[0]])
+    return w - w.mean(axis=0)

@@ -41,6 +41,7 @@ from .features import (
     prune_vectorizers,
     target_cross_features,
 )
+from .inference import effective_class_weights
 from .text import check_targets, check_texts
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "DEFAULT_TOPIC_C",
     "StanceClassifier",
     "TopicClassifier",
+    "balanced_sample_weight",
     "check_texts",
     "topics_to_indicator",
 ]
@@ -56,6 +58,11 @@ __all__ = [
 DEFAULT_TOPIC_C = 3.0
 #: Inverse regularisation strength of the stance head.
 DEFAULT_STANCE_C = 1.0
+#: Head design of the stance classifier: one-vs-rest, or side-taking then side.
+HEAD_DESIGNS = ("ovr", "two_stage")
+DEFAULT_HEADS = "ovr"
+#: The stance label of paragraphs that take no side.
+DEFAULT_NEUTRAL_LABEL = "none"
 #: Folds of the internal cross-validation (thresholds, calibration).
 DEFAULT_CV = 5
 #: Maximum solver iterations.
@@ -71,6 +78,59 @@ def _check_positive(obj: BaseEstimator, name: str, value: object, *, integer: bo
         raise ValueError(
             f"The '{name}' parameter of {type(obj).__name__} must be {what} greater than {minimum}, got {value!r}"
         )
+
+
+def _check_sample_weight(sample_weight, n: int) -> np.ndarray | None:
+    """``None`` or a float array of ``n`` finite, non-negative weights with a positive sum."""
+    if sample_weight is None:
+        return None
+    try:
+        sw = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"'sample_weight' must be a sequence of numbers, got {type(sample_weight).__name__}") from None
+    if sw.ndim != 1 or sw.shape[0] != n:
+        raise ValueError(f"'sample_weight' must have shape ({n},), got {sw.shape}")
+    if not np.all(np.isfinite(sw)) or np.any(sw < 0) or sw.sum() <= 0:
+        raise ValueError("'sample_weight' must hold finite, non-negative numbers with a positive sum")
+    return sw
+
+
+def balanced_sample_weight(groups: Sequence, y: Sequence, *, power: float = 1.0) -> np.ndarray:
+    """Weights that balance the cells of ``groups`` x ``y`` (e.g. source x stance).
+
+    Each example gets ``count(cell) ** -power``, scaled so that the weights of
+    each group sum to that group's size: within a group the labels weigh more
+    equally (fully with ``power=1``, not at all with ``power=0``) while the
+    groups keep their share of the data.
+
+    Parameters
+    ----------
+    groups : sequence
+        Group of each example (e.g. its source); ``None`` entries form one group.
+    y : sequence
+        Label of each example.
+    power : float, default=1.0
+
+    Returns
+    -------
+    ndarray of shape (n_examples,)
+
+    Examples
+    --------
+    >>> balanced_sample_weight(["a", "a", "a", "b"], ["x", "x", "y", "x"]).round(2).tolist()
+    [0.75, 0.75, 1.5, 1.0]
+    """
+    groups, y = list(groups), list(y)
+    if len(groups) != len(y):
+        raise ValueError(f"groups and y must have the same length, got {len(groups)} and {len(y)}")
+    cells: dict = {}
+    for g, v in zip(groups, y):
+        cells[(g, v)] = cells.get((g, v), 0) + 1
+    w = np.array([cells[(g, v)] ** -float(power) for g, v in zip(groups, y)])
+    for g in set(groups):
+        idx = np.array([i for i, h in enumerate(groups) if h == g])
+        w[idx] *= len(idx) / w[idx].sum()
+    return w
 
 
 def _splitter(n: int, n_splits: int, y: np.ndarray | None, groups: Sequence | None, random_state) -> Iterable:
@@ -118,10 +178,10 @@ class _TextLinearMixin:
         _check_positive(self, "max_iter", self.max_iter, integer=True)
         _check_positive(self, "cv", self.cv, integer=True, minimum=1)
 
-    def _fit_binary(self, A, y: np.ndarray) -> tuple[np.ndarray, float]:
+    def _fit_binary(self, A, y: np.ndarray, sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, float]:
         """One logistic head (liblinear, dual: fast when features outnumber examples)."""
-        if y.all() or not y.any():  # a fold without both classes: a constant head
-            p = float(np.clip(y.mean(), 1e-4, 1 - 1e-4))
+        if y.size == 0 or y.all() or not y.any():  # a fold without both classes: a constant head
+            p = float(np.clip(y.mean() if y.size else 0.5, 1e-4, 1 - 1e-4))
             return np.zeros(A.shape[1]), float(np.log(p / (1 - p)))
         model = LogisticRegression(
             C=self.C,
@@ -130,12 +190,21 @@ class _TextLinearMixin:
             solver="liblinear",
             dual=True,
             random_state=self.random_state,
-        ).fit(A, y)
+        ).fit(A, y, sample_weight=sample_weight)
         return model.coef_[0], float(model.intercept_[0])
 
-    def _fit_heads(self, A, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """One binary head per column of the boolean matrix ``Y`` (one-vs-rest)."""
-        heads = [self._fit_binary(A, Y[:, j]) for j in range(Y.shape[1])]
+    def _fit_heads(self, A, Y: np.ndarray, sample_weight: np.ndarray | None = None,
+                   masks: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """One binary head per column of the boolean matrix ``Y``.
+
+        ``masks[:, j]``, when given, selects the rows head ``j`` is fitted on
+        (all rows otherwise).
+        """
+        heads = []
+        for j in range(Y.shape[1]):
+            rows = slice(None) if masks is None else np.flatnonzero(masks[:, j])
+            sw = None if sample_weight is None else sample_weight[rows]
+            heads.append(self._fit_binary(A[rows], Y[rows, j], sw))
         return (np.asarray([c for c, _ in heads], dtype=np.float32),
                 np.asarray([b for _, b in heads], dtype=np.float32))
 
@@ -282,7 +351,7 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
             raise LabelError(f"no example for topic(s) {empty!r}; every topic needs at least one positive example")
         return Y, classes
 
-    def fit(self, X, y, *, groups: Sequence | None = None) -> TopicClassifier:
+    def fit(self, X, y, *, groups: Sequence | None = None, sample_weight=None) -> TopicClassifier:
         """Fit the features, one head per topic and the thresholds.
 
         Parameters
@@ -294,6 +363,8 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         groups : sequence or None, default=None
             Article id of each paragraph; thresholds are then tuned on folds
             that keep an article's paragraphs together.
+        sample_weight : array-like of shape (n_paragraphs,) or None, default=None
+            Weight of each paragraph in the heads' loss (multiplies ``class_weight``).
 
         Returns
         -------
@@ -307,6 +378,7 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(f"X and y must have the same length, got {len(texts)} and {len(y)}")
         if len(texts) < 2:
             raise LabelError(f"need at least 2 training paragraphs, got {len(texts)}")
+        sw = _check_sample_weight(sample_weight, len(texts))
         Y, self.classes_ = self._binarize(y)
         features = self._make_features()
         A = features.fit_transform(texts)
@@ -315,9 +387,9 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         oof = np.full(Y.shape, np.nan)
         if n_splits >= 2:
             for train, test in _splitter(len(texts), n_splits, None, groups, self.random_state):
-                coef, intercept = self._fit_heads(A[train], Y[train])
+                coef, intercept = self._fit_heads(A[train], Y[train], None if sw is None else sw[train])
                 oof[test] = _sigmoid(np.asarray(A[test] @ coef.T) + intercept)
-        self.coef_, self.intercept_ = self._fit_heads(A, Y)
+        self.coef_, self.intercept_ = self._fit_heads(A, Y, sw)
         if n_splits >= 2:
             self.thresholds_ = np.array([_best_threshold(oof[:, j], Y[:, j]) for j in range(Y.shape[1])])
             pred = oof >= self.thresholds_
@@ -368,12 +440,13 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         return [list(self.classes_[row]) for row in self.predict(X)]
 
     def score(self, X, y, sample_weight=None) -> float:
-        """Micro-averaged F1 of :meth:`predict` against topic lists ``y``."""
+        """Micro-averaged F1 of :meth:`predict` against topic lists ``y`` (weighted by ``sample_weight``)."""
         from sklearn.metrics import f1_score
 
         check_is_fitted(self, "coef_")
         Y = topics_to_indicator(y, self.classes_)
-        return float(f1_score(Y, self.predict(X), average="micro", zero_division=0))
+        sw = _check_sample_weight(sample_weight, Y.shape[0])
+        return float(f1_score(Y, self.predict(X), average="micro", zero_division=0, sample_weight=sw))
 
     def explain(self, A_row: sp.csr_matrix, topic_index: int, k: int = 3) -> list[tuple[str, float]]:
         """The ``k`` word n-grams that pushed one topic's score up most, for one feature row."""
@@ -422,12 +495,24 @@ def _as_topic_list(ts) -> list[str]:
 class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     """Stance classifier with calibrated probabilities, optionally conditioned on a target.
 
-    One-vs-rest logistic heads (a single head for two labels) over word+char
-    TF-IDF (plus, when targets are given, hashed target x word features) are
-    fitted on all data; their scores are calibrated jointly by a small
-    multinomial logistic model fitted on
+    Logistic heads over word+char TF-IDF (plus, when targets are given, hashed
+    target x word features) are fitted on all data; their scores are
+    calibrated jointly by a small multinomial logistic model fitted on
     out-of-fold scores of an internal cross-validation, and per-class decision
     weights are tuned on those out-of-fold probabilities to maximise macro-F1.
+    The weights are then folded into the calibrator (``p_c * w_c``, renormalised),
+    so the predicted stance is always the most probable one under
+    :meth:`predict_proba`.
+
+    Two head designs (``heads``):
+
+    * ``"ovr"``: one-vs-rest, one head per label (a single head for two labels).
+    * ``"two_stage"``: one head for *does the paragraph take a side* (every label
+      but ``neutral_label`` against it), then heads for *which side*, fitted
+      only on side-taking paragraphs, so that the side is learned from what
+      side-taking paragraphs of every source say rather than from how neutral
+      and partisan registers differ. The calibrator combines the heads' scores
+      into one probability per label.
 
     Parameters
     ----------
@@ -440,6 +525,11 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     target_features : bool, default=True
         Add hashed target x word crosses when targets are passed to :meth:`fit`.
     target_hash_features : int, default=2**18
+    heads : {"ovr", "two_stage"}, default="ovr"
+        Head design (see above). ``"two_stage"`` needs ``neutral_label`` among the
+        labels and at least two other labels.
+    neutral_label : str, default="none"
+        The label of paragraphs that take no side (``heads="two_stage"``).
     cv : int, default=5
         Folds of the internal cross-validation (calibration and decision weights).
     tune_decision : bool, default=True
@@ -458,6 +548,9 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     calibrator_ : sklearn.linear_model.LogisticRegression
         Maps raw scores to probabilities.
     decision_weights_ : ndarray of shape (n_classes,)
+        All ones once fitted: the tuned weights are folded into ``calibrator_``.
+    head_names_ : list of str
+        What each row of ``coef_`` scores (e.g. ``"favor"`` or ``"sided"``).
     cv_macro_f1_ : float
         Macro-F1 of the out-of-fold predictions of the internal cross-validation (NaN if it could not run).
     uses_targets_ : bool
@@ -489,6 +582,8 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         max_char_features: int | None = DEFAULT_MAX_CHAR_FEATURES,
         target_features: bool = True,
         target_hash_features: int = DEFAULT_TARGET_HASH_FEATURES,
+        heads: str = DEFAULT_HEADS,
+        neutral_label: str = DEFAULT_NEUTRAL_LABEL,
         cv: int = DEFAULT_CV,
         tune_decision: bool = True,
         max_iter: int = DEFAULT_MAX_ITER,
@@ -504,6 +599,8 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self.max_char_features = max_char_features
         self.target_features = target_features
         self.target_hash_features = target_hash_features
+        self.heads = heads
+        self.neutral_label = neutral_label
         self.cv = cv
         self.tune_decision = tune_decision
         self.max_iter = max_iter
@@ -554,7 +651,22 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     def _scores(self, A) -> np.ndarray:
         return np.asarray(A @ self.coef_.T) + self.intercept_
 
-    def fit(self, X, y, *, targets=None, groups: Sequence | None = None) -> StanceClassifier:
+    def _head_targets(self, y_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
+        """Indicator matrix of each head, the rows each head is fitted on, and the heads' names."""
+        k = len(self.classes_)
+        if self.heads == "ovr":
+            if k == 2:
+                return (y_idx == 1)[:, None], None, [str(self.classes_[1])]
+            return y_idx[:, None] == np.arange(k), None, [str(c) for c in self.classes_]
+        neutral = list(self.classes_).index(self.neutral_label)
+        sided = [j for j in range(k) if j != neutral]
+        is_sided = y_idx != neutral
+        side_cols = [sided[1]] if len(sided) == 2 else sided
+        Y = np.column_stack([is_sided] + [y_idx == j for j in side_cols])
+        masks = np.column_stack([np.ones_like(is_sided)] + [is_sided] * len(side_cols))
+        return Y, masks, ["sided"] + [str(self.classes_[j]) for j in side_cols]
+
+    def fit(self, X, y, *, targets=None, groups: Sequence | None = None, sample_weight=None) -> StanceClassifier:
         """Fit features, the linear model, the calibrator and the decision weights.
 
         Parameters
@@ -567,18 +679,31 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
             needs targets at prediction time too.
         groups : sequence or None, default=None
             Article ids, for grouped internal cross-validation.
+        sample_weight : array-like of shape (n_paragraphs,) or None, default=None
+            Weight of each paragraph in the heads' loss (multiplies ``class_weight``;
+            see :func:`balanced_sample_weight`). The calibrator and the decision
+            weights are fitted on the unweighted out-of-fold scores.
 
         Returns
         -------
         self
         """
         self._check_common_params()
+        if self.heads not in HEAD_DESIGNS:
+            raise ValueError(f"The 'heads' parameter of StanceClassifier must be one of {HEAD_DESIGNS!r}, "
+                             f"got {self.heads!r}")
         self._reset_caches()
         texts = check_texts(X)
         y = list(y)
         if len(texts) != len(y):
             raise ValueError(f"X and y must have the same length, got {len(texts)} and {len(y)}")
+        sw = _check_sample_weight(sample_weight, len(texts))
         self.classes_ = self._check_labels(y)
+        if self.heads == "two_stage" and (self.neutral_label not in set(self.classes_) or len(self.classes_) < 3):
+            raise LabelError(
+                f"heads='two_stage' needs the neutral label {self.neutral_label!r} and at least two other labels, "
+                f"got {list(self.classes_)!r}"
+            )
         y = np.asarray(y, dtype=object)
         targets = self._targets_for(len(texts), targets)
         self.uses_targets_ = bool(self.target_features and targets is not None)
@@ -589,33 +714,42 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         A = self._features(texts, targets, text_features=A_text)
         position = {c: i for i, c in enumerate(self.classes_)}
         y_idx = np.fromiter((position[v] for v in y), dtype=np.intp, count=len(y))
-        k = len(self.classes_)
-        Y = y_idx[:, None] == (np.arange(k) if k > 2 else np.array([1]))
-        n_coef = Y.shape[1]
+        Y, masks, self.head_names_ = self._head_targets(y_idx)
         min_count = int(np.bincount(y_idx, minlength=len(self.classes_)).min())
         n_splits = min(self.cv, min_count if groups is None else len(set(groups)))
         oof = None
         if n_splits >= 2:
-            oof = np.zeros((len(texts), n_coef))
+            oof = np.zeros((len(texts), Y.shape[1]))
             folds = _splitter(len(texts), n_splits, None if groups is not None else y_idx, groups, self.random_state)
             for train, test in folds:
                 if len(set(y_idx[train])) < len(self.classes_):
                     oof = None
                     break
-                coef, intercept = self._fit_heads(A[train], Y[train])
+                coef, intercept = self._fit_heads(A[train], Y[train], None if sw is None else sw[train],
+                                                  None if masks is None else masks[train])
                 oof[test] = np.asarray(A[test] @ coef.T) + intercept
-        self.coef_, self.intercept_ = self._fit_heads(A, Y)
+        self.coef_, self.intercept_ = self._fit_heads(A, Y, sw, masks)
         calibration_scores = oof if oof is not None else self._scores(A)
         self.calibrator_ = LogisticRegression(C=1.0, max_iter=self.max_iter).fit(calibration_scores, y_idx)
         self.decision_weights_ = np.ones(len(self.classes_))
         self.cv_macro_f1_ = np.nan
         if oof is not None:
             oof_proba = self.calibrator_.predict_proba(oof)
-            if self.tune_decision:
-                self.decision_weights_ = _tune_weights(oof_proba, y_idx)
-            self.cv_macro_f1_ = _macro_f1(y_idx, np.argmax(oof_proba * self.decision_weights_, axis=1), len(self.classes_))
+            weights = _tune_weights(oof_proba, y_idx) if self.tune_decision else np.ones(len(self.classes_))
+            _fold_weights(self.calibrator_, weights)
+            self.cv_macro_f1_ = _macro_f1(y_idx, np.argmax(self.calibrator_.predict_proba(oof), axis=1),
+                                          len(self.classes_))
         self.n_features_in_ = 1
         return self
+
+    def class_feature_weights(self) -> np.ndarray:
+        """Effective linear weight of each class on the features, shape (n_classes, n_features).
+
+        The change of a class's calibrated log-odds (up to a shared constant) per
+        unit of each feature: ``calibrator_.coef_ @ coef_``, centred over classes.
+        """
+        check_is_fitted(self, "coef_")
+        return effective_class_weights(self.coef_, self.calibrator_.coef_)
 
     # -- prediction -----------------------------------------------------------------
     def predict_proba_features(self, A) -> np.ndarray:
@@ -656,17 +790,22 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     def explain(self, A_row: sp.csr_matrix, class_index: int, k: int = 3) -> list[tuple[str, float]]:
         """The ``k`` word n-grams that pushed one class's score up most, for one feature row."""
         check_is_fitted(self, "coef_")
-        if self.coef_.shape[0] == 1:
-            weights = self.coef_[0] if class_index == 1 else -self.coef_[0]
-        else:
-            weights = self.coef_[class_index] - self.coef_.mean(axis=0)
-        return self._top_terms(A_row, weights, k)
+        return self._top_terms(A_row, self.class_feature_weights()[class_index], k)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
         return tags
+
+
+def _fold_weights(calibrator: LogisticRegression, weights: np.ndarray) -> None:
+    """Fold per-class decision weights into a fitted calibrator: its probabilities become ``p * w`` renormalised."""
+    log_w = np.log(np.asarray(weights, dtype=np.float64))
+    if calibrator.coef_.shape[0] == 1:  # binary: the odds of class 1 are multiplied by w1 / w0
+        calibrator.intercept_ = calibrator.intercept_ + (log_w[1] - log_w[0])
+    else:
+        calibrator.intercept_ = calibrator.intercept_ + log_w
 
 
 def _macro_f1(y_idx: np.ndarray, pred: np.ndarray, k: int) -> float:

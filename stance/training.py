@@ -31,12 +31,22 @@ from collections.abc import Sequence
 import numpy as np
 
 from .api import StanceModel, fit_model
-from .datasets import DOMAIN_STANCES, DOMAIN_TOPICS, LabelledData, add_label_files, read_labelled_jsonl
+from .datasets import DOMAIN_POOLS, DOMAIN_STANCES, DOMAIN_TOPICS, LabelledData, add_label_files, read_labelled_jsonl
 from .evaluation import evaluate_model
+from .exceptions import DataError
 from .models import DEFAULT_STANCE_C, DEFAULT_TOPIC_C
 from .persistence import FORMATS, check_model_destination, save_model
 
-__all__ = ["DEFAULT_RANDOM_STATE", "DEFAULT_STANCE_PARAMS", "DEFAULT_TOPIC_PARAMS", "cross_validate", "train_model"]
+__all__ = [
+    "DEFAULT_RANDOM_STATE",
+    "DEFAULT_SOURCE_BALANCE",
+    "DEFAULT_STANCE_PARAMS",
+    "DEFAULT_TOPIC_PARAMS",
+    "cross_validate",
+    "leave_sources_out",
+    "predict_held_out",
+    "train_model",
+]
 
 #: Parameters of the shipped model's topic classifier. C was chosen by 5-fold CV grouped by article
 #: on domain/train.jsonl (topic micro-F1: C=1 0.736, 3 0.736, 10 0.727, 30 0.733; 3 has the best macro-F1).
@@ -44,6 +54,8 @@ DEFAULT_TOPIC_PARAMS: dict = {"C": DEFAULT_TOPIC_C}
 #: Parameters of the shipped model's stance classifier, chosen the same way
 #: (stance macro-F1: C=1 0.690, 3 0.686, 10 0.685, 30 0.676).
 DEFAULT_STANCE_PARAMS: dict = {"C": DEFAULT_STANCE_C}
+#: Power of the source x stance sample weights of the shipped recipe (see :func:`stance.api.fit_model`).
+DEFAULT_SOURCE_BALANCE = 0.0
 #: Seed of every random choice in training.
 DEFAULT_RANDOM_STATE = 0
 
@@ -58,6 +70,75 @@ def _label_set(value: Sequence[str] | str | None, default: Sequence[str]) -> tup
     return tuple(value)
 
 
+def _fit_and_predict(data: LabelledData, train, test, topics, stances, fit_params: dict):
+    part = data.subset(train)
+    model = fit_model(part, topics=topics, stances=stances, **fit_params)
+    held_out = data.subset(test)
+    results = model.classify(held_out.texts, targets=held_out.targets if held_out.has_targets else None, evidence=0)
+    return [r.topics for r in results], [r.stance for r in results]
+
+
+def predict_held_out(
+    data: LabelledData,
+    splits: Sequence[tuple[Sequence[int], Sequence[int]]],
+    *,
+    topics: Sequence[str],
+    stances: Sequence[str],
+    n_jobs: int = 1,
+    **fit_params,
+) -> tuple[np.ndarray, list]:
+    """Train on each split's first part and predict its second; return the pooled predictions.
+
+    Parameters
+    ----------
+    data : LabelledData
+    splits : sequence of (train indices, test indices)
+        Test parts must not overlap; rows in no test part keep no prediction
+        (all-False topics, stance ``None``).
+    topics, stances : sequence of str
+    n_jobs : int, default=1
+        Splits fitted in parallel (joblib processes).
+    **fit_params
+        Passed to :func:`stance.api.fit_model` (``topic_params``, ``stance_params``,
+        ``random_state``, ``source_balance``).
+
+    Returns
+    -------
+    Y_pred : ndarray of bool, shape (n, n_topics)
+    s_pred : list of str or None
+    """
+    from joblib import Parallel, delayed
+
+    from .models import topics_to_indicator
+
+    jobs = [delayed(_fit_and_predict)(data, list(train), list(test), list(topics), list(stances), fit_params)
+            for train, test in splits]
+    outputs = Parallel(n_jobs=n_jobs)(jobs) if n_jobs != 1 else [job[0](*job[1], **job[2]) for job in jobs]
+    Y_pred = np.zeros((len(data), len(topics)), dtype=bool)
+    s_pred: list = [None] * len(data)
+    for (_, test), (topic_lists, stance_list) in zip(splits, outputs):
+        test = list(test)
+        Y_pred[test] = topics_to_indicator(topic_lists, topics)
+        for i, s in zip(test, stance_list):
+            s_pred[i] = s
+    return Y_pred, s_pred
+
+
+def _metrics(data: LabelledData, rows, Y_pred, s_pred, topics, stances, *, by_source: bool) -> dict:
+    from .evaluation import evaluate_by_group, evaluate_predictions
+    from .models import topics_to_indicator
+
+    rows = list(rows)
+    sub = data.subset(rows)
+    Y_true = topics_to_indicator(sub.topics, topics)
+    s_hat = [s_pred[i] for i in rows]
+    metrics = evaluate_predictions(Y_true, Y_pred[rows], sub.stances, s_hat, topics=topics, stances=stances)
+    if by_source and any(s is not None for s in sub.sources):
+        metrics["by_source"] = evaluate_by_group(Y_true, Y_pred[rows], sub.stances, s_hat, sub.sources,
+                                                 topics=topics, stances=stances)
+    return metrics
+
+
 def cross_validate(
     data: LabelledData,
     *,
@@ -67,12 +148,15 @@ def cross_validate(
     topic_params: dict | None = None,
     stance_params: dict | None = None,
     random_state: int = DEFAULT_RANDOM_STATE,
+    source_balance: float = 0.0,
+    n_jobs: int = 1,
 ) -> dict:
     """Cross-validate the training recipe with folds grouped by article (``doc``).
 
     Each fold's model is trained from scratch (features, thresholds,
     calibration) on the other folds' articles; the metrics are computed on the
-    pooled out-of-fold predictions.
+    pooled out-of-fold predictions, and per source (``by_source``) when the data
+    has a ``source`` field.
 
     Parameters
     ----------
@@ -82,38 +166,96 @@ def cross_validate(
         Label sets (``None``: the labels found in ``data``).
     topic_params, stance_params : dict or None
     random_state : int, default=0
+    source_balance : float, default=0.0
+        See :func:`stance.api.fit_model`.
+    n_jobs : int, default=1
+        Folds fitted in parallel.
 
     Returns
     -------
     dict
-        :func:`stance.evaluation.evaluate_predictions` output plus ``folds``.
+        :func:`stance.evaluation.evaluate_predictions` output plus ``folds`` and,
+        with sources, ``by_source`` (:func:`stance.evaluation.evaluate_by_group`).
     """
     from sklearn.model_selection import GroupKFold
-
-    from .evaluation import evaluate_predictions
-    from .models import topics_to_indicator
 
     n_groups = len(set(data.docs))
     if n_splits < 2 or n_groups < n_splits:
         raise ValueError(f"'n_splits' must be between 2 and the number of articles ({n_groups}), got {n_splits}")
     topic_list = list(topics) if topics is not None else sorted(data.topic_labels())
     stance_list = list(stances) if stances is not None else data.stance_labels()
-    Y_pred = np.zeros((len(data), len(topic_list)), dtype=bool)
-    s_pred: list = [None] * len(data)
-    for train, test in GroupKFold(n_splits=n_splits).split(data.texts, groups=data.docs):
-        part = data.subset(train)
-        model = fit_model(part, topics=topic_list, stances=stance_list, topic_params=topic_params,
-                          stance_params=stance_params, random_state=random_state)
-        held_out = data.subset(test)
-        results = model.classify(held_out.texts, targets=held_out.targets if held_out.has_targets else None,
-                                 evidence=0)
-        Y_pred[test] = topics_to_indicator([r.topics for r in results], topic_list)
-        for i, r in zip(test, results):
-            s_pred[i] = r.stance
-    metrics = evaluate_predictions(topics_to_indicator(data.topics, topic_list), Y_pred, data.stances, s_pred,
-                                   topics=topic_list, stances=stance_list)
+    splits = list(GroupKFold(n_splits=n_splits).split(data.texts, groups=data.docs))
+    Y_pred, s_pred = predict_held_out(data, splits, topics=topic_list, stances=stance_list, n_jobs=n_jobs,
+                                      topic_params=topic_params, stance_params=stance_params,
+                                      random_state=random_state, source_balance=source_balance)
+    metrics = _metrics(data, range(len(data)), Y_pred, s_pred, topic_list, stance_list, by_source=True)
     metrics["folds"] = f"GroupKFold(n_splits={n_splits}) by doc"
     return metrics
+
+
+def leave_sources_out(
+    data: LabelledData,
+    holdouts: dict[str, Sequence[str]] | None = None,
+    *,
+    topics: Sequence[str] | None = None,
+    stances: Sequence[str] | None = None,
+    topic_params: dict | None = None,
+    stance_params: dict | None = None,
+    random_state: int = DEFAULT_RANDOM_STATE,
+    source_balance: float = 0.0,
+    n_jobs: int = 1,
+) -> dict:
+    """Train without some sources and test on them: how the recipe carries to unseen speakers.
+
+    Parameters
+    ----------
+    data : LabelledData
+        Needs a ``source`` for every example.
+    holdouts : dict of str to sequence of str or None, default=None
+        Named sets of sources to hold out; each is one experiment (train on every
+        other source, test on these). ``None``: each source alone.
+    topics, stances, topic_params, stance_params, random_state, source_balance, n_jobs
+        As in :func:`cross_validate`.
+
+    Returns
+    -------
+    dict
+        ``{name: metrics}`` with :func:`stance.evaluation.evaluate_predictions` metrics
+        of the held-out paragraphs (plus ``by_source`` when several sources are held out).
+
+    Raises
+    ------
+    DataError
+        If an example has no source, or a held-out set leaves no training data.
+    """
+    if any(s is None for s in data.sources):
+        raise DataError("leave_sources_out needs a 'source' for every example")
+    sources = np.asarray(data.sources, dtype=object)
+    if holdouts is None:
+        holdouts = {s: [s] for s in sorted(set(data.sources))}
+    topic_list = list(topics) if topics is not None else sorted(data.topic_labels())
+    stance_list = list(stances) if stances is not None else data.stance_labels()
+    out = {}
+    names = list(holdouts)
+    splits = []
+    for name in names:
+        held = np.isin(sources, list(holdouts[name]))
+        if not held.any() or held.all():
+            raise DataError(f"holding out {list(holdouts[name])!r} leaves {'no test' if not held.any() else 'no training'} data")
+        splits.append((np.flatnonzero(~held), np.flatnonzero(held)))
+    # held-out sets may overlap between experiments: predict each separately, in parallel
+    from joblib import Parallel, delayed
+
+    jobs = [delayed(predict_held_out)(data, [split], topics=topic_list, stances=stance_list,
+                                      topic_params=topic_params, stance_params=stance_params,
+                                      random_state=random_state, source_balance=source_balance)
+            for split in splits]
+    outputs = Parallel(n_jobs=n_jobs)(jobs) if n_jobs != 1 else [job[0](*job[1], **job[2]) for job in jobs]
+    for name, (_, test), (Y_pred, s_pred) in zip(names, splits, outputs):
+        out[name] = _metrics(data, test, Y_pred, s_pred, topic_list, stance_list,
+                             by_source=len(holdouts[name]) > 1)
+        out[name]["held_out"] = list(holdouts[name])
+    return out
 
 
 def train_model(
@@ -130,7 +272,9 @@ def train_model(
     format: str = "joblib",
     cv: int = 0,
     extra_labels: str | os.PathLike | None = None,
-    extra_text: str | os.PathLike | None = None,
+    extra_text: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
+    source_balance: float = DEFAULT_SOURCE_BALANCE,
+    n_jobs: int = 1,
 ) -> StanceModel:
     """Train topic and stance classifiers on labelled JSONL and (optionally) save them.
 
@@ -158,12 +302,17 @@ def train_model(
     extra_labels : path-like or None, default=None
         A directory of our label files (``datasets/domain/labels``): their paragraphs are
         added to the training data, with the text read from ``extra_text``.
-    extra_text : path-like or None, default=None
-        JSONL with ``id``, ``text`` and ``doc`` of those paragraphs; default:
-        ``unlabeled.jsonl`` beside ``data``.
+    extra_text : path-like, sequence of path-like or None, default=None
+        JSONL with ``id``, ``text``, ``doc`` and ``source`` of those paragraphs; default:
+        ``unlabeled.jsonl`` and ``unlabeled_2022.jsonl`` beside ``data`` (those that exist).
     cv : int, default=0
         When 2 or more, also run :func:`cross_validate` with that many folds
-        grouped by article and record its metrics in the manifest (``metrics["cv"]``).
+        grouped by article and record its metrics in the manifest (``metrics["cv"]``,
+        with ``by_source`` when the data has sources).
+    source_balance : float, default=DEFAULT_SOURCE_BALANCE
+        Source x stance sample weights of the stance heads (see :func:`stance.api.fit_model`).
+    n_jobs : int, default=1
+        Cross-validation folds fitted in parallel.
 
     Returns
     -------
@@ -188,7 +337,8 @@ def train_model(
         if extra_text is None:
             if not data.path:
                 raise ValueError("extra_labels needs extra_text when data is not read from a file")
-            extra_text = Path(data.path).parent / "unlabeled.jsonl"
+            folder = Path(data.path).parent
+            extra_text = [folder / Path(pool).name for pool in DOMAIN_POOLS]
         data = add_label_files(data, extra_text, extra_labels)
     if dev is not None and not isinstance(dev, LabelledData):
         dev = read_labelled_jsonl(dev, topics=topic_set, stances=stance_set)
@@ -198,7 +348,7 @@ def train_model(
         topic_params["min_df"] = stance_params["min_df"] = min_df
     start = time.perf_counter()
     model = fit_model(data, topics=topic_set, stances=stance_set, topic_params=topic_params,
-                      stance_params=stance_params, random_state=random_state)
+                      stance_params=stance_params, random_state=random_state, source_balance=source_balance)
     seconds = time.perf_counter() - start
     tc, sc = model.topic_classifier, model.stance_classifier
     metrics = {
@@ -212,7 +362,8 @@ def train_model(
     if cv:
         metrics["cv"] = cross_validate(data, n_splits=cv, topics=topic_set or model.topics,
                                        stances=stance_set or model.stances, topic_params=topic_params,
-                                       stance_params=stance_params, random_state=random_state)
+                                       stance_params=stance_params, random_state=random_state,
+                                       source_balance=source_balance, n_jobs=n_jobs)
     if dev is not None:
         metrics["dev"] = evaluate_model(model, dev)
     if out is not None:
@@ -225,6 +376,7 @@ def train_model(
                 "topic_classifier": {k: _plain(v) for k, v in tc.get_params().items()},
                 "stance_classifier": {k: _plain(v) for k, v in sc.get_params().items()},
                 "random_state": random_state,
+                "source_balance": source_balance,
             },
             metrics=metrics,
             overwrite=overwrite,

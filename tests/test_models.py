@@ -516,3 +516,91 @@ def test_stance_target_features_off_ignores_targets():
     clf = make_stance(target_features=False).fit(TEXTS, STANCES, targets="NATO")
     assert clf.uses_targets_ is False
     np.testing.assert_array_equal(clf.predict_proba(QUERY), clf.predict_proba(QUERY, targets="Russia"))
+
+
+# --------------------------------------------------------------------------- sample weights, heads, folded decision
+
+
+def test_balanced_sample_weight_balances_each_group():
+    from stance.models import balanced_sample_weight
+
+    groups = ["k"] * 4 + ["w"] * 3
+    y = ["favor", "favor", "favor", "none", "against", "none", "none"]
+    w = balanced_sample_weight(groups, y)
+    # within a group every label weighs the same in total, and each group keeps its size
+    assert w[:3].sum() == pytest.approx(w[3])
+    assert w[4] == pytest.approx(w[5:].sum())
+    assert w[:4].sum() == pytest.approx(4) and w[4:].sum() == pytest.approx(3)
+    assert np.allclose(balanced_sample_weight(groups, y, power=0.0), 1.0)
+    with pytest.raises(ValueError, match="same length"):
+        balanced_sample_weight(["a"], ["x", "y"])
+
+
+def test_stance_sample_weight_of_two_equals_a_duplicate():
+    texts, y = list(SEP_TEXTS), list(SEP_STANCES)
+    weighted = make_stance(cv=2, tune_decision=False).fit(texts, y, sample_weight=[2.0] + [1.0] * (len(texts) - 1))
+    duplicated = make_stance(cv=2, tune_decision=False)
+    duplicated.fit(texts + texts[:1], y + y[:1])
+    plain = make_stance(cv=2, tune_decision=False).fit(texts, y)
+    head = 0  # the heads' scores of the first text move the same way under both
+    d_w = (weighted.coef_ - plain.coef_)[head]
+    d_d = (duplicated.coef_ - plain.coef_)[head]
+    assert np.abs(d_w).max() > 1e-4
+    assert np.corrcoef(d_w, d_d)[0, 1] > 0.9
+
+
+@pytest.mark.parametrize("bad, message", [
+    ([1.0, 2.0], r"shape \(18,\)"),
+    ([1.0] * 17 + [float("nan")], "finite, non-negative"),
+    ([-1.0] + [1.0] * 17, "finite, non-negative"),
+    ("abc", "sequence of numbers|shape"),
+])
+def test_sample_weight_is_validated(bad, message):
+    with pytest.raises(ValueError, match=message):
+        make_stance(cv=2).fit(SEP_TEXTS, SEP_STANCES, sample_weight=bad)
+    with pytest.raises(ValueError, match=message):
+        make_topic(cv=2).fit(SEP_TEXTS, [["diplomacy"]] * 9 + [[]] * 9, sample_weight=bad)
+
+
+def test_topic_score_honours_sample_weight():
+    clf = make_topic().fit(TEXTS, TOPICS)
+    pred = clf.predict_labels(TEXTS)
+    wrong = [i for i, (p, t) in enumerate(zip(pred, TOPICS)) if sorted(p) != sorted(t)]
+    y = [list(t) for t in TOPICS]
+    y[0] = ["sanctions"]  # one deliberately wrong gold label
+    w = np.ones(len(TEXTS))
+    w[0] = 0.0
+    if 0 not in wrong:
+        assert clf.score(TEXTS, y, sample_weight=w) > clf.score(TEXTS, y)
+
+
+def test_two_stage_heads():
+    clf = make_stance(heads="two_stage").fit(SEP_TEXTS, SEP_STANCES)
+    assert clf.head_names_ == ["sided", "favor"]
+    assert clf.coef_.shape[0] == 2
+    proba = clf.predict_proba(SEP_TEXTS)
+    assert proba.shape == (18, 3) and np.allclose(proba.sum(axis=1), 1.0)
+    assert list(clf.predict(SEP_TEXTS)) == SEP_STANCES
+    assert clone(clf).get_params()["heads"] == "two_stage"
+    # the evidence follows the calibrated classes, not the heads
+    A = clf.transform_texts([SEP_AGAINST[0]])
+    terms = [t for t, _ in clf.explain(A[0], list(clf.classes_).index("against"), k=3)]
+    assert set(terms) & {"kyiv", "condemns", "brutal", "russian", "aggression", "invasion"}
+
+
+def test_two_stage_needs_the_neutral_label():
+    with pytest.raises(LabelError, match="two_stage.*neutral label 'none'"):
+        make_stance(heads="two_stage").fit(SEP_FAVOR + SEP_AGAINST, ["favor"] * 6 + ["against"] * 6)
+    with pytest.raises(ValueError, match="'heads' parameter of StanceClassifier must be one of"):
+        make_stance(heads="cascade").fit(SEP_TEXTS, SEP_STANCES)
+
+
+@pytest.mark.parametrize("heads", ["ovr", "two_stage"])
+def test_predicted_stance_is_the_most_probable(heads):
+    # an imbalanced corpus makes the tuned decision weights differ from 1; they are folded into the probabilities
+    texts = TEXTS * 3 + SEP_TEXTS
+    y = STANCES * 3 + SEP_STANCES
+    clf = make_stance(heads=heads, cv=3).fit(texts, y)
+    assert np.allclose(clf.decision_weights_, 1.0)
+    proba = clf.predict_proba(texts + QUERY)
+    assert list(clf.predict(texts + QUERY)) == list(clf.classes_[np.argmax(proba, axis=1)])

@@ -236,7 +236,8 @@ def test_summary_weighs_stances_by_confidence():
     # and the two "none" paragraphs (1.97) do not outvote them
     assert s.stance == "favor"
     assert s.stance_weights == {"favor": 1.15, "against": 0.95, "none": 1.97}
-    assert s.confidence == pytest.approx(round(1.15 / 2.1, 4))
+    # the confidence counts the neutral paragraphs' weight too: (1.15) / (1.15 + 0.95 + 1.97)
+    assert s.confidence == pytest.approx(round(1.15 / 4.07, 4))
     assert s.paragraphs == (0, 2)  # most confident first
     assert s.n_paragraphs == 5
     assert s.topic_shares == {"nato_expansion": 0.6, "sanctions": 0.2, "security_guarantees": 0.2}
@@ -250,7 +251,16 @@ def test_summary_confidence_beats_count():
     doc = Document([para(0, "favor", 0.4), para(1, "favor", 0.4), para(2, "against", 0.9), para(3, "none", 0.5)])
     s = doc.summary()
     assert (s.stance, s.paragraphs) == ("against", (2,))
-    assert s.confidence == pytest.approx(round(0.9 / 1.7, 4))
+    assert s.confidence == pytest.approx(round(0.9 / 2.2, 4))
+
+
+def test_summary_confidence_falls_with_neutral_paragraphs():
+    sided = [para(0, "favor", 0.8)]
+    alone = Document(sided).summary()
+    among_neutral = Document(sided + [para(i, "none", 0.95) for i in range(1, 5)]).summary()
+    assert alone.stance == among_neutral.stance == "favor"
+    assert alone.confidence == 1.0
+    assert among_neutral.confidence == pytest.approx(round(0.8 / (0.8 + 4 * 0.95), 4))
 
 
 @pytest.mark.parametrize("paragraphs", [
