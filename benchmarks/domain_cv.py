@@ -93,8 +93,31 @@ def _baseline_split(make, X, Y, S, train, test):
     return Y_pred, list(classifier().fit(A_train, S[train]).predict(A_test))
 
 
-def _predict(system, data, splits, jobs, fit_params=None):
-    """Pooled predictions of ``system`` over ``splits`` (test parts must not overlap)."""
+def _stance_split(data, train, test, fit_params):
+    """One split of a stance-only variant: the stance classifier of the recipe with other parameters."""
+    from stance.models import StanceClassifier, balanced_sample_weight
+
+    part, held = data.subset(train), data.subset(test)
+    weights = None
+    if fit_params.get("source_balance", 0) > 0:
+        weights = balanced_sample_weight(part.sources, part.stances, power=fit_params["source_balance"])
+    clf = StanceClassifier(labels=DOMAIN_STANCES, random_state=0, **fit_params.get("stance_params", {}))
+    clf.fit(part.texts, part.stances, groups=part.docs, sample_weight=weights)
+    return list(clf.predict(held.texts))
+
+
+def _predict(system, data, splits, jobs, fit_params=None, topic_cache=None):
+    """Pooled predictions of ``system`` over ``splits`` (test parts must not overlap).
+
+    With ``topic_cache`` (topic predictions of the same splits), only the stance model is fitted.
+    """
+    if system == "stance" and topic_cache is not None:
+        outs = Parallel(n_jobs=jobs)(delayed(_stance_split)(data, tr, te, fit_params) for tr, te in splits)
+        s_pred: list = [None] * len(data)
+        for (_, test), sp_ in zip(splits, outs):
+            for i, s in zip(test, sp_):
+                s_pred[i] = s
+        return topic_cache, s_pred
     if system == "stance":
         return predict_held_out(data, splits, topics=DOMAIN_TOPICS, stances=DOMAIN_STANCES, n_jobs=jobs,
                                 **fit_params)
@@ -124,6 +147,10 @@ def _score(data, rows, Y_pred, s_pred, by_source):
     pred = [s_pred[i] for i in rows]
     m = evaluate_predictions(Y_true, Y_pred[rows], truth, pred, topics=DOMAIN_TOPICS, stances=DOMAIN_STANCES)
     out = {k: m[k] for k in ("n", "topic_micro_f1", "topic_macro_f1", "stance_macro_f1", "stance_f_avg")}
+    # macro-F1 over the stances these paragraphs have (a source without `against` is not scored on it),
+    # as in the per-source figures
+    out["stance_macro_f1"] = evaluate_by_group(Y_true, Y_pred[rows], truth, pred, ["all"] * len(rows),
+                                               topics=DOMAIN_TOPICS, stances=DOMAIN_STANCES)["all"]["stance_macro_f1"]
     out["topic_f1"] = {t: v["f1"] for t, v in m["topics"].items()}
     out["stance_f1"] = {s: v["f1"] for s, v in m["stances"].items()}
     out["confusion"] = m["confusion"]["matrix"]
@@ -133,13 +160,19 @@ def _score(data, rows, Y_pred, s_pred, by_source):
     return out
 
 
-def evaluate_system(system, data, cv_splits, holdouts, jobs, fit_params=None) -> dict:
-    """Grouped CV (pooled and per source) and every leave-sources-out experiment, with and without the rule."""
+def evaluate_system(system, data, cv_splits, holdouts, jobs, fit_params=None, topic_cache=None) -> dict:
+    """Grouped CV (pooled and per source) and every leave-sources-out experiment, with and without the rule.
+
+    ``topic_cache`` (``{"cv": Y, name: Y}`` from an earlier run of the recipe) skips the topic fits:
+    the stance-only variants of ``IDEAS`` share the recipe's topic predictions.
+    """
     start = time.perf_counter()
-    Y_cv, s_cv = _predict(system, data, cv_splits, jobs, fit_params)
+    cache = topic_cache or {}
+    Y_cv, s_cv = _predict(system, data, cv_splits, jobs, fit_params, cache.get("cv"))
     held = {}
     for name, (train, test) in holdouts.items():
-        held[name] = _predict(system, data, [(train, test)], jobs, fit_params) + (test,)
+        held[name] = _predict(system, data, [(train, test)], jobs, fit_params, cache.get(name)) + (test,)
+    topic_predictions = {"cv": Y_cv, **{name: h[0] for name, h in held.items()}}
     results = {}
     for rule in (False, True):
         s_cv_r = _no_topic_none(Y_cv, s_cv) if rule else s_cv
@@ -156,7 +189,7 @@ def evaluate_system(system, data, cv_splits, holdouts, jobs, fit_params=None) ->
         }
         results["no_topic_none" if rule else "as_predicted"] = res
     results["seconds"] = round(time.perf_counter() - start, 1)
-    return results
+    return results, topic_predictions
 
 
 def _line(name, res):
@@ -196,17 +229,112 @@ def run(data_root=None, corpus="grown", ideas=False, jobs=1, systems=("plain", "
     recipe = {"topic_params": DEFAULT_TOPIC_PARAMS, "stance_params": DEFAULT_STANCE_PARAMS,
               "source_balance": DEFAULT_SOURCE_BALANCE}
     todo = [(s, recipe if s == "stance" else None) for s in systems]
+    if ideas and "stance" not in systems:
+        raise ValueError("--ideas reuses the topic predictions of the 'stance' system: include it in --systems")
     if ideas:
-        todo += [(f"idea:{name}", {"topic_params": DEFAULT_TOPIC_PARAMS, **params}) for name, params in IDEAS.items()]
+        todo += [(f"idea:{name}", {"topic_params": DEFAULT_TOPIC_PARAMS, **params,
+                                   "stance_params": {**DEFAULT_STANCE_PARAMS, **params["stance_params"]}})
+                 for name, params in IDEAS.items()]
+    topic_cache = None
     for name, params in todo:
         system = "stance" if name.startswith("idea:") else name
-        res = evaluate_system(system, data, cv_splits, holdouts, jobs, params)
+        res, topic_predictions = evaluate_system(system, data, cv_splits, holdouts, jobs, params,
+                                                 topic_cache if name.startswith("idea:") else None)
+        if name == "stance":
+            topic_cache = topic_predictions
         if params is not None:
             res["params"] = params
         results["systems"][name] = res
         for rule in ("as_predicted", "no_topic_none"):
             print(_line(f"{name}{'+rule' if rule != 'as_predicted' else ''}", res[rule]), flush=True)
     return results
+
+
+RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
+BEGIN, END = "<!-- domain_cv:begin (written by benchmarks/domain_cv.py --render) -->", "<!-- domain_cv:end -->"
+
+
+def _f(v):
+    return "" if v is None else f"{v:.3f}"
+
+
+def render(runs: list[dict]) -> str:
+    """Markdown tables of one or more runs (e.g. the round-1 corpus and the grown one)."""
+    out = []
+    sources = sorted({s for run in runs for s in run["sources"]})
+    out.append("Corpus sizes: " + "; ".join(
+        f"{run['corpus']}: {run['n']:,} paragraphs ({', '.join(f'{k} {v:,}' for k, v in run['sources'].items())})"
+        for run in runs) + ".")
+    rows = []
+    for run in runs:
+        for name, res in run["systems"].items():
+            r = res["as_predicted"]
+            per = r["cv"]["by_source"]
+            rows.append([f"{name} ({run['corpus']})", _f(r["cv"]["topic_micro_f1"]), _f(r["cv"]["stance_macro_f1"])]
+                        + [_f(per[s]["stance_macro_f1"]) if s in per else "" for s in sources]
+                        + [_f(float(np.mean([v["stance_macro_f1"] for v in per.values()])))])
+    out.append("\n**Grouped 5-fold CV by article**: pooled topic micro-F1 and stance macro-F1, then stance "
+               "macro-F1 within each source (over the stances the source has):\n")
+    out.append(_table(["system (corpus)", "topic µF1", "stance mF1"] + sources + ["mean of sources"], rows))
+    rows = []
+    for run in runs:
+        for name, res in run["systems"].items():
+            per = res["as_predicted"]["cv"]["by_source"]
+            cells = []
+            for s in sources:
+                rec = per.get(s, {}).get("recall", {})
+                cells.append(" / ".join(_f(rec.get(k)) if k in rec else "–" for k in ("favor", "against")))
+            rows.append([f"{name} ({run['corpus']})"] + cells)
+    out.append("\n**Recall of `favor` / `against` within each source** (grouped CV; – where the source has none):\n")
+    out.append(_table(["system (corpus)"] + sources, rows))
+    held = sorted({h for run in runs for res in run["systems"].values() for h in res["as_predicted"]["held_out"]},
+                  key=lambda h: (h == "all_2022", h))
+    rows = []
+    for run in runs:
+        for name, res in run["systems"].items():
+            ho = res["as_predicted"]["held_out"]
+            rows.append([f"{name} ({run['corpus']})"]
+                        + [f"{_f(ho[h]['stance_macro_f1'])} / {_f(ho[h]['topic_micro_f1'])}" if h in ho else ""
+                           for h in held]
+                        + [_f(res["as_predicted"]["selection"]["stance"]), _f(res["as_predicted"]["selection"]["topic"])])
+    out.append("\n**Leave sources out**: train on every other source, test on the named one (`all_2022`: trained "
+               "without the three on-period sources, tested on them); stance macro-F1 / topic micro-F1. The last "
+               "two columns are the selection scores (mean of the per-source CV mean and the held-out mean):\n")
+    out.append(_table(["system (corpus)"] + held + ["selection stance", "selection topic"], rows))
+    ideas = [(run, name, res) for run in runs for name, res in run["systems"].items() if name.startswith("idea:")
+             or name == "stance"]
+    if any(name.startswith("idea:") for _, name, _ in ideas):
+        rows = []
+        for run, name, res in ideas:
+            for rule in ("as_predicted", "no_topic_none"):
+                r = res[rule]
+                rows.append([f"{name}{' + no-topic rule' if rule == 'no_topic_none' else ''} ({run['corpus']})",
+                             _f(r["cv"]["stance_macro_f1"]),
+                             _f(float(np.mean([v["stance_macro_f1"] for v in r["cv"]["by_source"].values()]))),
+                             _f(float(np.mean([v["stance_macro_f1"] for v in r["held_out"].values()]))),
+                             _f(r["held_out"].get("all_2022", {}).get("stance_macro_f1")),
+                             _f(r["selection"]["stance"])])
+        out.append("\n**Ideas for the stance model** (stance-only variants share the recipe's topic predictions; "
+                   "`+ no-topic rule` forces `none` where no topic is predicted):\n")
+        out.append(_table(["variant", "CV stance mF1", "mean per-source", "mean held-out", "all_2022",
+                           "selection"], rows))
+    return "\n".join(out) + "\n"
+
+
+def _table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def update_results(markdown: str, path: Path = RESULTS_MD) -> None:
+    """Replace the block between the domain_cv markers of ``RESULTS.md`` with ``markdown``."""
+    text = path.read_text(encoding="utf-8")
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"{path} has no {BEGIN!r} ... {END!r} block")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    path.write_text(head + BEGIN + "\n" + markdown + END + tail, encoding="utf-8")
 
 
 def main(argv=None) -> int:
@@ -217,7 +345,14 @@ def main(argv=None) -> int:
     parser.add_argument("--systems", default="plain,svc,stance")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--json", default=None, help="write all metrics to this file")
+    parser.add_argument("--render", nargs="+", metavar="RESULTS.json", default=None,
+                        help="only render these result files as markdown into RESULTS.md (no training)")
     args = parser.parse_args(argv)
+    if args.render:
+        markdown = render([json.loads(Path(p).read_text()) for p in args.render])
+        update_results(markdown)
+        print(markdown)
+        return 0
     results = run(args.data_root, args.corpus, args.ideas, args.jobs, tuple(s for s in args.systems.split(",") if s))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")

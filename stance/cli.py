@@ -79,6 +79,14 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="also cross-validate with K folds grouped by article and record it in the manifest")
     p.add_argument("--format", choices=("joblib", "safe", "both"), default="joblib",
                    help="joblib pickles (default), the pickle-free safe format, or both in one directory")
+    p.add_argument("--leave-sources-out", action="store_true",
+                   help="also train without each source in turn, test on it, and record it in the manifest "
+                        "(needs a 'source' field on every line)")
+    p.add_argument("--source-balance", type=float, default=None, metavar="POWER",
+                   help="weight the stance heads' examples by source x stance (0 off, 1 full balance; "
+                        "default: the shipped recipe's)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="cross-validation folds fitted in parallel (--cv, --leave-sources-out)")
     p.add_argument("--extra-labels", metavar="DIR",
                    help="also train on our label files (e.g. datasets/domain/labels), joined by id with --extra-text")
     p.add_argument("--extra-text", metavar="FILE", action="append",
@@ -304,12 +312,14 @@ class _Writer:
 
 
 def _cmd_train(args) -> int:
-    from .training import train_model
+    from .training import DEFAULT_SOURCE_BALANCE, train_model
 
+    source_balance = DEFAULT_SOURCE_BALANCE if args.source_balance is None else args.source_balance
     model = train_model(args.data, args.out, dev=args.dev, topics=args.topics, stances=args.stances,
                         min_df=args.min_df, random_state=args.random_state, name=args.name,
                         overwrite=args.force, format=args.format, cv=args.cv,
-                        extra_labels=args.extra_labels, extra_text=args.extra_text)
+                        extra_labels=args.extra_labels, extra_text=args.extra_text,
+                        source_balance=source_balance, leave_out=args.leave_sources_out, n_jobs=args.jobs)
     metrics = model.manifest.get("metrics", {})
     print(f"wrote {args.out}: topics {model.topics}, stances {model.stances}, "
           f"trained in {metrics.get('training_seconds', '?')} s")
@@ -317,6 +327,8 @@ def _cmd_train(args) -> int:
         cv = metrics["cv"]
         print(f"cv ({cv['folds']}): topic micro-F1 {cv['topic_micro_f1']:.3f}, "
               f"stance macro-F1 {cv['stance_macro_f1']:.3f}")
+    for name, m in metrics.get("leave_sources_out", {}).items():
+        print(f"without {name}: topic micro-F1 {m['topic_micro_f1']:.3f}, stance macro-F1 {m['stance_macro_f1']:.3f}")
     if "dev" in metrics:
         dev = metrics["dev"]
         print(f"dev: topic micro-F1 {dev['topic_micro_f1']:.3f}, stance macro-F1 {dev['stance_macro_f1']:.3f}")

@@ -221,7 +221,8 @@ def leave_sources_out(
     -------
     dict
         ``{name: metrics}`` with :func:`stance.evaluation.evaluate_predictions` metrics
-        of the held-out paragraphs (plus ``by_source`` when several sources are held out).
+        of the held-out paragraphs (plus ``by_source`` when several sources are held out);
+        ``stance_macro_f1`` there averages over the stances the held-out paragraphs have.
 
     Raises
     ------
@@ -252,9 +253,12 @@ def leave_sources_out(
             for split in splits]
     outputs = Parallel(n_jobs=n_jobs)(jobs) if n_jobs != 1 else [job[0](*job[1], **job[2]) for job in jobs]
     for name, (_, test), (Y_pred, s_pred) in zip(names, splits, outputs):
-        out[name] = _metrics(data, test, Y_pred, s_pred, topic_list, stance_list,
-                             by_source=len(holdouts[name]) > 1)
-        out[name]["held_out"] = list(holdouts[name])
+        m = _metrics(data, test, Y_pred, s_pred, topic_list, stance_list, by_source=len(holdouts[name]) > 1)
+        # scored on the stances the held-out paragraphs have, like the per-source figures of cross_validate
+        present = [s for s in stance_list if any(data.stances[i] == s for i in test)]
+        m["stance_macro_f1"] = round(float(np.mean([m["stances"][s]["f1"] for s in present])), 4)
+        m["held_out"] = list(holdouts[name])
+        out[name] = m
     return out
 
 
@@ -274,6 +278,7 @@ def train_model(
     extra_labels: str | os.PathLike | None = None,
     extra_text: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
     source_balance: float = DEFAULT_SOURCE_BALANCE,
+    leave_out: bool = False,
     n_jobs: int = 1,
 ) -> StanceModel:
     """Train topic and stance classifiers on labelled JSONL and (optionally) save them.
@@ -311,6 +316,9 @@ def train_model(
         with ``by_source`` when the data has sources).
     source_balance : float, default=DEFAULT_SOURCE_BALANCE
         Source x stance sample weights of the stance heads (see :func:`stance.api.fit_model`).
+    leave_out : bool, default=False
+        Also run :func:`leave_sources_out` (each source held out in turn) and record it in the
+        manifest (``metrics["leave_sources_out"]``); needs a ``source`` on every example.
     n_jobs : int, default=1
         Cross-validation folds fitted in parallel.
 
@@ -342,6 +350,9 @@ def train_model(
         data = add_label_files(data, extra_text, extra_labels)
     if dev is not None and not isinstance(dev, LabelledData):
         dev = read_labelled_jsonl(dev, topics=topic_set, stances=stance_set)
+    if leave_out and any(s is None for s in data.sources):
+        raise DataError("leave_sources_out needs a 'source' for every example; "
+                        f"{sum(s is None for s in data.sources)} of {len(data)} have none")
     topic_params = dict(DEFAULT_TOPIC_PARAMS)
     stance_params = dict(DEFAULT_STANCE_PARAMS)
     if min_df is not None:
@@ -364,6 +375,10 @@ def train_model(
                                        stances=stance_set or model.stances, topic_params=topic_params,
                                        stance_params=stance_params, random_state=random_state,
                                        source_balance=source_balance, n_jobs=n_jobs)
+    if leave_out:
+        metrics["leave_sources_out"] = leave_sources_out(
+            data, topics=topic_set or model.topics, stances=stance_set or model.stances, topic_params=topic_params,
+            stance_params=stance_params, random_state=random_state, source_balance=source_balance, n_jobs=n_jobs)
     if dev is not None:
         metrics["dev"] = evaluate_model(model, dev)
     if out is not None:

@@ -239,6 +239,26 @@ def test_train_writes_model_directory(train_file, tmp_path, capsys):
     assert sorted(os.listdir(out)) == ["manifest.json", "stance.joblib", "topic.joblib"]
 
 
+def test_train_leave_sources_out_is_recorded(train_file, tmp_path, capsys):
+    rows = [json.loads(line) for line in train_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    sourced = tmp_path / "sourced.jsonl"
+    sourced.write_text("".join(json.dumps(dict(r, source=src, doc=src)) + "\n"
+                               for src in ("kremlin", "whitehouse") for r in rows), encoding="utf-8")
+    out = tmp_path / "model"
+    rc = main(["train", "--data", str(sourced), "--out", str(out), "--topics", "auto", "--stances", "auto",
+               "--min-df", "1", "--leave-sources-out", "--source-balance", "0.5", "--format", "safe"])
+    assert rc == 0
+    assert "without kremlin: topic micro-F1 " in capsys.readouterr().out
+    manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
+    assert set(manifest["metrics"]["leave_sources_out"]) == {"kremlin", "whitehouse"}
+    assert manifest["parameters"]["source_balance"] == 0.5
+    # without a source on every line the option is a one-line error and nothing is written
+    assert main(["train", "--data", str(train_file), "--out", str(tmp_path / "m2"), "--topics", "auto",
+                 "--stances", "auto", "--min-df", "1", "--leave-sources-out"]) == 1
+    assert "needs a 'source' for every example" in capsys.readouterr().err
+    assert not (tmp_path / "m2").exists()
+
+
 def test_train_with_dev_prints_dev_scores(train_file, tmp_path, capsys):
     out = tmp_path / "model"
     rc = main(["train", "--data", str(train_file), "--dev", str(train_file), "--out", str(out), "--topics", "auto",

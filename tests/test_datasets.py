@@ -345,3 +345,38 @@ def test_label_twice_and_unknown_id(tmp_path):
     write_lines(labels / "round1_a2.jsonl", [_label("nope", [], "none")])
     with pytest.raises(DataError, match=r"not in unlabeled.jsonl, e.g. .nope."):
         load_domain_grown(data_root=root, labels_dir=labels)
+
+
+def test_labels_join_text_from_both_pools_with_sources(tmp_path):
+    root = _tiny_root(tmp_path)
+    write_lines(root / "domain" / "unlabeled_2022.jsonl", [
+        {"id": "k1", "doc": "K", "source": "kremlin2022", "text": "Russia demands legally binding guarantees."},
+    ])
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    write_lines(labels / "round1_a0.jsonl", [_label("u1", ["nato_expansion"], "favor")])
+    write_lines(labels / "round2_a0.jsonl", [_label("k1", ["security_guarantees"], "favor", "r2-a0", 2)])
+    data = load_domain_grown(data_root=root, labels_dir=labels)
+    assert data.ids[-2:] == ["u1", "k1"]
+    assert data.sources[-1] == "kremlin2022"
+    assert data.subset([len(data) - 1]).sources == ["kremlin2022"]
+
+
+def test_sources_are_read_from_labelled_jsonl(tmp_path):
+    path = tmp_path / "d.jsonl"
+    write_lines(path, [{"text": "a", "topics": [], "stance": "none", "source": "kremlin"},
+                       {"text": "b", "topics": [], "stance": "none"}])
+    assert read_labelled_jsonl(path).sources == ["kremlin", None]
+
+
+def test_convention_corrections_override_first_pass_and_need_one(tmp_path):
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    write_lines(labels / "round1_a0.jsonl", [_label("u1", ["sanctions"], "none")])
+    write_lines(labels / "adjudicated.jsonl", [_label("u1", ["sanctions"], "favor", "adj")])
+    write_lines(labels / "conventions_round1.jsonl", [_label("u1", ["sanctions"], "against", "conv")])
+    got = read_label_files(labels)
+    assert (got["u1"]["stance"], got["u1"]["annotator"]) == ("against", "conv")  # applied after adjudication
+    write_lines(labels / "conventions_round1.jsonl", [_label("zz", [], "none", "conv")])
+    with pytest.raises(DataError, match="'zz' overrides a label that no first-pass file has"):
+        read_label_files(labels)

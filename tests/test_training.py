@@ -252,3 +252,64 @@ def test_train_model_with_extra_labels(rows_path, tmp_path):
     record = model.manifest["training_data"][0]
     assert record["examples"] == len(base) + 1
     assert record["sha256"] != base.sha256
+
+
+# --------------------------------------------------------------------------- evaluation by source
+
+# The same rows from two sources; one article per source, so that each of two folds has every label.
+SOURCED = [dict(r, source=src, doc=src) for src in ("kremlin", "whitehouse") for r in ROWS]
+
+
+def _sourced_data(tmp_path):
+    return read_labelled_jsonl(write_rows(tmp_path / "s.jsonl", SOURCED))
+
+
+def test_cross_validate_reports_each_source(tmp_path):
+    from stance.training import cross_validate
+
+    data = _sourced_data(tmp_path)
+    m = cross_validate(data, n_splits=2, topic_params={"min_df": 1}, stance_params={"min_df": 1})
+    assert set(m["by_source"]) == {"kremlin", "whitehouse"}
+    for per in m["by_source"].values():
+        assert per["n"] == len(ROWS)
+        assert 0.0 <= per["stance_macro_f1"] <= 1.0
+        assert set(per["recall"]) == {"favor", "against"}
+
+
+def test_leave_sources_out_trains_without_the_held_out_source(tmp_path, monkeypatch):
+    from stance import training
+
+    data = _sourced_data(tmp_path)
+    seen = []
+    real = training.fit_model
+
+    def spy(part, **kw):
+        seen.append(set(part.sources))
+        return real(part, **kw)
+
+    monkeypatch.setattr(training, "fit_model", spy)
+    out = training.leave_sources_out(data, topic_params={"min_df": 1}, stance_params={"min_df": 1})
+    assert set(out) == {"kremlin", "whitehouse"}
+    assert sorted(map(sorted, seen)) == [["kremlin"], ["whitehouse"]]
+    assert out["kremlin"]["n"] == len(ROWS) and out["kremlin"]["held_out"] == ["kremlin"]
+
+
+def test_leave_sources_out_needs_sources(rows_path):
+    from stance.training import leave_sources_out
+
+    with pytest.raises(DataError, match="needs a 'source' for every example"):
+        leave_sources_out(read_labelled_jsonl(rows_path))
+    data = read_labelled_jsonl(rows_path)
+    data.sources = ["k"] * len(data)
+    with pytest.raises(DataError, match="leaves no training data"):
+        leave_sources_out(data, {"all": ["k"]})
+
+
+def test_train_model_records_source_balance(tmp_path):
+    path = write_rows(tmp_path / "s.jsonl", SOURCED)
+    model = train_model(path, tmp_path / "m", topics="auto", stances="auto", min_df=1, source_balance=1.0)
+    manifest = json.loads((tmp_path / "m" / MANIFEST_FILE).read_text())
+    assert manifest["parameters"]["source_balance"] == 1.0
+    with pytest.raises(ValueError, match="'source_balance' must be a number >= 0, got -1"):
+        train_model(path, topics="auto", stances="auto", min_df=1, source_balance=-1)
+    assert model.classify(["NATO must not expand"])[0].stance in {"favor", "against", "none"}

@@ -6,7 +6,13 @@ Usage::
     python tools/select_for_labelling.py --pool unlabeled --n 3600 --round 1 --batches 6 --random-per-source 0
     # round 2 (2026-11-30): 4,000 of domain/unlabeled_2022.jsonl
     python tools/select_for_labelling.py --pool unlabeled_2022 --round 2 --batches 7 \
-        --random-per-source 350 --active kremlin2022=950,president_ua=1000,whitehouse=1000 --search-bonus 1.5
+        --random-per-source 350 --active kremlin2022=950,president_ua=1000,whitehouse=1000 --search-bonus 1.5 \
+        --max-per-doc 12
+    # round 2 top-up (appended to selection/round2.jsonl as batches 7-8), scored by a model trained on
+    # train.jsonl + round 1 + round 2 batches 0-6 (python -m stance train ... --out /tmp/m_r2 --format safe)
+    python tools/select_for_labelling.py --pool unlabeled_2022 --round 2 --model /tmp/m_r2 --batches 2 \
+        --first-batch 7 --rare-cells kremlin2022=against:150,president_ua=favor:150,whitehouse=favor:100 \
+        --max-per-doc 4 --seed 1 --out topup.jsonl
 
 Scores every paragraph of the pool (five to 250 words, not labelled yet) with the shipped model and
 ranks it by how much a label would teach the model, favouring the rare labels:
