@@ -57,6 +57,9 @@ N_FOLDS = 5
 #: The on-period sources of ``domain/unlabeled_2022.jsonl``.
 SOURCES_2022 = ("kremlin2022", "president_ua", "whitehouse")
 
+#: Sources pooled like the external held-out sets: on-period documents, and news articles.
+POOLED_GROUPS = {"on_period_2022": SOURCES_2022, "news": ("allsides", "semeval23")}
+
 #: Variants of our recipe tried for the stance model (``--ideas``); each is fit_model keyword arguments.
 IDEAS = {
     "ovr": {"stance_params": {"heads": "ovr"}, "source_balance": 0.0},
@@ -177,6 +180,10 @@ def evaluate_system(system, data, cv_splits, holdouts, jobs, fit_params=None, to
     for rule in (False, True):
         s_cv_r = _no_topic_none(Y_cv, s_cv) if rule else s_cv
         res = {"cv": _score(data, range(len(data)), Y_cv, s_cv_r, by_source=True), "held_out": {}}
+        # the grouped-CV predictions pooled over the paragraphs like each external held-out set
+        res["cv_pooled"] = {name: _score(data, [i for i, s in enumerate(data.sources) if s in group], Y_cv, s_cv_r,
+                                         by_source=False)
+                            for name, group in POOLED_GROUPS.items() if any(s in group for s in data.sources)}
         for name, (Y_h, s_h, test) in held.items():
             s_h_r = _no_topic_none(Y_h, s_h) if rule else s_h
             res["held_out"][name] = _score(data, test, Y_h, s_h_r, by_source=len(set(data.sources[i] for i in test)) > 1)
@@ -301,6 +308,16 @@ def render(runs: list[dict]) -> str:
                "without the three on-period sources, tested on them); stance macro-F1 / topic micro-F1. The last "
                "two columns are the selection scores (mean of the per-source CV mean and the held-out mean):\n")
     out.append(_table(["system (corpus)"] + held + ["selection stance", "selection topic"], rows))
+    rows = []
+    for run in runs:
+        for name, res in run["systems"].items():
+            pooled = res["as_predicted"].get("cv_pooled", {})
+            rows.append([f"{name} ({run['corpus']})"]
+                        + [f"{_f(pooled[g]['topic_micro_f1'])} / {_f(pooled[g]['stance_macro_f1'])}" if g in pooled
+                           else "" for g in POOLED_GROUPS])
+    out.append("\n**Grouped CV pooled like the external held-out sets** (topic micro-F1 / stance macro-F1 over the "
+               "on-period sources together, and over the news sources together):\n")
+    out.append(_table(["system (corpus)", *POOLED_GROUPS], rows))
     ideas = [(run, name, res) for run in runs for name, res in run["systems"].items() if name.startswith("idea:")
              or name == "stance"]
     if any(name.startswith("idea:") for _, name, _ in ideas):
