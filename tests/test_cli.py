@@ -581,3 +581,79 @@ def test_train_unknown_format_is_a_usage_error(train_file, tmp_path, capsys):
     assert main(["train", "--data", str(train_file), "--out", str(tmp_path / "m"), "--format", "pickle"]) == 2
     assert "invalid choice: 'pickle'" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
+
+
+# --------------------------------------------------------------------------- no lost data
+
+
+def test_output_equal_to_an_input_is_refused_and_the_input_kept(article, capsys):
+    before = article.read_bytes()
+    assert main(["classify", str(article), "-o", str(article)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "classify", f"refusing to write the output over the input file {article}")
+    assert article.read_bytes() == before
+    link = article.parent / "link.txt"
+    link.symlink_to(article)
+    assert main(["classify", str(article), "-o", str(link)]) == 1  # the same file by another name
+    assert "refusing to write the output over the input file" in capsys.readouterr().err
+    assert article.read_bytes() == before
+
+
+@pytest.mark.parametrize("bad", ["binary", "latin-1", "missing", "directory"])
+def test_a_failed_run_leaves_an_existing_output_as_it_was(bad, article, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    assert main(["classify", str(article), "--format", "csv", "-o", str(out)]) == 0
+    previous = out.read_bytes()
+    assert previous.count(b"\n") > 1
+    broken = tmp_path / "broken.txt"
+    if bad == "binary":
+        broken.write_bytes(b"\x00\xff\xfe\x00" * 10)
+    elif bad == "latin-1":
+        broken.write_bytes("caf\xe9".encode("latin-1"))
+    elif bad == "directory":
+        broken.mkdir()
+    assert main(["classify", str(article), str(broken), "--format", "csv", "-o", str(out)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "classify", "broken.txt")
+    assert out.read_bytes() == previous
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary file left
+
+
+def test_a_failed_run_creates_no_output_file(tmp_path, capsys):
+    out = tmp_path / "new.jsonl"
+    assert main(["classify", str(tmp_path / "missing.txt"), "-o", str(out)]) == 1
+    assert "no such file" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_ctrl_c_leaves_an_existing_output_as_it_was(article, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous\n", encoding="utf-8")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    import stance.text
+
+    monkeypatch.setattr(stance.text, "split_paragraphs", interrupted)
+    assert main(["classify", str(article), "-o", str(out)]) == 130
+    assert capsys.readouterr().err.strip() == "stance: interrupted; no output file was changed"
+    assert out.read_text(encoding="utf-8") == "previous\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_leftover_temporary_files_of_killed_runs_are_removed(article, tmp_path):
+    out = tmp_path / "out.jsonl"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".out.jsonl.tmp-{int(dead.stdout)}-abcd1234"
+    stale.write_text("half", encoding="utf-8")
+    alive = tmp_path / f".out.jsonl.tmp-{os.getpid()}-abcd1234"  # a run in progress: kept
+    alive.write_text("busy", encoding="utf-8")
+    assert main(["classify", str(article), "-o", str(out)]) == 0
+    assert not stale.exists() and alive.exists()
+
+
+def test_classify_file_mode_writes_the_same_as_stdout(article, tmp_path, capsys):
+    assert main(["classify", str(article), "--format", "jsonl"]) == 0
+    printed = capsys.readouterr().out
+    out = tmp_path / "out.jsonl"
+    assert main(["classify", str(article), "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == printed
