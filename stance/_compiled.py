@@ -321,6 +321,8 @@ class CompiledFeatures:
             hit = self.char_keys[pos] == k
             owners.append(word_id[idx[hit]])
             cols.append(self.char_cols[pos[hit]])
+        if not owners:  # every word is shorter than the smallest n-gram: no column at all
+            return np.zeros(len(unique_words) + 1, dtype=np.int64), np.empty(0, dtype=np.int64)
         owner, col = np.concatenate(owners), np.concatenate(cols)
         order = np.argsort(owner, kind="stable")
         indptr = np.zeros(len(unique_words) + 1, dtype=np.int64)

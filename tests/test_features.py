@@ -172,6 +172,16 @@ def test_compiled_features_other_char_ranges(char_range):
     _assert_same(union, COMPILE_CORPUS + ["a b c", "x"])
 
 
+@pytest.mark.parametrize("char_range", [(4, 5), (5, 5)])
+def test_compiled_features_batches_whose_new_words_are_all_too_short(char_range):
+    union = make_text_features(min_df=1, char_ngram_range=char_range).fit(COMPILE_CORPUS)
+    fast = CompiledFeatures.from_union(union)
+    fast.transform(["NATO"])  # "nato" is cached: the next batch's only new word is "a"
+    for texts in (["a", "NATO"], ["a"], ["a b", ""], ["NATO", "x y z"]):
+        got = fast.transform(texts)
+        np.testing.assert_allclose(got.toarray(), union.transform(texts).toarray(), rtol=1e-6, atol=1e-7)
+
+
 def test_compiled_features_refuse_what_they_cannot_reproduce():
     union = make_text_features(min_df=1, char_ngram_range=(2, 6)).fit(COMPILE_CORPUS)
     with pytest.raises(ValueError, match="cannot compile this character block"):
