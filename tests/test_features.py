@@ -174,10 +174,12 @@ def test_compiled_features_other_char_ranges(char_range):
 
 @pytest.mark.parametrize("char_range", [(4, 5), (5, 5)])
 def test_compiled_features_batches_whose_new_words_are_all_too_short(char_range):
-    union = make_text_features(min_df=1, char_ngram_range=char_range).fit(COMPILE_CORPUS)
+    # " a " and " b " are features: char_wb keeps a padded word shorter than min_n whole
+    union = make_text_features(min_df=1, char_ngram_range=char_range).fit(COMPILE_CORPUS + ["a b NATO", "NATO a"])
+    assert " a " in union.transformer_list[1][1].vocabulary_
     fast = CompiledFeatures.from_union(union)
     fast.transform(["NATO"])  # "nato" is cached: the next batch's only new word is "a"
-    for texts in (["a", "NATO"], ["a"], ["a b", ""], ["NATO", "x y z"]):
+    for texts in (["a", "NATO"], ["a"], ["a b", ""], ["NATO", "x y z"], ["NATO a ox", "a a b"]):
         got = fast.transform(texts)
         np.testing.assert_allclose(got.toarray(), union.transform(texts).toarray(), rtol=1e-6, atol=1e-7)
 
