@@ -37,6 +37,7 @@ from .features import (
     DEFAULT_MIN_DF,
     DEFAULT_TARGET_HASH_FEATURES,
     DEFAULT_WORD_NGRAM_RANGE,
+    fit_text_features,
     make_text_features,
     prune_vectorizers,
     target_cross_features,
@@ -309,7 +310,7 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
             raise LabelError(f"need at least 2 training paragraphs, got {len(texts)}")
         Y, self.classes_ = self._binarize(y)
         features = self._make_features()
-        A = features.fit_transform(texts)
+        A = fit_text_features(features, texts, min_df=self.min_df)
         self.features_ = prune_vectorizers(features)
         n_splits = min(self.cv, len(texts) if groups is None else len(set(groups)))
         oof = np.full(Y.shape, np.nan)
@@ -584,7 +585,7 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self.uses_targets_ = bool(self.target_features and targets is not None)
         self.targets_ = np.asarray(sorted(set(targets)), dtype=object) if targets is not None else None
         features = self._make_features()
-        A_text = features.fit_transform(texts)
+        A_text = fit_text_features(features, texts, min_df=self.min_df)
         self.features_ = prune_vectorizers(features)
         A = self._features(texts, targets, text_features=A_text)
         position = {c: i for i, c in enumerate(self.classes_)}

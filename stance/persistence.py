@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._files import remove_stale_temps, same_file, temp_dir
 from ._version import __version__
 from .datasets import sha256_file
 from .exceptions import (
@@ -151,7 +152,8 @@ def save_model(model, path: str | os.PathLike, *, format: str = "joblib", name: 
     path = Path(path)
     check_model_destination(path, overwrite=overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    remove_stale_temps(path)  # hidden .NAME.tmp-* directories of killed runs
+    tmp = temp_dir(path)
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; a model directory is shared like any other
         files = {}
@@ -895,6 +897,9 @@ def export_model(src: str | os.PathLike | None, dst: str | os.PathLike, *, trust
     -------
     pathlib.Path
     """
+    source = default_model_path() if src is None else Path(src)
+    if Path(dst).exists() and same_file(source, dst):
+        raise ModelError(f"refusing to export {source} onto itself: give another output directory")
     model = load_model(src, trusted=trusted)
     old = model.manifest
     return save_model(model, dst, format="safe", name=old.get("name"), training_data=old.get("training_data"),

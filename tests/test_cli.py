@@ -282,7 +282,7 @@ def test_train_malformed_line_leaves_no_model(tmp_path, capsys):
 def test_train_missing_data_file(tmp_path, capsys):
     rc = main(["train", "--data", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "m")])
     assert rc == 1
-    assert_one_line_error(capsys.readouterr().err, "train", "training data not found")
+    assert_one_line_error(capsys.readouterr().err, "train", "labelled data not found")
     assert not (tmp_path / "m").exists()
 
 
@@ -657,3 +657,63 @@ def test_classify_file_mode_writes_the_same_as_stdout(article, tmp_path, capsys)
     out = tmp_path / "out.jsonl"
     assert main(["classify", str(article), "-o", str(out)]) == 0
     assert out.read_text(encoding="utf-8") == printed
+
+
+# --------------------------------------------------------------------------- tracebacks that became one-line errors
+
+
+def test_evaluate_missing_data_is_not_called_training_data(tiny_model_dir, tmp_path, capsys):
+    assert main(["evaluate", "--model", str(tiny_model_dir), "--trust", "--data", str(tmp_path / "test.jsonl")]) == 1
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "evaluate", "labelled data not found")
+    assert "training" not in err
+
+
+def test_evaluate_deeply_nested_line(tiny_model_dir, tmp_path, capsys):
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(TRAIN_ROWS[0]) + "\n" + "[" * 100_000 + "\n", encoding="utf-8")
+    assert main(["evaluate", "--model", str(tiny_model_dir), "--trust", "--data", str(data)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "evaluate", f"{data}:2: not valid JSON (nested too deeply)")
+
+
+def test_train_with_a_malformed_extra_text_file(train_file, tmp_path, capsys):
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "round1_a0.jsonl").write_text(json.dumps(
+        {"id": "m0", "topics": ["diplomacy"], "stance": "none", "annotator": "t", "round": 1}) + "\n")
+    text = tmp_path / "more.jsonl"
+    text.write_text('{"text": "no id here"}\n', encoding="utf-8")
+    assert main(["train", "--data", str(train_file), "--out", str(tmp_path / "m"), "--topics", "auto", "--stances",
+                 "auto", "--min-df", "1", "--extra-labels", str(labels), "--extra-text", str(text)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "train", f"{text}:1: 'id' must be a string, got None")
+
+
+def test_version_short_option(capsys):
+    assert main(["-V"]) == 0
+    assert capsys.readouterr().out.strip() == f"stance {stance_version()}"
+
+
+def stance_version() -> str:
+    from stance import __version__
+
+    return __version__
+
+
+def test_streaming_options_without_jsonl_say_applies(article, capsys):
+    assert main(["classify", str(article), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert "--resume applies only to --jsonl input" in err
+    assert main(["classify", str(article), "--resume", "--skip-errors"]) == 2
+    assert "--resume, --skip-errors apply only to --jsonl input" in capsys.readouterr().err
+
+
+def test_a_paragraph_over_the_limit_names_the_file_and_max_chars(tmp_path, capsys):
+    long = tmp_path / "long.txt"
+    long.write_text("Short one.\n\n" + "word " * 100, encoding="utf-8")
+    assert main(["classify", str(long), "--max-chars", "100"]) == 1
+    assert_one_line_error(capsys.readouterr().err, "classify",
+                          f"{long}: paragraph 2 has 499 characters, more than the limit of 100; split it, or raise "
+                          "the limit with --max-chars N")
+    assert main(["classify", str(long), "--max-chars", "1000"]) == 0
+    assert main(["classify", str(long), "--max-chars", "0"]) == 2
+    assert "expected a whole number of 1 or more, got '0'" in capsys.readouterr().err

@@ -190,7 +190,7 @@ def test_empty_file(tmp_path, content):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(DataRootNotFoundError, match=r"training data not found: .*absent\.jsonl is not a file"):
+    with pytest.raises(DataRootNotFoundError, match=r"labelled data not found: .*absent\.jsonl is not a file"):
         read_labelled_jsonl(tmp_path / "absent.jsonl")
 
 

@@ -252,3 +252,88 @@ def test_train_model_with_extra_labels(rows_path, tmp_path):
     record = model.manifest["training_data"][0]
     assert record["examples"] == len(base) + 1
     assert record["sha256"] != base.sha256
+
+
+# --------------------------------------------------------------------------- one-line errors, never tracebacks
+
+LABEL = {"id": "m0", "topics": ["nato_expansion"], "stance": "favor", "annotator": "t", "round": 1}
+
+
+def _extra(tmp_path, label_lines, text_lines):
+    text_file = tmp_path / "more.jsonl"
+    text_file.write_text("".join(line + "\n" for line in text_lines), encoding="utf-8")
+    labels = tmp_path / "labels"
+    labels.mkdir(exist_ok=True)
+    (labels / "round1_a0.jsonl").write_text("".join(line + "\n" for line in label_lines), encoding="utf-8")
+    return labels, text_file
+
+
+GOOD_TEXT = json.dumps({"id": "m0", "doc": "M0", "text": "NATO expansion east again."})
+
+
+@pytest.mark.parametrize("labels, texts, message", [
+    (["5"], [GOOD_TEXT], r"round1_a0\.jsonl:1: expected a JSON object, got int"),
+    (["[" * 50_000], [GOOD_TEXT], r"round1_a0\.jsonl:1: not valid JSON \(nested too deeply\)"),
+    ([json.dumps({**LABEL, "topics": "nato_expansion"})], [GOOD_TEXT],
+     r"round1_a0\.jsonl:1: 'topics' must be a list of strings"),
+    ([json.dumps({**LABEL, "id": 7})], [GOOD_TEXT], r"round1_a0\.jsonl:1: 'id' must be a non-empty string"),
+    ([json.dumps(LABEL)], ['{"doc": "M0", "text": "no id"}'], r"more\.jsonl:1: 'id' must be a string, got None"),
+    ([json.dumps(LABEL)], ['{"id": "m0", "doc": "M0"}'], r"more\.jsonl:1: 'text' must be a non-empty string"),
+    ([json.dumps(LABEL)], ["not json"], r"more\.jsonl:1: not valid JSON \(Expecting value at column 1\)"),
+    ([json.dumps(LABEL)], [json.dumps({"id": "m0", "text": "x" * 100_001})],
+     r"more\.jsonl:1: 'text' has 100,001 characters, more than the paragraph limit of 100,000"),
+])
+def test_malformed_extra_label_and_text_files_are_data_errors(labels, texts, message, rows_path, tmp_path):
+    label_dir, text_file = _extra(tmp_path, labels, texts)
+    with pytest.raises(DataError, match=message):
+        train_model(rows_path, tmp_path / "model", topics="auto", stances="auto", min_df=1,
+                    extra_labels=label_dir, extra_text=text_file)
+    assert not (tmp_path / "model").exists()
+
+
+def test_missing_extra_text_file_is_a_clear_error(rows_path, tmp_path):
+    from stance.exceptions import DataRootNotFoundError
+
+    label_dir, _ = _extra(tmp_path, [json.dumps(LABEL)], [GOOD_TEXT])
+    with pytest.raises(DataRootNotFoundError, match=r"text of the labelled paragraphs not found: .*absent\.jsonl"):
+        train_model(rows_path, None, topics="auto", stances="auto", min_df=1, extra_labels=label_dir,
+                    extra_text=tmp_path / "absent.jsonl")
+
+
+@pytest.mark.parametrize("line, message", [
+    ('{"text": ' + "[" * 50_000, r"train\.jsonl:3: not valid JSON \(nested too deeply\)"),
+    ('{"text": "a", "n": ' + "1" * 5000 + "}", r"train\.jsonl:3: not valid JSON \(an integer of more than 4,300 digits\)"),
+    (json.dumps({"text": "x" * 100_001, "topics": [], "stance": "none"}),
+     r"train\.jsonl:3: 'text' has 100,001 characters, more than the paragraph limit of 100,000; split it"),
+])
+def test_hostile_training_lines_name_file_and_line(line, message, tmp_path):
+    path = write_rows(tmp_path / "train.jsonl", [ROWS[0], ROWS[1], line, ROWS[2]])
+    with pytest.raises(DataError, match=message):
+        train_model(path, tmp_path / "model", topics="auto", stances="auto", min_df=1)
+
+
+def test_too_little_text_is_a_data_error_that_says_what_to_change(tmp_path):
+    rows = [{"text": t, "topics": ["diplomacy"], "stance": s} for t, s in [("NATO a", "favor"), ("b c", "none"),
+                                                                         ("d e", "none")]]
+    path = write_rows(tmp_path / "train.jsonl", rows)
+    with pytest.raises(DataError, match=r"no word or character n-gram occurs in at least min_df=2 of the 3 training "
+                                        r"paragraphs; .* lower min_df \(CLI: --min-df 1\)"):
+        train_model(path, None, topics="auto", stances="auto")
+
+
+def test_hidden_temporary_directories_of_killed_runs_are_removed(rows_path, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True).stdout)
+    leftover = tmp_path / f".model.tmp-{dead}-abc123"
+    leftover.mkdir()
+    (leftover / "topic.joblib").write_bytes(b"half a model")
+    running = tmp_path / f".model.tmp-{os.getpid()}-def456"  # a run of this very process: kept
+    running.mkdir()
+    train_model(rows_path, tmp_path / "model", topics="auto", stances="auto", min_df=1)
+    assert not leftover.exists()
+    assert running.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".model.")) == [running.name]
