@@ -29,7 +29,8 @@ from .exceptions import StanceError
 __all__ = ["main"]
 
 FORMATS = ("table", "jsonl", "csv")
-CSV_FIELDS = ("file", "index", "topics", "stance", "stance_score", "topic_scores", "stance_scores", "evidence", "text")
+CSV_FIELDS = ("file", "index", "topics", "stance", "stance_score", "topic_scores", "stance_scores", "evidence",
+              "language", "text")
 PROG = "stance"
 _STREAM_BATCH_SIZE = 2000  # stance.stream.DEFAULT_STREAM_BATCH_SIZE, without importing the model stack for --help
 _MAX_PARAGRAPH_CHARS = 100_000  # stance.text.DEFAULT_MAX_PARAGRAPH_CHARS
@@ -291,6 +292,8 @@ def _cmd_classify(args) -> int:
                                      max_chars=args.max_chars)
             for res in results:
                 writer.write(name, res)
+            _warn_not_english(name if name != "-" else "standard input",
+                              sum(r.language == "other" for r in results), len(results))
         writer.close()
 
     if args.output is None:
@@ -301,6 +304,14 @@ def _cmd_classify(args) -> int:
         with atomic_write(args.output) as out:
             run(out, args.format or "jsonl")
     return 0
+
+
+def _warn_not_english(name: str, n_other: int, n: int) -> None:
+    """One warning per input file whose paragraphs are not (all) English."""
+    if n_other:
+        print(f"{PROG}: warning: {name}: {n_other:,} of {n:,} paragraph(s) do not look like English, which the model "
+              "cannot read; they are marked \"language\": \"other\" with stance 'none' at low confidence",
+              file=sys.stderr)
 
 
 def _check_target(args, uses_targets: bool) -> None:
@@ -330,6 +341,7 @@ def _cmd_classify_jsonl(args) -> int:
                              batch_size=args.batch_size or _STREAM_BATCH_SIZE, evidence=args.evidence,
                              target=args.target, resume=args.resume, skip_errors=args.skip_errors,
                              max_chars=args.max_chars)
+    _warn_not_english(args.jsonl if args.jsonl != "-" else "standard input", summary.not_english, summary.records)
     if args.skip_errors and summary.errors:
         where = args.output or "the output"
         print(f"{PROG} classify: skipped {summary.errors:,} malformed line(s) of {args.jsonl}; "
@@ -357,6 +369,7 @@ class _Writer:
             "stance": res.stance,
             "stance_scores": res.stance_scores,
             "evidence": [{"term": e.term, "weight": e.weight, "label": e.label} for e in res.evidence],
+            "language": res.language,
         }
         if self.fmt == "jsonl":
             self.out.write(json.dumps(record, ensure_ascii=False) + "\n")

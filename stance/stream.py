@@ -68,6 +68,7 @@ from pathlib import Path
 from .api import DEFAULT_EVIDENCE_TERMS
 from ._files import JSONLineError, loads_line, same_file
 from .exceptions import DataError, DataRootNotFoundError
+from .language import NOT_ENGLISH
 from .text import DEFAULT_MAX_PARAGRAPH_CHARS
 
 __all__ = [
@@ -85,7 +86,7 @@ DEFAULT_STREAM_BATCH_SIZE = 2000
 #: Longest accepted input line, in bytes (a longer one is a malformed line; it is never held in memory whole).
 MAX_LINE_BYTES = 8 * 2**20
 #: Fields that classification adds to each record (besides ``line``).
-RESULT_FIELDS = ("text", "topics", "topic_scores", "stance", "stance_scores", "evidence")
+RESULT_FIELDS = ("text", "topics", "topic_scores", "stance", "stance_scores", "evidence", "language")
 #: Input fields that would clash with the output's own fields; they are kept under ``input``.
 _RESERVED = frozenset({"line", "error", "input", *RESULT_FIELDS}) - {"text"}
 #: Same, for :func:`stance.distributed.classify_partition` (which writes no ``line``).
@@ -111,6 +112,8 @@ class StreamSummary:
         Bytes of a torn last output line removed before resuming.
     seconds : float
         Wall-clock duration of the run.
+    not_english : int
+        Results whose text is not English (``language == "other"``).
     """
 
     records: int
@@ -119,6 +122,7 @@ class StreamSummary:
     resumed: int
     truncated: int
     seconds: float
+    not_english: int = 0
 
 
 @dataclass(frozen=True)
@@ -238,7 +242,7 @@ def classify_jsonl(
                 progress = _isatty(sys.stderr) and not (output is None and _isatty(sys.stdout))
             bar = ProgressBar(sys.stderr, total=total, start=reader.position) if progress else None
             try:
-                records, errors = _run(reader, out, spec, model, trusted, n_jobs, batch_size, bar)
+                records, errors, not_english = _run(reader, out, spec, model, trusted, n_jobs, batch_size, bar)
             finally:
                 if bar is not None:
                     bar.close()
@@ -246,10 +250,10 @@ def classify_jsonl(
         if not from_stdin:
             in_fh.close()
     return StreamSummary(records=records, errors=errors, lines=reader.lineno - done_line, resumed=done_line,
-                         truncated=truncated, seconds=round(time.monotonic() - start, 3))
+                         truncated=truncated, seconds=round(time.monotonic() - start, 3), not_english=not_english)
 
 
-def _run(reader, out, spec, model, trusted, n_jobs, batch_size, bar) -> tuple[int, int]:
+def _run(reader, out, spec, model, trusted, n_jobs, batch_size, bar) -> tuple[int, int, int]:
     pending: collections.deque = collections.deque()  # (lines read, end position) of each batch in flight
 
     def batches() -> Iterator[list]:
@@ -265,13 +269,14 @@ def _run(reader, out, spec, model, trusted, n_jobs, batch_size, bar) -> tuple[in
 
         parallel = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1, pre_dispatch="2*n_jobs")
         results = parallel(delayed(_worker_batch)(_model_key(model), trusted, items, spec) for items in batches())
-    records = errors = 0
+    records = errors = not_english = 0
     try:
-        for blob, n_records, n_errors, fatal in results:
+        for blob, n_records, n_errors, n_other, fatal in results:
             _, position = pending.popleft()
             out.write_batch(blob)
             records += n_records
             errors += n_errors
+            not_english += n_other
             if bar is not None:
                 bar.update(records, position)
             if fatal is not None:
@@ -283,7 +288,7 @@ def _run(reader, out, spec, model, trusted, n_jobs, batch_size, bar) -> tuple[in
     out.finish()
     if bar is not None:
         bar.update(records, reader.position, force=True)
-    return records, errors
+    return records, errors, not_english
 
 
 # --------------------------------------------------------------------------- reading
@@ -366,10 +371,10 @@ def _json_type(value) -> str:
 # --------------------------------------------------------------------------- classifying a batch
 
 
-def _process_batch(model, items: list, spec: _Spec) -> tuple[bytes, int, int, str | None]:
+def _process_batch(model, items: list, spec: _Spec) -> tuple[bytes, int, int, int, str | None]:
     """Parse, classify and serialise one batch.
 
-    Returns ``(output bytes, records, error records, fatal error or None)``. Every
+    Returns ``(output bytes, records, error records, results not in English, fatal error or None)``. Every
     failure of a line, whatever its cause (unreadable, malformed, or a text the
     model cannot classify), is an error of that line: without ``skip_errors``
     the batch stops at the first one, the output holds the results of the lines
@@ -384,7 +389,7 @@ def _process_batch(model, items: list, spec: _Spec) -> tuple[bytes, int, int, st
             obj, error = None, f"cannot read the line ({type(exc).__name__}: {exc})"
         parsed.append((lineno, obj, error))
     outcomes = _classify_lines(model, parsed, spec)
-    lines, n_errors, fatal = [], 0, None
+    lines, n_errors, n_other, fatal = [], 0, 0, None
     for (lineno, obj, error), result in zip(parsed, outcomes):
         if isinstance(result, str):
             error = result
@@ -394,6 +399,7 @@ def _process_batch(model, items: list, spec: _Spec) -> tuple[bytes, int, int, st
         try:
             if error is None:
                 lines.append(_dumps(_merge_result(obj, result, line=lineno)))
+                n_other += result.language == NOT_ENGLISH
                 continue
         except Exception as exc:  # noqa: BLE001
             error = f"cannot write the result ({type(exc).__name__}: {exc})"
@@ -403,7 +409,7 @@ def _process_batch(model, items: list, spec: _Spec) -> tuple[bytes, int, int, st
         n_errors += 1
         lines.append(_error_record(obj, lineno, error))
     blob = b"".join(line + b"\n" for line in lines)
-    return blob, len(lines), n_errors, fatal
+    return blob, len(lines), n_errors, n_other, fatal
 
 
 def _error_record(obj, lineno: int, error: str) -> bytes:

@@ -27,7 +27,7 @@ ARTICLE = (
     "Diplomats held talks in Geneva on the arms control treaty.\n"
 )
 N_PARAGRAPHS = 3
-JSONL_KEYS = {"file", "index", "text", "topics", "topic_scores", "stance", "stance_scores", "evidence"}
+JSONL_KEYS = {"file", "index", "text", "topics", "topic_scores", "stance", "stance_scores", "evidence", "language"}
 
 TRAIN_ROWS = [
     {"text": "NATO must not expand to Ukraine, Moscow said.", "topics": ["nato_expansion"], "stance": "favor", "doc": "a"},
@@ -717,3 +717,59 @@ def test_a_paragraph_over_the_limit_names_the_file_and_max_chars(tmp_path, capsy
     assert main(["classify", str(long), "--max-chars", "1000"]) == 0
     assert main(["classify", str(long), "--max-chars", "0"]) == 2
     assert "expected a whole number of 1 or more, got '0'" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- misread input
+
+
+def test_a_jsonl_file_without_jsonl_is_a_usage_error(tmp_path, capsys):
+    data = tmp_path / "corpus.jsonl"
+    data.write_text(json.dumps({"text": "NATO must stop."}) + "\n", encoding="utf-8")
+    assert main(["classify", str(data)]) == 2
+    assert f"{data} is a JSON-lines file, but FILE arguments are read as prose: classify it with --jsonl {data}" \
+        in capsys.readouterr().err
+
+
+def test_json_lines_under_another_name_are_caught_by_content(tmp_path, capsys):
+    data = tmp_path / "corpus.txt"
+    data.write_text("".join(json.dumps({"id": i, "text": "NATO must stop."}) + "\n" for i in range(3)),
+                    encoding="utf-8")
+    assert main(["classify", str(data)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "classify",
+                          f"{data} looks like JSON lines (one object per line), not prose; classify it with --jsonl")
+
+
+def test_target_on_a_model_without_targets_is_an_error(tiny_model_dir, article, tmp_path, capsys):
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--trust", "--target", "NATO"]) == 1
+    assert_one_line_error(capsys.readouterr().err, "classify",
+                          "--target 'NATO' given, but the model")
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"text": "NATO must stop."}) + "\n", encoding="utf-8")
+    for jobs in ("1", "2"):
+        assert main(["classify", "--jsonl", str(src), "--model", str(tiny_model_dir), "--trust", "--target", "NATO",
+                     "--jobs", jobs]) == 1
+        assert "trained without targets and cannot use one" in capsys.readouterr().err
+
+
+def test_non_english_input_is_flagged_with_one_warning_per_file(tiny_model_dir, tmp_path, capsys):
+    russian = tmp_path / "ru.txt"
+    russian.write_text("НАТО должно прекратить расширение на восток, заявили в Москве во вторник.\n\n"
+                       "Переговоры в Женеве продолжались восемь часов и закончились без результата.\n", encoding="utf-8")
+    english = tmp_path / "en.txt"
+    english.write_text("NATO must stop its eastward expansion toward Russian borders, Moscow said.\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["classify", str(russian), str(english), "--model", str(tiny_model_dir), "--trust",
+                 "--format", "csv", "-o", str(out)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"stance: warning: {russian}: 2 of 2 paragraph(s) do not look like English, which the model "
+                   "cannot read; they are marked \"language\": \"other\" with stance 'none' at low confidence"]
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [(r["language"], r["stance"]) for r in rows][:2] == [("other", "none"), ("other", "none")]
+    assert rows[2]["language"] == "en"
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in russian.read_text(encoding="utf-8").split("\n\n")),
+                   encoding="utf-8")
+    assert main(["classify", "--jsonl", str(src), "--model", str(tiny_model_dir), "--trust", "-o",
+                 str(tmp_path / "o.jsonl")]) == 0
+    assert capsys.readouterr().err.count("do not look like English") == 1
+    assert [json.loads(line)["language"] for line in (tmp_path / "o.jsonl").open()] == ["other", "other"]

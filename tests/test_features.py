@@ -127,8 +127,9 @@ def test_target_cross_features_target_spelling_is_normalised():
 
 # --------------------------------------------------------------------------- CompiledFeatures
 
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from _fuzz import fuzz  # noqa: E402
 
 from stance.features import CompiledFeatures  # noqa: E402
 
@@ -190,7 +191,7 @@ def test_compiled_features_refuse_what_they_cannot_reproduce():
         CompiledFeatures.from_union(union)
 
 
-@settings(max_examples=60, deadline=None)
+@fuzz(100)
 @given(st.lists(st.text(max_size=60), min_size=1, max_size=5))
 def test_compiled_features_match_on_arbitrary_text(fitted_union, texts):
     _assert_same(fitted_union, texts)

@@ -475,3 +475,66 @@ def test_a_char_4_5_model_classifies_short_new_words(tmp_path, train_rows):
     loaded.classify(["NATO"])
     results = loaded.classify(["a", "NATO"])
     assert [r.to_dict() for r in results] == [r.to_dict() for r in model.classify(["a", "NATO"])]
+
+
+# --------------------------------------------------------------------------- fuzzing what a safe model may hold
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from _fuzz import fuzz  # noqa: E402
+
+_ANY_JSON = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70),
+                                   st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=12)),
+                         lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                 st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+                         max_leaves=6)
+_FIELDS = st.sampled_from([
+    ("topic.json", ("params", "word_ngram_range")), ("topic.json", ("params", "char_ngram_range")),
+    ("stance.json", ("params", "char_ngram_range")), ("stance.json", ("params", "target_hash_features")),
+    ("topic.json", ("params", "C")), ("topic.json", ("params", "min_df")), ("stance.json", ("uses_targets",)),
+    ("stance.json", ("targets",)), ("stance.json", ("calibrator_classes",)), ("topic.json", ("classes",)),
+    ("stance.json", ("cv_macro_f1",)), ("vocabulary.json", ("word",)), ("vocabulary.json", ("char",)),
+    ("manifest.json", ("topics",)), ("manifest.json", ("versions",)), ("manifest.json", ("files",)),
+])
+
+
+@fuzz(40)
+@given(field=_FIELDS, value=_ANY_JSON)
+def test_any_value_in_a_safe_model_loads_and_classifies_or_is_a_model_error(tiny_safe_model_dir, tmp_path_factory,
+                                                                           field, value):
+    import shutil
+
+    model_dir = tmp_path_factory.mktemp("fuzz") / "m"
+    shutil.copytree(tiny_safe_model_dir, model_dir)
+    filename, keys = field
+    path = model_dir / filename
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    target = doc
+    for key in keys[:-1]:
+        target = target[key]
+    target[keys[-1]] = value
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    if filename != MANIFEST_FILE:
+        _rehash(model_dir, filename)
+    try:
+        model = load_model(model_dir)
+    except ModelError as exc:
+        assert "\n" not in str(exc)
+        return
+    results = model.classify(PARAGRAPHS)
+    assert len(results) == len(PARAGRAPHS)
+    for r in results:
+        assert all(np.isfinite(v) for v in r.stance_scores.values())
+
+
+@fuzz(60)
+@given(text=st.one_of(_ANY_JSON.map(json.dumps), st.text(max_size=60), st.sampled_from([
+    "[" * 100_000, '{"format": ' + "9" * 5000 + "}", '{"format": NaN}', "\ud800"])))
+def test_any_manifest_is_read_or_a_model_error(tiny_safe_model_dir, tmp_path_factory, text):
+    model_dir = tmp_path_factory.mktemp("fuzz")
+    (model_dir / MANIFEST_FILE).write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        read_manifest(model_dir)
+    except ModelError as exc:
+        assert "\n" not in str(exc)

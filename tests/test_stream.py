@@ -37,7 +37,7 @@ SENTENCES = [
     "The weather in Geneva was mild.",
     "",
 ]
-RESULT_KEYS = ("text", "topics", "topic_scores", "stance", "stance_scores", "evidence")
+RESULT_KEYS = ("text", "topics", "topic_scores", "stance", "stance_scores", "evidence", "language")
 
 
 @pytest.fixture(scope="module")
@@ -552,3 +552,68 @@ def test_max_chars_sets_the_paragraph_limit(model, tmp_path, capsys):
     assert run("--jsonl", src, "-o", tmp_path / "o.jsonl", "--max-chars", 1000) == 0
     with pytest.raises(ValueError, match="'max_chars' must be an int >= 1, got 0"):
         classify_jsonl(src, tmp_path / "o.jsonl", max_chars=0)
+
+
+# --------------------------------------------------------------------------- fuzzing the JSON-lines reader
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from _fuzz import fuzz  # noqa: E402
+
+_JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+                          st.text(max_size=30))
+_JSON_VALUES = st.recursive(_JSON_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                                  st.dictionaries(st.text(max_size=8), inner,
+                                                                                  max_size=3)), max_leaves=8)
+_HOSTILE = st.sampled_from([
+    '{"id": ' + "9" * 5000 + ', "text": "x"}',
+    '{"text": ' + "[" * 20_000 + "]" * 20_000 + "}",
+    "[" * 20_000,
+    '{"id": NaN, "text": "NATO"}',
+    '{"id": -Infinity, "text": "NATO"}',
+    '{"text": "\\ud800"}',
+    '{"text": "a\x00b"}',
+    '{"text": 5}',
+    '"just a string"',
+    "\x00\xff",
+    "{",
+])
+_LINES = st.lists(st.one_of(
+    _JSON_VALUES.map(json.dumps),
+    st.builds(lambda text, meta: json.dumps({**meta, "text": text}), st.text(max_size=80),
+              st.dictionaries(st.sampled_from(["id", "doc", "topics", "stance", "line", "error", "input"]),
+                              _JSON_VALUES, max_size=3)),
+    _HOSTILE,
+    st.text(max_size=40).filter(lambda t: "\n" not in t and "\r" not in t),
+), min_size=1, max_size=8)
+
+
+@fuzz(60)
+@given(lines=_LINES)
+def test_any_jsonl_input_gives_one_valid_record_per_line_or_a_file_line_error(model, tmp_path_factory, lines):
+    tmp = tmp_path_factory.mktemp("fuzz")
+    src = tmp / "in.jsonl"
+    src.write_text("".join(line + "\n" for line in lines), encoding="utf-8", errors="surrogatepass")
+    out = tmp / "out.jsonl"
+    summary = classify_jsonl(src, out, model=model, skip_errors=True, batch_size=3, evidence=1, progress=False)
+    data = out.read_bytes().decode("utf-8")
+    records = [json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} in the output")) for line in
+               data.split("\n")[:-1]]
+    non_blank = [i for i, line in enumerate(src.read_bytes().split(b"\n")[:-1], 1) if line.strip()]
+    assert [r["line"] for r in records] == non_blank
+    assert summary.errors == sum("error" in r for r in records)
+    for r in records:
+        assert ("error" in r) != ("stance" in r)
+    try:
+        classify_jsonl(src, tmp / "strict.jsonl", model=model, batch_size=3, evidence=0, progress=False)
+    except DataError as exc:
+        assert str(exc).startswith(f"{src}:"), exc
+        bad = int(str(exc)[len(str(src)) + 1:].split(":", 1)[0])
+        strict = tmp / "strict.jsonl"
+        written = [json.loads(line) for line in strict.read_text(encoding="utf-8").split("\n")[:-1]] \
+            if strict.exists() else []
+        assert [r["line"] for r in written] == [n for n in non_blank if n < bad]
+        assert "error" in records[non_blank.index(bad)]
+    else:
+        assert summary.errors == 0
