@@ -186,9 +186,10 @@ def _add_trust(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(args):
-    from .persistence import load_model
+    # Loaded once per process and directory state (main() may be called many times in one process).
+    from .stream import _cached_model, _model_key
 
-    return load_model(args.model, trusted=args.trust)
+    return _cached_model(_model_key(args.model), args.trust)
 
 
 def _read_input(name: str, max_chars: int | None = None) -> str:

@@ -13,7 +13,7 @@ Examples
 >>> from stance.distributed import classify_partition
 >>> out = classify_partition([{"id": "a1", "text": "NATO must stop its eastward expansion."}])
 >>> out[0]["id"], sorted(out[0])
-('a1', ['evidence', 'id', 'stance', 'stance_scores', 'text', 'topic_scores', 'topics'])
+('a1', ['evidence', 'id', 'language', 'stance', 'stance_scores', 'text', 'topic_scores', 'topics'])
 
 With dask (``pip install "stance[dask]"``)::
 

@@ -307,7 +307,8 @@ def _read_safe(directory: Path, stem: str, class_name: str, verified: set[str],
         meta["vocabularies"] = cache[VOCABULARY_FILE]
         vocabulary_file = VOCABULARY_FILE
     arrays = _read_npz(directory / f"{stem}.npz")
-    _validate_safe_part(directory, stem, meta, arrays, vocabulary_file)
+    _validate_safe_part(directory, stem, meta, arrays, vocabulary_file,
+                        checked=None if cache is None else cache.setdefault("_unique", set()))
     return meta, arrays
 
 
@@ -374,7 +375,8 @@ def _read_npz(path: Path) -> dict:
         return {k: npz[k] for k in npz.files}
 
 
-def _validate_safe_part(directory: Path, stem: str, meta: dict, arrays: dict, vocabulary_file: str) -> None:
+def _validate_safe_part(directory: Path, stem: str, meta: dict, arrays: dict, vocabulary_file: str,
+                        checked: set | None = None) -> None:
     """Refuse, with a :class:`ModelIntegrityError` naming the file and field, any value a model cannot use."""
     json_file, npz_file = directory / f"{stem}.json", directory / f"{stem}.npz"
 
@@ -382,6 +384,7 @@ def _validate_safe_part(directory: Path, stem: str, meta: dict, arrays: dict, vo
         got = got if isinstance(got, _Said) else _short(got)
         raise ModelIntegrityError(f"model file {file}: field {field!r} must be {expected}, got {got}")
 
+    _checked_unique = checked if checked is not None else set()
     kind = meta["class"]
     params = meta.get("params")
     if not isinstance(params, dict):
@@ -406,12 +409,18 @@ def _validate_safe_part(directory: Path, stem: str, meta: dict, arrays: dict, vo
         terms = vocab[block]
         # char_wb keeps a padded word shorter than the smallest n-gram whole (" a "), so 3 characters at least
         low, high = (1, word_range[1] * 200) if block == "word" else (min(3, char_range[0]), char_range[1])
-        if not isinstance(terms, list) or not all(isinstance(t, str) and low <= len(t) <= high for t in terms):
-            fail(vocab_file, f"vocabularies.{block}", f"a list of strings of {low} to {high} characters",
-                 terms if not isinstance(terms, list) else next(t for t in terms if not (isinstance(t, str)
-                                                                                    and low <= len(t) <= high)))
-        if len(set(terms)) != len(terms):
-            fail(vocab_file, f"vocabularies.{block}", "a list of distinct terms", _Said(f"{len(terms) - len(set(terms))} repeated"))
+        ok = isinstance(terms, list) and (not terms or (set(map(type, terms)) == {str}
+                                                        and low <= min(map(len, terms))
+                                                        and max(map(len, terms)) <= high))
+        if not ok:
+            bad = terms if not isinstance(terms, list) else next(
+                t for t in terms if not (isinstance(t, str) and low <= len(t) <= high))
+            fail(vocab_file, f"vocabularies.{block}", f"a list of strings of {low} to {high} characters", bad)
+        if id(terms) not in _checked_unique:
+            if len(set(terms)) != len(terms):
+                fail(vocab_file, f"vocabularies.{block}", "a list of distinct terms",
+                     _Said(f"{len(terms) - len(set(terms))} repeated"))
+            _checked_unique.add(id(terms))
     n_text = sum(len(vocab[b]) for b in blocks)
     k = len(classes)
     expected: dict[str, tuple] = {f"idf_{b}": (len(vocab[b]),) for b in blocks}

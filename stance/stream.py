@@ -494,14 +494,16 @@ def _load_cached(path: str | None, trusted: bool, stamp):
 def _cached_model(path: str | None, trusted: bool):
     """The model at ``path`` (``None``: the shipped one), loaded once per process.
 
-    The cache key includes the manifest's modification time, so a model
-    directory replaced on disk (``stance train --force``) is loaded again.
+    The cache key includes the name, size, inode and modification time of every
+    file of the model directory, so a directory replaced or edited on disk
+    (``stance train --force``, a damaged file) is loaded, and checked, again.
     """
-    from .persistence import MANIFEST_FILE, default_model_path
+    from .persistence import default_model_path
 
     try:
-        st = os.stat(Path(path or default_model_path()) / MANIFEST_FILE)
-        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        with os.scandir(Path(path or default_model_path())) as entries:
+            stamp = tuple(sorted((e.name, st.st_mtime_ns, st.st_size, st.st_ino)
+                                 for e in entries for st in (e.stat(),)))
     except OSError:
         stamp = None  # load_model reports the missing model
     with _model_lock:
