@@ -518,13 +518,20 @@ def fit_model(
     topic_params: dict | None = None,
     stance_params: dict | None = None,
     random_state: int | None = 0,
+    progress=None,
 ) -> StanceModel:
-    """Fit a :class:`StanceModel` on labelled data (internal CV grouped by article)."""
+    """Fit a :class:`StanceModel` on labelled data (internal CV grouped by article).
+
+    ``progress``, if given, is called with the name of each stage as it starts.
+    """
     from .models import StanceClassifier, TopicClassifier
 
+    stage = progress if progress is not None else (lambda name: None)
     groups = data.docs if len(set(data.docs)) >= 2 else None
+    stage(f"fitting the topic classifier ({len(data):,} paragraphs)")
     tc = TopicClassifier(topics=topics, random_state=random_state, **(topic_params or {}))
     tc.fit(data.texts, data.topics, groups=groups)
+    stage("fitting the stance classifier")
     sc = StanceClassifier(labels=stances, random_state=random_state, **(stance_params or {}))
     sc.fit(data.texts, data.stances, targets=data.targets if data.has_targets else None, groups=groups)
     return StanceModel(tc, sc)

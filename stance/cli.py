@@ -286,6 +286,8 @@ def _cmd_classify(args) -> int:
 
     def run(out, fmt):
         writer = _Writer(fmt, out)
+        bar = _file_progress(args.files, to_terminal=args.output is None)
+        done_bytes = n_paragraphs = 0
         for name in args.files:
             paragraphs = split_paragraphs(_read_input(name, args.max_chars), max_chars=None)
             _check_paragraphs(name if name != "-" else "standard input", paragraphs, args.max_chars)
@@ -293,8 +295,15 @@ def _cmd_classify(args) -> int:
                                      max_chars=args.max_chars)
             for res in results:
                 writer.write(name, res)
+            if bar is not None:
+                n_paragraphs += len(results)
+                done_bytes += _size(name)
+                bar.update(n_paragraphs, done_bytes)
             _warn_not_english(name if name != "-" else "standard input",
                               sum(r.language == "other" for r in results), len(results))
+        if bar is not None:
+            bar.update(n_paragraphs, done_bytes, force=True)
+            bar.close()
         writer.close()
 
     if args.output is None:
@@ -313,6 +322,22 @@ def _warn_not_english(name: str, n_other: int, n: int) -> None:
         print(f"{PROG}: warning: {name}: {n_other:,} of {n:,} paragraph(s) do not look like English, which the model "
               "cannot read; they are marked \"language\": \"other\" with stance 'none' at low confidence",
               file=sys.stderr)
+
+
+def _size(name: str) -> int:
+    try:
+        return Path(name).stat().st_size if name != "-" else 0
+    except OSError:
+        return 0
+
+
+def _file_progress(files, *, to_terminal: bool):
+    """A progress bar over the input files' bytes, on a terminal stderr only (and not when results go there)."""
+    if not _isatty(sys.stderr) or (to_terminal and _isatty(sys.stdout)) or len(files) < 2 and _size(files[0]) < 1 << 20:
+        return None
+    from .stream import ProgressBar
+
+    return ProgressBar(sys.stderr, total=sum(_size(name) for name in files) or None)
 
 
 def _check_target(args, uses_targets: bool) -> None:
@@ -410,10 +435,13 @@ class _Writer:
 def _cmd_train(args) -> int:
     from .training import train_model
 
+    stages = _Stages("train") if _isatty(sys.stderr) else None
     model = train_model(args.data, args.out, dev=args.dev, topics=args.topics, stances=args.stances,
                         min_df=args.min_df, random_state=args.random_state, name=args.name,
                         overwrite=args.force, format=args.format, cv=args.cv,
-                        extra_labels=args.extra_labels, extra_text=args.extra_text)
+                        extra_labels=args.extra_labels, extra_text=args.extra_text, progress=stages)
+    if stages is not None:
+        stages.done()
     metrics = model.manifest.get("metrics", {})
     print(f"wrote {args.out}: topics {model.topics}, stances {model.stances}, "
           f"trained in {metrics.get('training_seconds', '?')} s")
@@ -425,6 +453,29 @@ def _cmd_train(args) -> int:
         dev = metrics["dev"]
         print(f"dev: topic micro-F1 {dev['topic_micro_f1']:.3f}, stance macro-F1 {dev['stance_macro_f1']:.3f}")
     return 0
+
+
+class _Stages:
+    """Shows each stage of a long job on standard error, with the time since the start (terminals only)."""
+
+    def __init__(self, command: str, clock=None):
+        import time
+
+        self.command, self.clock = command, clock or time.monotonic
+        self.start = self.clock()
+
+    def __call__(self, stage: str) -> None:
+        print(f"{PROG} {self.command}: [{self.clock() - self.start:6.1f} s] {stage}", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        self("done")
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def _cmd_evaluate(args) -> int:

@@ -67,6 +67,7 @@ def cross_validate(
     topic_params: dict | None = None,
     stance_params: dict | None = None,
     random_state: int = DEFAULT_RANDOM_STATE,
+    progress=None,
 ) -> dict:
     """Cross-validate the training recipe with folds grouped by article (``doc``).
 
@@ -82,6 +83,8 @@ def cross_validate(
         Label sets (``None``: the labels found in ``data``).
     topic_params, stance_params : dict or None
     random_state : int, default=0
+    progress : callable or None, default=None
+        Called with ``"cross-validation fold K/N"`` as each fold starts.
 
     Returns
     -------
@@ -100,7 +103,9 @@ def cross_validate(
     stance_list = list(stances) if stances is not None else data.stance_labels()
     Y_pred = np.zeros((len(data), len(topic_list)), dtype=bool)
     s_pred: list = [None] * len(data)
-    for train, test in GroupKFold(n_splits=n_splits).split(data.texts, groups=data.docs):
+    for fold, (train, test) in enumerate(GroupKFold(n_splits=n_splits).split(data.texts, groups=data.docs), 1):
+        if progress is not None:
+            progress(f"cross-validation fold {fold}/{n_splits}")
         part = data.subset(train)
         model = fit_model(part, topics=topic_list, stances=stance_list, topic_params=topic_params,
                           stance_params=stance_params, random_state=random_state)
@@ -131,6 +136,7 @@ def train_model(
     cv: int = 0,
     extra_labels: str | os.PathLike | None = None,
     extra_text: str | os.PathLike | None = None,
+    progress=None,
 ) -> StanceModel:
     """Train topic and stance classifiers on labelled JSONL and (optionally) save them.
 
@@ -164,6 +170,10 @@ def train_model(
     cv : int, default=0
         When 2 or more, also run :func:`cross_validate` with that many folds
         grouped by article and record its metrics in the manifest (``metrics["cv"]``).
+    progress : callable or None, default=None
+        Called with the name of each stage as it starts (``"reading the training
+        data"``, ``"fitting the topic classifier"``, ...); ``stance train`` shows
+        them on a terminal.
 
     Returns
     -------
@@ -180,17 +190,21 @@ def train_model(
         raise ValueError(f"'format' must be one of {FORMATS!r}, got {format!r}")
     if out is not None:
         check_model_destination(out, overwrite=overwrite)
+    stage = progress if progress is not None else (lambda name: None)
     topic_set = _label_set(topics, DOMAIN_TOPICS)
     stance_set = _label_set(stances, DOMAIN_STANCES)
     if not isinstance(data, LabelledData):
+        stage("reading the training data")
         data = read_labelled_jsonl(data, topics=topic_set, stances=stance_set, require_all_labels=True)
     if extra_labels is not None:
+        stage("reading the extra labels")
         if extra_text is None:
             if not data.path:
                 raise ValueError("extra_labels needs extra_text when data is not read from a file")
             extra_text = Path(data.path).parent / "unlabeled.jsonl"
         data = add_label_files(data, extra_text, extra_labels)
     if dev is not None and not isinstance(dev, LabelledData):
+        stage("reading the dev data")
         dev = read_labelled_jsonl(dev, topics=topic_set, stances=stance_set)
     topic_params = dict(DEFAULT_TOPIC_PARAMS)
     stance_params = dict(DEFAULT_STANCE_PARAMS)
@@ -198,7 +212,7 @@ def train_model(
         topic_params["min_df"] = stance_params["min_df"] = min_df
     start = time.perf_counter()
     model = fit_model(data, topics=topic_set, stances=stance_set, topic_params=topic_params,
-                      stance_params=stance_params, random_state=random_state)
+                      stance_params=stance_params, random_state=random_state, progress=stage)
     seconds = time.perf_counter() - start
     tc, sc = model.topic_classifier, model.stance_classifier
     metrics = {
@@ -212,10 +226,12 @@ def train_model(
     if cv:
         metrics["cv"] = cross_validate(data, n_splits=cv, topics=topic_set or model.topics,
                                        stances=stance_set or model.stances, topic_params=topic_params,
-                                       stance_params=stance_params, random_state=random_state)
+                                       stance_params=stance_params, random_state=random_state, progress=stage)
     if dev is not None:
+        stage("scoring the dev data")
         metrics["dev"] = evaluate_model(model, dev)
     if out is not None:
+        stage(f"saving {out}")
         save_model(
             model,
             out,

@@ -773,3 +773,70 @@ def test_non_english_input_is_flagged_with_one_warning_per_file(tiny_model_dir, 
                  str(tmp_path / "o.jsonl")]) == 0
     assert capsys.readouterr().err.count("do not look like English") == 1
     assert [json.loads(line)["language"] for line in (tmp_path / "o.jsonl").open()] == ["other", "other"]
+
+
+# --------------------------------------------------------------------------- progress on a terminal
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_train_shows_its_stages_on_a_terminal(train_file, tmp_path, monkeypatch, capsys):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["train", "--data", str(train_file), "--out", str(tmp_path / "m"), "--topics", "auto",
+                 "--stances", "auto", "--min-df", "1", "--dev", str(train_file)]) == 0
+    stages = [line.split("] ", 1)[1] for line in terminal.getvalue().splitlines()]
+    assert stages[:4] == ["reading the training data", "reading the dev data",
+                          "fitting the topic classifier (6 paragraphs)", "fitting the stance classifier"]
+    assert "reading the dev data" in stages and "scoring the dev data" in stages
+    assert stages[-2:] == [f"saving {tmp_path / 'm'}", "done"]
+    assert all(line.startswith("stance train: [") for line in terminal.getvalue().splitlines())
+
+
+def test_train_shows_nothing_when_stderr_is_not_a_terminal(train_file, tmp_path, capsys):
+    assert main(["train", "--data", str(train_file), "--out", str(tmp_path / "m"), "--topics", "auto",
+                 "--stances", "auto", "--min-df", "1"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_classify_files_shows_a_progress_bar_on_a_terminal(tiny_model_dir, article, tmp_path, monkeypatch):
+    second = tmp_path / "second.txt"
+    second.write_text(ARTICLE, encoding="utf-8")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    out = tmp_path / "out.jsonl"
+    assert main(["classify", str(article), str(second), "--model", str(tiny_model_dir), "--trust",
+                 "-o", str(out)]) == 0
+    final = terminal.getvalue().rstrip("\n").split("\r")[-1]
+    assert final.startswith("100% [######################]")
+    assert f" {2 * N_PARAGRAPHS} paragraphs " in final
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 2 * N_PARAGRAPHS
+
+
+def test_report_shows_a_progress_bar_on_a_terminal(tiny_model_dir, tmp_path, monkeypatch, capsys):
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": r["text"]}) + "\n" for i, r in enumerate(TRAIN_ROWS)),
+                   encoding="utf-8")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["report", str(src), "--out", str(tmp_path / "rep"), "--model", str(tiny_model_dir), "--trust",
+                 "--batch-size", "2"]) == 0
+    final = terminal.getvalue().rstrip("\n").split("\r")[-1]
+    assert final.startswith("100% [######################]") and f" {len(TRAIN_ROWS)} paragraphs " in final
+
+
+def test_a_damaged_model_file_is_checked_again_by_the_next_run(tiny_safe_model_dir, article, tmp_path, capsys):
+    import shutil
+
+    model_dir = tmp_path / "safe"
+    shutil.copytree(tiny_safe_model_dir, model_dir)
+    assert main(["classify", str(article), "--model", str(model_dir)]) == 0
+    data = bytearray((model_dir / "topic.npz").read_bytes())
+    data[100] ^= 0xFF
+    (model_dir / "topic.npz").write_bytes(bytes(data))
+    capsys.readouterr()
+    assert main(["classify", str(article), "--model", str(model_dir)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "classify", "topic.npz does not match the sha256 in its manifest")

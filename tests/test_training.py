@@ -337,3 +337,14 @@ def test_hidden_temporary_directories_of_killed_runs_are_removed(rows_path, tmp_
     assert not leftover.exists()
     assert running.is_dir()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".model.")) == [running.name]
+
+
+def test_train_model_reports_its_stages_and_cross_validation_folds(tmp_path):
+    rows = [dict(r, doc=f"{r['doc']}{k}") for r in ROWS for k in (1, 2)]  # each topic in two articles
+    path = write_rows(tmp_path / "train.jsonl", rows)
+    stages = []
+    train_model(path, None, topics="auto", stances="auto", min_df=1, cv=2, progress=stages.append)
+    assert stages[0] == "reading the training data"
+    assert stages[1:3] == [f"fitting the topic classifier ({len(rows)} paragraphs)", "fitting the stance classifier"]
+    folds = [s for s in stages if s.startswith("cross-validation")]
+    assert folds == ["cross-validation fold 1/2", "cross-validation fold 2/2"]
