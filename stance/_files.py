@@ -79,6 +79,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", *, encoding: str | No
     tmp = path.parent / _temp_name(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for open()
     try:
+        with contextlib.suppress(OSError):  # a replaced file keeps its permissions
+            os.chmod(fd, os.stat(path).st_mode & 0o7777)
         if mode == "wb":
             fh = os.fdopen(fd, "wb")
         else:

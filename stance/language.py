@@ -44,7 +44,7 @@ _MAX_NON_LATIN_SHARE = 0.5
 #: At least this share of English function words: English.
 _MIN_ENGLISH_SHARE = 0.08
 #: Only the start of a long paragraph is looked at.
-_SAMPLE_CHARS = 600
+_SAMPLE_CHARS = 400
 
 # Function words frequent in English and rare as words of other Latin-script languages
 # ("a", "in", "die", "on"... are left out: they are words of French, German, Italian, Dutch too).

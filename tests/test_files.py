@@ -69,3 +69,13 @@ def test_loads_json_names_the_line_of_a_document():
     with pytest.raises(JSONLineError, match=r"nested too deeply"):
         loads_json("[" * 100_000 + "]" * 100_000)
     assert loads_json('{"a": [1, 2]}') == {"a": [1, 2]}
+
+
+def test_atomic_write_keeps_the_permissions_of_the_file_it_replaces(tmp_path):
+    path = tmp_path / "private.csv"
+    path.write_text("old", encoding="utf-8")
+    os.chmod(path, 0o600)
+    with atomic_write(path) as fh:
+        fh.write("new")
+    assert path.read_text(encoding="utf-8") == "new"
+    assert os.stat(path).st_mode & 0o777 == 0o600

@@ -348,3 +348,52 @@ def test_train_model_reports_its_stages_and_cross_validation_folds(tmp_path):
     assert stages[1:3] == [f"fitting the topic classifier ({len(rows)} paragraphs)", "fitting the stance classifier"]
     folds = [s for s in stages if s.startswith("cross-validation")]
     assert folds == ["cross-validation fold 1/2", "cross-validation fold 2/2"]
+
+
+# --------------------------------------------------------------------------- fuzzing training inputs
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from _fuzz import fuzz  # noqa: E402
+from stance.exceptions import StanceError  # noqa: E402
+
+_TEXT = st.text(alphabet=st.characters(categories=["L", "N", "P", "Zs"]), min_size=1, max_size=30)
+
+
+@fuzz(10)
+@given(rows=st.lists(st.tuples(_TEXT, st.lists(st.sampled_from(["diplomacy", "sanctions"]), max_size=2, unique=True),
+                               st.sampled_from(["favor", "against", "none"]), st.sampled_from("abc")),
+                     min_size=1, max_size=6))
+def test_training_on_any_tiny_corpus_fits_or_is_a_stance_error(tmp_path_factory, rows):
+    path = write_rows(tmp_path_factory.mktemp("fuzz") / "train.jsonl",
+                      [{"text": t, "topics": tp, "stance": s, "doc": d} for t, tp, s, d in rows])
+    try:
+        model = train_model(path, None, topics="auto", stances="auto")
+    except StanceError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert len(model.classify(["NATO talks"])) == 1
+
+
+_LABEL_LINE = st.one_of(
+    st.fixed_dictionaries({"id": st.one_of(st.text(max_size=5), st.integers(), st.none()),
+                           "topics": st.one_of(st.lists(st.sampled_from(["diplomacy", "nope"]), max_size=2),
+                                               st.text(max_size=5), st.integers()),
+                           "stance": st.one_of(st.sampled_from(["none", "favor"]), st.integers(), st.none()),
+                           "annotator": st.just("t"), "round": st.just(1)}).map(json.dumps),
+    st.sampled_from(["5", "[]", "{", "[" * 50_000, '{"id": NaN}', '{"id": ' + "1" * 5000 + "}"]),
+)
+
+
+@fuzz(60)
+@given(lines=st.lists(_LABEL_LINE, min_size=1, max_size=4))
+def test_any_label_file_is_read_or_a_data_error(tmp_path_factory, lines):
+    from stance.datasets import read_label_files
+
+    labels = tmp_path_factory.mktemp("labels")
+    (labels / "round1_a0.jsonl").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    try:
+        read_label_files(labels)
+    except DataError as exc:  # LabelError is a DataError
+        assert str(exc).startswith(str(labels / "round1_a0.jsonl")) and "\n" not in str(exc)
