@@ -530,6 +530,7 @@ def _cmd_report(args) -> int:
     report = build_report(args.input, args.out, by=args.by, model=args.model, trusted=args.trust,
                           batch_size=args.batch_size, top_paragraphs=args.top, hide_text=args.hide_text,
                           max_chars=args.max_chars, progress=None)
+    _warn_not_english(args.input, report.not_english, report.n)
     out = Path(args.out)
     print(f"wrote {out / 'report.html'} and {out / 'summary.csv'}: {report.n:,} paragraphs in {report.seconds:.1f} s")
     return 0

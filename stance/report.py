@@ -58,6 +58,7 @@ from pathlib import Path
 from ._files import remove_stale_temps, same_file, write_text
 from ._version import __version__
 from .exceptions import DataError, DataRootNotFoundError
+from .language import NOT_ENGLISH
 from .text import DEFAULT_MAX_PARAGRAPH_CHARS
 
 __all__ = ["CSV_FIELDS", "DEFAULT_REPORT_BATCH_SIZE", "Report", "build_report"]
@@ -110,6 +111,8 @@ class Report:
         ``top[(topic, stance)]`` is a list of ``(confidence, id, group values, text)``,
         most confident first.
     seconds : float
+    not_english : int
+        Paragraphs whose text is not English (``language == "other"``: stance ``none``).
     """
 
     n: int
@@ -121,6 +124,7 @@ class Report:
     terms: dict
     top: dict
     seconds: float = 0.0
+    not_english: int = 0
 
 
 def build_report(
@@ -210,7 +214,7 @@ def build_report(
     terms: dict[str, dict[str, list]] = {}
     heaps: dict[tuple[str, str], list] = {}
     seq = 0
-    n = 0
+    n = not_english = 0
 
     def bump(table: dict, key: str, tis, si) -> None:
         c = table.get(key)
@@ -244,6 +248,7 @@ def build_report(
                 bar.update(n + len(records), reader.position)
             for (lineno, obj), res in zip(records, results):
                 n += 1
+                not_english += res.language == NOT_ENGLISH
                 tis = [t_index[t] for t in res.topics]
                 si = s_index[res.stance]
                 month = _month(obj.get("date"))
@@ -291,6 +296,7 @@ def build_report(
         terms=term_lists, top=top,
     )
     report.seconds = round(time.monotonic() - start, 3)
+    report.not_english = not_english
     out_dir.mkdir(parents=True, exist_ok=True)
     write_text(out_dir / "summary.csv", render_csv(report))
     write_text(out_dir / "report.html", render_html(report, title=title or path.name, hide_text=hide_text))

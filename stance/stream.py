@@ -23,10 +23,12 @@ lines already in the output (up to the ``line`` of its last complete record)
 are skipped, and the remaining results are appended: each input line ends up
 in the output exactly once, in input order.
 
-A malformed input line (not UTF-8, not JSON, not an object, no string
-``text``, a text longer than the paragraph limit) stops the run with a
-:class:`~stance.exceptions.DataError` naming ``file:line``, after the results
-of the lines before it have been written (fix the line and resume). With
+Every failure of an input line, whatever its cause (not UTF-8, not JSON,
+nested too deeply, an integer JSON's reader refuses, ``NaN``, not an object,
+no string ``text``, a text longer than the paragraph limit, a text the model
+fails on) stops the run with a :class:`~stance.exceptions.DataError` naming
+``file:line``, after the results of the lines before it, those of its own
+batch included, have been written (fix the line and resume). With
 ``skip_errors=True`` the line gets an error record instead and the run goes
 on: ``{"id": ..., "line": 7, "error": "not valid JSON (...)"}`` (the metadata
 that could be read, no ``text`` and no result fields).

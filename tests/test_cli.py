@@ -840,3 +840,37 @@ def test_a_damaged_model_file_is_checked_again_by_the_next_run(tiny_safe_model_d
     capsys.readouterr()
     assert main(["classify", str(article), "--model", str(model_dir)]) == 1
     assert_one_line_error(capsys.readouterr().err, "classify", "topic.npz does not match the sha256 in its manifest")
+
+
+def test_report_refuses_to_write_over_its_input(tiny_model_dir, tmp_path, capsys):
+    out = tmp_path / "rep"
+    out.mkdir()
+    src = out / "summary.csv"
+    src.write_text(json.dumps({"text": "NATO must stop."}) + "\n", encoding="utf-8")
+    before = src.read_bytes()
+    assert main(["report", str(src), "--out", str(out), "--model", str(tiny_model_dir), "--trust"]) == 1
+    assert_one_line_error(capsys.readouterr().err, "report", f"refusing to write {src} over the input file {src}")
+    assert src.read_bytes() == before
+    assert not (out / "report.html").exists()
+
+
+def test_report_warns_once_about_text_that_is_not_english(tiny_model_dir, tmp_path, capsys):
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in [
+        "НАТО должно прекратить расширение на восток, заявили в Москве во вторник.",
+        "Переговоры в Женеве продолжались восемь часов и закончились без результата.",
+        "NATO must stop its eastward expansion toward Russian borders, Moscow said."]), encoding="utf-8")
+    assert main(["report", str(src), "--out", str(tmp_path / "rep"), "--model", str(tiny_model_dir), "--trust"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("do not look like English") == 1 and f"{src}: 2 of 3 paragraph(s)" in err
+
+
+def test_export_onto_itself_is_refused(tiny_safe_model_dir, tmp_path, capsys):
+    import shutil
+
+    model_dir = tmp_path / "safe"
+    shutil.copytree(tiny_safe_model_dir, model_dir)
+    before = {p.name: p.read_bytes() for p in model_dir.iterdir()}
+    assert main(["export", "--model", str(model_dir), "--out", str(model_dir), "--force"]) == 1
+    assert_one_line_error(capsys.readouterr().err, "export", f"refusing to export {model_dir} onto itself")
+    assert {p.name: p.read_bytes() for p in model_dir.iterdir()} == before
