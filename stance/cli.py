@@ -153,7 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "command", None) == "classify" and getattr(args, "jsonl", None) and args.output:
             hint = (f"; the results so far are in {args.output}: run the same command with --resume "
                     "to finish the job")
-        elif getattr(args, "command", None) in ("classify", "report", "train", "export"):
+        elif getattr(args, "command", None) in ("classify", "report", "train", "export") and not (
+                getattr(args, "jsonl", None)):
             hint = "; no output file was changed"
         print(f"{PROG}: interrupted{hint}", file=sys.stderr)
         return 130
@@ -210,7 +211,7 @@ def _read_input(name: str, max_chars: int | None = None) -> str:
     limit = max(DEFAULT_MAX_ARTICLE_CHARS, max_chars or 0)
     if len(text) > limit:
         raise StanceError(f"{label} has {len(text):,} characters, more than the article limit of {limit:,}; "
-                          "split the file")
+                          "split the file, or raise the limit with --max-chars N")
     if _looks_like_jsonl(text):
         raise StanceError(f"{label} looks like JSON lines (one object per line), not prose; "
                           f"classify it with --jsonl {name}")
