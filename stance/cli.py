@@ -342,6 +342,9 @@ def _file_progress(files, *, to_terminal: bool):
 
 
 def _check_target(args, uses_targets: bool) -> None:
+    if args.target is None and uses_targets:
+        raise StanceError(f"the model {args.model} was trained with targets: give the stance target with "
+                          "--target TEXT")
     if args.target is not None and not uses_targets:
         raise StanceError(f"--target {args.target!r} given, but the model {args.model or '(shipped default)'} was "
                           "trained without targets and cannot use one; leave out --target, or train a model "
@@ -361,9 +364,8 @@ def _cmd_classify_jsonl(args) -> int:
         from .persistence import default_model_path, read_manifest
 
         model = args.model
-        if args.target is not None:
-            manifest = read_manifest(args.model or default_model_path())
-            _check_target(args, bool(manifest.get("uses_targets")))
+        manifest = read_manifest(args.model or default_model_path())
+        _check_target(args, bool(manifest.get("uses_targets")))
     summary = classify_jsonl(args.jsonl, args.output, model=model, trusted=args.trust, jobs=jobs,
                              batch_size=args.batch_size or _STREAM_BATCH_SIZE, evidence=args.evidence,
                              target=args.target, resume=args.resume, skip_errors=args.skip_errors,

@@ -874,3 +874,22 @@ def test_export_onto_itself_is_refused(tiny_safe_model_dir, tmp_path, capsys):
     assert main(["export", "--model", str(model_dir), "--out", str(model_dir), "--force"]) == 1
     assert_one_line_error(capsys.readouterr().err, "export", f"refusing to export {model_dir} onto itself")
     assert {p.name: p.read_bytes() for p in model_dir.iterdir()} == before
+
+
+def test_a_model_with_targets_needs_target(tmp_path, monkeypatch, article, capsys):
+    from stance import training
+
+    monkeypatch.setattr(training, "DEFAULT_STANCE_PARAMS", {**training.DEFAULT_STANCE_PARAMS,
+                                                            "target_hash_features": 2**12})
+    data = tmp_path / "t.jsonl"
+    data.write_text("".join(json.dumps(dict(r, target="NATO" if i % 2 else "Russia")) + "\n"
+                            for i, r in enumerate(TRAIN_ROWS)), encoding="utf-8")
+    model_dir = tmp_path / "targets"
+    training.train_model(data, model_dir, topics="auto", stances="auto", min_df=1)
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"text": "NATO must stop."}) + "\n", encoding="utf-8")
+    for argv in ([str(article)], ["--jsonl", str(src), "--skip-errors"], ["--jsonl", str(src), "--jobs", "2"]):
+        assert main(["classify", *argv, "--model", str(model_dir), "--trust"]) == 1
+        assert_one_line_error(capsys.readouterr().err, "classify",
+                              f"the model {model_dir} was trained with targets: give the stance target with --target")
+    assert main(["classify", str(article), "--model", str(model_dir), "--trust", "--target", "NATO"]) == 0
