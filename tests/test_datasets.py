@@ -366,6 +366,7 @@ _ROW = st.fixed_dictionaries({"text": st.one_of(st.text(max_size=40), _VALUES),
 _LINE = st.one_of(_ROW.map(json.dumps), _VALUES.map(json.dumps), st.sampled_from([
     '{"text": "a", "topics": [], "stance": "none", "n": ' + "1" * 5000 + "}",
     "[" * 50_000, '{"text": NaN}', "{", "", "\ufeff{}",
+    json.dumps({"text": "x" * 100_001, "topics": [], "stance": "none"}),
 ]), st.text(max_size=30).filter(lambda t: "\n" not in t and "\r" not in t))
 
 

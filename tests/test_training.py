@@ -397,3 +397,32 @@ def test_any_label_file_is_read_or_a_data_error(tmp_path_factory, lines):
         read_label_files(labels)
     except DataError as exc:  # LabelError is a DataError
         assert str(exc).startswith(str(labels / "round1_a0.jsonl")) and "\n" not in str(exc)
+
+
+_TEXT_LINE = st.one_of(
+    st.fixed_dictionaries({"id": st.one_of(st.sampled_from(["m0", "m1"]), st.integers(), st.none()),
+                           "text": st.one_of(st.text(max_size=20), st.integers(), st.none())},
+                          optional={"doc": st.one_of(st.text(max_size=3), st.integers())}).map(json.dumps),
+    st.sampled_from(["5", "{", "[" * 50_000, '{"id": "m0", "text": NaN}', json.dumps({"id": "m0", "text": "x" * 100_001})]),
+)
+
+
+@fuzz(60)
+@given(lines=st.lists(_TEXT_LINE, max_size=4))
+def test_any_extra_text_file_is_joined_or_a_data_error(tmp_path_factory, lines):
+    from stance.datasets import LabelledData, add_label_files
+
+    tmp = tmp_path_factory.mktemp("extra")
+    labels = tmp / "labels"
+    labels.mkdir()
+    (labels / "round1_a0.jsonl").write_text(json.dumps(LABEL) + "\n", encoding="utf-8")
+    text_file = tmp / "more.jsonl"
+    text_file.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    base = LabelledData(texts=["NATO talks"], topics=[["diplomacy"]], stances=["none"], targets=[None],
+                        docs=["d"], ids=["b0"])
+    try:
+        data = add_label_files(base, text_file, labels)
+    except DataError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert data.ids[-1] == "m0" and isinstance(data.texts[-1], str)
