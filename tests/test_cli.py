@@ -611,10 +611,12 @@ def test_a_failed_run_leaves_an_existing_output_as_it_was(bad, article, tmp_path
         broken.write_bytes("caf\xe9".encode("latin-1"))
     elif bad == "directory":
         broken.mkdir()
-    assert main(["classify", str(article), str(broken), "--format", "csv", "-o", str(out)]) == 1
+    assert main(["classify", str(broken), str(article), "--format", "csv", "-o", str(out)]) == 1
     assert_one_line_error(capsys.readouterr().err, "classify", "broken.txt")
     assert out.read_bytes() == previous
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary file left
+    assert main(["classify", str(article), str(broken), "--format", "csv", "-o", str(out)]) == 1  # fails later
+    assert out.read_bytes() == previous
 
 
 def test_a_failed_run_creates_no_output_file(tmp_path, capsys):
