@@ -77,7 +77,12 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", *, encoding: str | No
         raise ValueError(f"'mode' must be 'w' or 'wb', got {mode!r}")
     path = Path(path)
     tmp = path.parent / _temp_name(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for open()
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for open()
+    except OSError as exc:  # name the file the user asked for, not the temporary one
+        error = type(exc)(f"cannot write {path}: {exc.strerror or exc}")
+        error.errno = exc.errno
+        raise error from None
     try:
         with contextlib.suppress(OSError):  # a replaced file keeps its permissions
             os.chmod(fd, os.stat(path).st_mode & 0o7777)

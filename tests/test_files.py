@@ -79,3 +79,10 @@ def test_atomic_write_keeps_the_permissions_of_the_file_it_replaces(tmp_path):
         fh.write("new")
     assert path.read_text(encoding="utf-8") == "new"
     assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_atomic_write_errors_name_the_target_not_the_temporary_file(tmp_path):
+    target = tmp_path / "missing-dir" / "out.csv"
+    with pytest.raises(FileNotFoundError, match=r"cannot write .*missing-dir/out\.csv: No such file or directory"):
+        with atomic_write(target):
+            pass
