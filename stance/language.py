@@ -52,7 +52,7 @@ _ENGLISH = frozenset("""
 the of and to is was that with for are as by it be this from has have had not but said its which were
 will would their they he she his her been who after about more than also can into there should could
 what when where while we our you your them these those such other over under between because being did
-does do no so if all any each only most some up out just how why very new one two
+does do no so if all any each only most some up out just how why very new one two i am my at
 """.split())
 # Function words of the Latin-script languages a news corpus meets most (French, German, Spanish,
 # Italian, Portuguese, Dutch, Polish, Czech, Romanian, Turkish), none of them an English word.
@@ -69,8 +69,12 @@ i w z na się nie jest do że to od za po jak ale czy oraz jego
 je se na že ve pro jako jsou byl ale tak
 și în cu pe nu din este care sau fost mai
 ve bir bu ile için da de olarak olan çok daha
-""".split()) - _ENGLISH
-_NON_LATIN_LETTER_RE = re.compile(r"[^\W\d_a-zA-Z\u00C0-\u024F\u1E00-\u1EFF]")
+""".split()) - _ENGLISH - frozenset(
+    # words of other languages that English text also holds: names ("Le Pen", "Des Moines", "Van Jones",
+    # "Los Angeles", "George W. Bush"), abbreviations ("UN", "LA", "EST", "MIT", "SA") and English words
+    "i a am hat son un et von de die den dem al ha la des est mit los las con del han per non come van w z pro "
+    "care sa em da im sur lo din il na".split())
+_NON_LATIN_LETTER_RE = re.compile(r"[^\W\d_a-zA-Z\u00C0-\u024F\u02B0-\u02FF\u1D00-\u1DBF\u1E00-\u1EFF\uFF21-\uFF3A\uFF41-\uFF5A]")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _strip = operator.methodcaller("strip", ".,;:!?\"'()[]{}<>«»“”‘’„-–—…*#@/")
 
@@ -90,8 +94,9 @@ def detect_language(text: str) -> str:
     -------
     str
         One of :data:`LANGUAGES`. Text in another script (Cyrillic, Greek, Arabic,
-        CJK...) is ``"other"``; Latin-script text is ``"other"`` when it holds more
-        function words of other languages than of English, ``"en"`` when at least
+        CJK...) is ``"other"``; Latin-script text is ``"other"`` when it holds at
+        least two function words of other languages and more than twice as many
+        as of English, ``"en"`` when at least
         8 % of its words are English function words, else ``"unknown"`` (a caption,
         a list of names: read as English).
     """
@@ -109,6 +114,6 @@ def detect_language(text: str) -> str:
     foreign = sum(map(_FOREIGN.__contains__, words))
     if "'" in lowered or "’" in lowered:
         foreign += len(_ELISION_RE.findall(lowered))
-    if foreign >= 2 and foreign > english:
+    if foreign >= 2 and foreign > 2 * english:
         return NOT_ENGLISH
     return ENGLISH if english >= _MIN_ENGLISH_SHARE * n_words else UNKNOWN

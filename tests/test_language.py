@@ -37,6 +37,17 @@ def test_too_little_to_tell_is_unknown(text):
     assert detect_language(text) == UNKNOWN
 
 
+@pytest.mark.parametrize("text", [
+    "Liberals say I need more tolerance. I say screw tolerating murder.",
+    "I am a survivor and I say that this is wrong! -Sibylle Heidrich von Campe",
+    "Let em Hate kill em with success, that is what I say",
+    "@ da end of da day we all go home to the ones we love",
+    "The UN said LA and Des Moines were hit, per the EST bulletin of Le Pen's party.",
+])
+def test_english_with_words_that_other_languages_share_is_not_other(text):
+    assert detect_language(text) != NOT_ENGLISH
+
+
 def test_english_quoting_a_few_russian_words_stays_english():
     text = "The Kremlin called it a «специальная операция», a term Western officials rejected as a euphemism for war."
     assert detect_language(text) == ENGLISH
