@@ -32,6 +32,7 @@ PUBLIC_NAMES = [
     "UntrustedModelError",
     "__version__",
     "analyze",
+    "detect_language",
     "export_model",
     "load_model",
     "normalize",
