@@ -467,8 +467,8 @@ def _validate_safe_part(directory: Path, stem: str, meta: dict, arrays: dict, vo
         values = arrays[name][~np.isnan(arrays[name])]
         if ((values < 0) | (values > 1)).any():
             fail(npz_file, name, "numbers from 0 to 1", _Said("a value outside it"))
-    if kind == "StanceClassifier" and (arrays["decision_weights"] <= 0).any():
-        fail(npz_file, "decision_weights", "positive numbers", _Said("a value <= 0"))
+    if kind == "StanceClassifier" and ((arrays["decision_weights"] < 0).any() or not (arrays["decision_weights"] > 0).any()):
+        fail(npz_file, "decision_weights", "numbers >= 0, one at least > 0", arrays["decision_weights"].tolist())
 
 
 class _Said(str):

@@ -359,6 +359,9 @@ ARRAY_CASES = {
                           r"topic\.npz: field 'thresholds' must be numbers from 0 to 1"),
     "negative idf": ("stance", lambda a: a["idf_word"].__setitem__(0, -1.0),
                      r"stance\.npz: field 'idf_word' must be positive numbers"),
+    "negative decision weight": ("stance", lambda a: a["decision_weights"].__setitem__(0, -1.0),
+                                 r"stance\.npz: field 'decision_weights' must be numbers >= 0, one at least > 0, "
+                                 r"got \[-1\.0, "),
     "unknown array": ("stance", lambda a: a.__setitem__("extra", np.zeros(2)),
                       r"stance\.npz: field 'extra' must be one of"),
     "missing array": ("topic", lambda a: a.pop("thresholds"),
