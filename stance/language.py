@@ -74,7 +74,10 @@ ve bir bu ile için da de olarak olan çok daha
     # "Los Angeles", "George W. Bush"), abbreviations ("UN", "LA", "EST", "MIT", "SA") and English words
     "i a am hat son un et von de die den dem al ha la des est mit los las con del han per non come van w z pro "
     "care sa em da im sur lo din il na".split())
-_NON_LATIN_LETTER_RE = re.compile(r"[^\W\d_a-zA-Z\u00C0-\u024F\u02B0-\u02FF\u1D00-\u1DBF\u1E00-\u1EFF\uFF21-\uFF3A\uFF41-\uFF5A]")
+# Letters outside the Latin script: not a-z, Latin-1 and Latin Extended, modifier letters, phonetic
+# extensions, Latin Extended Additional or full-width Latin.
+_NON_LATIN_LETTER_RE = re.compile(r"[^\W\d_a-zA-Z\u00C0-\u024F\u02B0-\u02FF\u1D00-\u1DBF\u1E00-\u1EFF"
+                                  r"\uFF21-\uFF3A\uFF41-\uFF5A]")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _strip = operator.methodcaller("strip", ".,;:!?\"'()[]{}<>«»“”‘’„-–—…*#@/")
 

@@ -329,7 +329,8 @@ def _read_json(path: Path):
 
     size = path.stat().st_size
     if size > MAX_JSON_BYTES:
-        raise ModelIntegrityError(f"cannot read model file {path}: {size:,} bytes, more than the {MAX_JSON_BYTES:,} a model's JSON may hold")
+        raise ModelIntegrityError(f"cannot read model file {path}: {size:,} bytes, more than the "
+                                  f"{MAX_JSON_BYTES:,} a model's JSON may hold")
     try:
         return loads_json(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
@@ -354,7 +355,8 @@ def _read_npz(path: Path) -> dict:
                 raise ModelIntegrityError(f"cannot read model file {path}: member {name!r} is not a .npy array")
             total += info.file_size
             if total > MAX_NPZ_BYTES:
-                raise ModelIntegrityError(f"cannot read model file {path}: its arrays take more than {MAX_NPZ_BYTES:,} bytes uncompressed "
+                raise ModelIntegrityError(f"cannot read model file {path}: its arrays take more than "
+                                          f"{MAX_NPZ_BYTES:,} bytes uncompressed "
                                           f"(member {name!r} alone {info.file_size:,})")
             with zf.open(info) as fh:
                 try:
@@ -364,12 +366,15 @@ def _read_npz(path: Path) -> dict:
                     else:
                         shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
                 except (ValueError, OSError, EOFError) as exc:
-                    raise ModelIntegrityError(f"cannot read model file {path}: array {name[:-4]!r} has no valid .npy header ({exc})") from None
+                    raise ModelIntegrityError(f"cannot read model file {path}: array {name[:-4]!r} has no valid "
+                                              f".npy header ({exc})") from None
             if dtype.kind not in "biuf" or dtype.hasobject:
-                raise ModelIntegrityError(f"cannot read model file {path}: array {name[:-4]!r} has dtype {dtype}, expected numbers")
+                raise ModelIntegrityError(f"cannot read model file {path}: array {name[:-4]!r} has dtype {dtype}, "
+                                          "expected numbers")
             nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
             if nbytes > info.file_size:
-                raise ModelIntegrityError(f"cannot read model file {path}: array {name[:-4]!r} declares shape {shape} ({nbytes:,} bytes) "
+                raise ModelIntegrityError(f"cannot read model file {path}: array {name[:-4]!r} declares shape "
+                                          f"{shape} ({nbytes:,} bytes) "
                                           f"but its member holds {info.file_size:,} bytes")
     with np.load(path, allow_pickle=False) as npz:
         return {k: npz[k] for k in npz.files}
@@ -467,7 +472,8 @@ def _validate_safe_part(directory: Path, stem: str, meta: dict, arrays: dict, vo
         values = arrays[name][~np.isnan(arrays[name])]
         if ((values < 0) | (values > 1)).any():
             fail(npz_file, name, "numbers from 0 to 1", _Said("a value outside it"))
-    if kind == "StanceClassifier" and ((arrays["decision_weights"] < 0).any() or not (arrays["decision_weights"] > 0).any()):
+    weights = arrays.get("decision_weights")
+    if kind == "StanceClassifier" and ((weights < 0).any() or not (weights > 0).any()):
         fail(npz_file, "decision_weights", "numbers >= 0, one at least > 0", arrays["decision_weights"].tolist())
 
 
@@ -480,7 +486,8 @@ def _check_range(file: Path, field: str, value, maximum: int) -> tuple[int, int]
           and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
           and 1 <= value[0] <= value[1] <= maximum)
     if not ok:
-        raise ModelIntegrityError(f"model file {file}: field {field!r} must be [min, max] with 1 <= min <= max <= {maximum}, "
+        raise ModelIntegrityError(f"model file {file}: field {field!r} must be [min, max] with "
+                                  f"1 <= min <= max <= {maximum}, "
                                   f"got {_short(value)}")
     return value[0], value[1]
 
@@ -497,7 +504,8 @@ def _is_number(value) -> bool:
 _PARAM_RULES = {
     "C": (lambda v: _is_number(v) and v > 0, "a number > 0"),
     "class_weight": (lambda v: v in ("balanced", None), "'balanced' or null"),
-    "min_df": (lambda v: (_is_int(v) and v >= 1) or (_is_number(v) and 0 < v <= 1), "an int >= 1 or a number in (0, 1]"),
+    "min_df": (lambda v: (_is_int(v) and v >= 1) or (_is_number(v) and 0 < v <= 1),
+               "an int >= 1 or a number in (0, 1]"),
     "max_word_features": (lambda v: v is None or (_is_int(v) and v >= 1), "null or an int >= 1"),
     "max_char_features": (lambda v: v is None or (_is_int(v) and v >= 1), "null or an int >= 1"),
     "cv": (lambda v: _is_int(v) and v >= 1, "an int >= 1"),
