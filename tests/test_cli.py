@@ -589,7 +589,8 @@ def test_train_unknown_format_is_a_usage_error(train_file, tmp_path, capsys):
 def test_output_equal_to_an_input_is_refused_and_the_input_kept(article, capsys):
     before = article.read_bytes()
     assert main(["classify", str(article), "-o", str(article)]) == 1
-    assert_one_line_error(capsys.readouterr().err, "classify", f"refusing to write the output over the input file {article}")
+    assert_one_line_error(capsys.readouterr().err, "classify",
+                          f"refusing to write the output over the input file {article}")
     assert article.read_bytes() == before
     link = article.parent / "link.txt"
     link.symlink_to(article)
@@ -756,7 +757,8 @@ def test_target_on_a_model_without_targets_is_an_error(tiny_model_dir, article, 
 def test_non_english_input_is_flagged_with_one_warning_per_file(tiny_model_dir, tmp_path, capsys):
     russian = tmp_path / "ru.txt"
     russian.write_text("НАТО должно прекратить расширение на восток, заявили в Москве во вторник.\n\n"
-                       "Переговоры в Женеве продолжались восемь часов и закончились без результата.\n", encoding="utf-8")
+                       "Переговоры в Женеве продолжались восемь часов и закончились без результата.\n",
+                       encoding="utf-8")
     english = tmp_path / "en.txt"
     english.write_text("NATO must stop its eastward expansion toward Russian borders, Moscow said.\n", encoding="utf-8")
     out = tmp_path / "out.csv"

@@ -116,7 +116,8 @@ def test_dataframe(model):
 @pytest.fixture(scope="module")
 def client():
     pytest.importorskip("dask", reason="dask is not installed (pip install 'stance-nlp[dask]')")
-    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed (pip install 'stance-nlp[dask]')")
+    distributed = pytest.importorskip("distributed",
+                                      reason="dask.distributed is not installed (pip install 'stance-nlp[dask]')")
     cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
                                        dashboard_address=None, worker_dashboard_address=None)
     client = distributed.Client(cluster)

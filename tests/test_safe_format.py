@@ -260,7 +260,8 @@ def test_pickled_object_array_in_npz_is_refused(copy_safe_model_dir, tmp_path):
     arrays["coef"] = np.array([_TouchOnUnpickle(marker)], dtype=object)
     np.savez(model_dir / "stance.npz", **arrays)
     _rehash(model_dir, "stance.npz")
-    with pytest.raises(ModelIntegrityError, match=r"cannot read model file .*stance\.npz: array 'coef' has dtype object, expected numbers"):
+    with pytest.raises(ModelIntegrityError,
+                       match=r"cannot read model file .*stance\.npz: array 'coef' has dtype object, expected numbers"):
         load_model(model_dir)
     assert not marker.exists()
 

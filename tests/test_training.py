@@ -302,7 +302,8 @@ def test_missing_extra_text_file_is_a_clear_error(rows_path, tmp_path):
 
 @pytest.mark.parametrize("line, message", [
     ('{"text": ' + "[" * 50_000, r"train\.jsonl:3: not valid JSON \(nested too deeply\)"),
-    ('{"text": "a", "n": ' + "1" * 5000 + "}", r"train\.jsonl:3: not valid JSON \(an integer of more than 4,300 digits\)"),
+    ('{"text": "a", "n": ' + "1" * 5000 + "}",
+     r"train\.jsonl:3: not valid JSON \(an integer of more than 4,300 digits\)"),
     (json.dumps({"text": "x" * 100_001, "topics": [], "stance": "none"}),
      r"train\.jsonl:3: 'text' has 100,001 characters, more than the paragraph limit of 100,000; split it"),
 ])
@@ -403,7 +404,8 @@ _TEXT_LINE = st.one_of(
     st.fixed_dictionaries({"id": st.one_of(st.sampled_from(["m0", "m1"]), st.integers(), st.none()),
                            "text": st.one_of(st.text(max_size=20), st.integers(), st.none())},
                           optional={"doc": st.one_of(st.text(max_size=3), st.integers())}).map(json.dumps),
-    st.sampled_from(["5", "{", "[" * 50_000, '{"id": "m0", "text": NaN}', json.dumps({"id": "m0", "text": "x" * 100_001})]),
+    st.sampled_from(["5", "{", "[" * 50_000, '{"id": "m0", "text": NaN}',
+                     json.dumps({"id": "m0", "text": "x" * 100_001})]),
 )
 
 
