@@ -315,7 +315,7 @@ def _read_safe(directory: Path, stem: str, class_name: str, verified: set[str],
 #: Most bytes that the arrays of one ``.npz`` file of a safe-format model may take once loaded.
 MAX_NPZ_BYTES = 512 * 2**20
 #: Largest JSON file of a model directory that is read.
-MAX_JSON_BYTES = 256 * 2**20
+MAX_JSON_BYTES = 64 * 2**20
 #: Longest word and character n-grams a safe-format model may declare.
 MAX_WORD_NGRAM = 5
 MAX_CHAR_NGRAM = 10

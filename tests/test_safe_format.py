@@ -542,3 +542,13 @@ def test_any_manifest_is_read_or_a_model_error(tiny_safe_model_dir, tmp_path_fac
         read_manifest(model_dir)
     except ModelError as exc:
         assert "\n" not in str(exc)
+
+
+def test_json_over_the_load_cap_is_refused_before_parsing(copy_safe_model_dir, monkeypatch):
+    import stance.persistence as persistence
+
+    model_dir = copy_safe_model_dir()
+    monkeypatch.setattr(persistence, "MAX_JSON_BYTES", 100)
+    monkeypatch.setattr(json, "loads", lambda *a, **k: pytest.fail("parsed"))
+    with pytest.raises(ModelIntegrityError, match=r"corrupt manifest .*manifest\.json: more than 100 bytes"):
+        load_model(model_dir)
