@@ -57,7 +57,7 @@ def test_stale_temporaries_of_dead_processes_are_removed(tmp_path):
     ("[" * 100_000, "not valid JSON (nested too deeply)"),
     ('{"id": NaN}', "not valid JSON (NaN is not a JSON value, at column 8)"),
     ('{"id": -Infinity}', "not valid JSON (-Infinity is not a JSON value, at column 8)"),
-])
+], ids=["trailing-comma", "control-character", "cut-short", "huge-integer", "deep-nesting", "nan", "infinity"])
 def test_loads_line_gives_one_line_errors(line, message):
     with pytest.raises(JSONLineError, match=r"^" + __import__("re").escape(message) + "$"):
         loads_line(line)

@@ -21,12 +21,13 @@ ENGLISH_TEXTS = [
 ]
 
 
-@pytest.mark.parametrize("text", [RUSSIAN, UKRAINIAN, GERMAN, FRENCH, SPANISH, GREEK, CHINESE])
+@pytest.mark.parametrize("text", [RUSSIAN, UKRAINIAN, GERMAN, FRENCH, SPANISH, GREEK, CHINESE],
+                         ids=["ru", "uk", "de", "fr", "es", "el", "zh"])
 def test_other_languages_are_not_english(text):
     assert detect_language(text) == NOT_ENGLISH
 
 
-@pytest.mark.parametrize("text", ENGLISH_TEXTS)
+@pytest.mark.parametrize("text", ENGLISH_TEXTS, ids=["nato", "sanctions", "apostrophes", "guillemets"])
 def test_english_is_english(text):
     assert detect_language(text) == ENGLISH
 

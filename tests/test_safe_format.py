@@ -448,7 +448,7 @@ def test_arrays_over_the_load_cap_are_refused_from_the_zip_header(copy_safe_mode
     ("[" * 100_000 + "]" * 100_000, r"corrupt manifest .*: not valid JSON \(nested too deeply\)"),
     ('{"format": ' + "7" * 5000 + "}", r"corrupt manifest .*: not valid JSON \(an integer of more than 4,300 digits\)"),
     ('{"format": NaN}', r"corrupt manifest .*: not valid JSON \(NaN is not a JSON value\)"),
-])
+], ids=["deep-nesting", "huge-integer", "nan"])
 def test_hostile_manifests_are_one_line_model_errors(text, message, copy_safe_model_dir):
     model_dir = copy_safe_model_dir()
     (model_dir / MANIFEST_FILE).write_text(text, encoding="utf-8")

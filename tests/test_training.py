@@ -306,7 +306,7 @@ def test_missing_extra_text_file_is_a_clear_error(rows_path, tmp_path):
      r"train\.jsonl:3: not valid JSON \(an integer of more than 4,300 digits\)"),
     (json.dumps({"text": "x" * 100_001, "topics": [], "stance": "none"}),
      r"train\.jsonl:3: 'text' has 100,001 characters, more than the paragraph limit of 100,000; split it"),
-])
+], ids=["deep-nesting", "huge-integer", "too-long"])
 def test_hostile_training_lines_name_file_and_line(line, message, tmp_path):
     path = write_rows(tmp_path / "train.jsonl", [ROWS[0], ROWS[1], line, ROWS[2]])
     with pytest.raises(DataError, match=message):
