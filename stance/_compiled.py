@@ -313,14 +313,20 @@ class CompiledFeatures:
             key = key[:m] | (a << (_ALPHABET_BITS * (n - 1)))
             valid = valid[:m] & (a > 0) & (word_id[:m] == word_id[n - 1 : n - 1 + m])
             if n < min_n:
-                continue
-            idx = np.flatnonzero(valid)
+                if n < 3:
+                    continue
+                # scikit-learn's char_wb keeps a padded word shorter than min_n whole (" a " for min_n=4)
+                idx = np.flatnonzero(valid & starts[:m] & is_space[n - 1 : n - 1 + m])
+            else:
+                idx = np.flatnonzero(valid)
             k = key[idx] | (n << 60)
             pos = np.searchsorted(self.char_keys, k)
             pos[pos == len(self.char_keys)] = 0
             hit = self.char_keys[pos] == k
             owners.append(word_id[idx[hit]])
             cols.append(self.char_cols[pos[hit]])
+        if not owners:  # every word is shorter than the smallest n-gram: no column at all
+            return np.zeros(len(unique_words) + 1, dtype=np.int64), np.empty(0, dtype=np.int64)
         owner, col = np.concatenate(owners), np.concatenate(cols)
         order = np.argsort(owner, kind="stable")
         indptr = np.zeros(len(unique_words) + 1, dtype=np.int64)

@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from .exceptions import InvalidInputError
 from .inference import Predictor
+from .language import ENGLISH, NOT_ENGLISH, UNKNOWN, detect_language
 from .text import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MAX_PARAGRAPH_CHARS, check_targets, check_texts, split_paragraphs
 
 if TYPE_CHECKING:  # scikit-learn is imported only where estimators are built
@@ -75,6 +77,10 @@ class ParagraphResult:
         Calibrated probability of every stance; sums to 1.
     evidence : list of Evidence
         Terms that pushed the stance and each predicted topic most.
+    language : str
+        ``"en"``, ``"other"`` (not English: the model cannot read it, so its stance
+        is ``"none"`` with every stance equally likely) or ``"unknown"`` (too
+        little text to tell; read as English). See :func:`stance.language.detect_language`.
     """
 
     index: int
@@ -84,6 +90,7 @@ class ParagraphResult:
     stance: str
     stance_scores: dict[str, float]
     evidence: list[Evidence] = field(default_factory=list)
+    language: str = ENGLISH
 
     def to_dict(self) -> dict:
         """A JSON-ready dict of every field."""
@@ -299,6 +306,7 @@ class StanceModel:
         evidence: int = DEFAULT_EVIDENCE_TERMS,
         batch_size: int = DEFAULT_BATCH_SIZE,
         max_chars: int | None = DEFAULT_MAX_PARAGRAPH_CHARS,
+        check_language: bool = True,
     ) -> list[ParagraphResult]:
         """Label each paragraph with topics and a stance.
 
@@ -314,6 +322,11 @@ class StanceModel:
         batch_size : int, default=512
         max_chars : int or None, default=DEFAULT_MAX_PARAGRAPH_CHARS
             Longest accepted paragraph.
+        check_language : bool, default=True
+            Flag paragraphs that are not English (``language="other"``) and give
+            them stance ``"none"`` with every stance equally likely (the model's
+            scores mean nothing for a language it was not trained on). ``False``
+            for a model trained on another language.
 
         Returns
         -------
@@ -347,7 +360,7 @@ class StanceModel:
             else:
                 batch_targets = None if target_list is None else target_list[start : start + batch_size]
                 scored = self._score_estimators(batch, batch_targets, evidence)
-            results.extend(self._results(batch, start, evidence, *scored))
+            results.extend(self._results(batch, start, evidence, *scored, check_language=check_language))
         return results
 
     def _score_fast(self, predictor: Predictor, texts, n_evidence):
@@ -381,24 +394,29 @@ class StanceModel:
         return topic_proba, tc.thresholds_, stance_proba, stance_idx, explain_stance, explain_topic
 
     def _results(self, texts, offset, n_evidence, topic_proba, thresholds, stance_proba, stance_idx,
-                 explain_stance, explain_topic) -> list[ParagraphResult]:
+                 explain_stance, explain_topic, *, check_language: bool = True) -> list[ParagraphResult]:
         topic_pred = topic_proba >= thresholds
         topics, stances = self.topics, self.stances
         none_idx = stances.index("none") if "none" in stances else None
         topic_rows = np.round(topic_proba, 4).tolist()
         stance_rows = np.round(stance_proba, 4).tolist()
         out = []
+        uniform = dict.fromkeys(stances, round(1.0 / len(stances), 4))
         for i, text in enumerate(texts):
             blank = not text.strip()
-            if blank:
-                topic_pred[i] = False
+            language = UNKNOWN if blank or not check_language else detect_language(text)
+            unreadable = language == NOT_ENGLISH and none_idx is not None
+            if blank or unreadable:
+                if blank:
+                    topic_pred[i] = False
                 if none_idx is not None:
                     stance_idx[i] = none_idx
             chosen = np.flatnonzero(topic_pred[i])
             s = int(stance_idx[i])
             ev: list[Evidence] = []
             if n_evidence > 0 and not blank:
-                ev.extend(Evidence(t, w, f"stance:{stances[s]}") for t, w in explain_stance(i, s))
+                if not unreadable:
+                    ev.extend(Evidence(t, w, f"stance:{stances[s]}") for t, w in explain_stance(i, s))
                 for j in chosen:
                     ev.extend(Evidence(t, w, topics[j]) for t, w in explain_topic(i, int(j)))
             out.append(
@@ -408,8 +426,9 @@ class StanceModel:
                     topics=[topics[j] for j in chosen],
                     topic_scores=dict(zip(topics, topic_rows[i])),
                     stance=stances[s],
-                    stance_scores=dict(zip(stances, stance_rows[i])),
+                    stance_scores=dict(uniform) if unreadable else dict(zip(stances, stance_rows[i])),
                     evidence=ev,
+                    language=language if check_language else UNKNOWN,
                 )
             )
         return out
@@ -429,6 +448,7 @@ class StanceModel:
         -------
         Document
         """
+        _check_not_a_path(text)
         return Document(self.classify(split_paragraphs(text, max_chars=max_chars), **kwargs))
 
     def save(self, path: str | os.PathLike, **kwargs) -> None:
@@ -436,6 +456,23 @@ class StanceModel:
         from .persistence import save_model
 
         save_model(self, path, **kwargs)
+
+
+_PATH_RE = re.compile(r"(?:~|\.{1,2})?/[^\s/]+(?:/[^\s/]+)*/?|[^\s/]+(?:/[^\s/]+)*\."
+                      r"(?:txt|text|jsonl|ndjson|json|md|html?|csv|tsv|xml|pdf|docx?|rtf)", re.IGNORECASE)
+
+
+def _check_not_a_path(text) -> None:
+    """Refuse a file path given where an article's text is expected."""
+    if isinstance(text, os.PathLike):
+        raise InvalidInputError(f"analyze() takes the text of an article, got the path {os.fspath(text)!r}; "
+                                f"read the file first: analyze(Path({os.fspath(text)!r}).read_text())")
+    if not isinstance(text, str) or len(text) > 4096 or "\n" in text.strip():
+        return
+    candidate = text.strip()
+    if _PATH_RE.fullmatch(candidate) is not None or (candidate and " " not in candidate and os.path.isfile(candidate)):
+        raise InvalidInputError(f"analyze() takes the text of an article, got what looks like a file path "
+                                f"{candidate!r}; read the file first: analyze(Path({candidate!r}).read_text())")
 
 
 def _features_shared(tc, sc) -> bool:
@@ -484,6 +521,7 @@ def fit_model(
     stance_params: dict | None = None,
     random_state: int | None = 0,
     source_balance: float = 0.0,
+    progress=None,
 ) -> StanceModel:
     """Fit a :class:`StanceModel` on labelled data (internal CV grouped by article).
 
@@ -501,14 +539,19 @@ def fit_model(
         :func:`~stance.models.balanced_sample_weight` over source x stance with
         this power (1: every stance of a source weighs the same), so that no
         source's register stands in for a stance.
+    progress : callable or None, default=None
+        Called with the name of each stage as it starts.
     """
     from .models import StanceClassifier, TopicClassifier, balanced_sample_weight
 
     if isinstance(source_balance, bool) or not isinstance(source_balance, (int, float)) or source_balance < 0:
         raise ValueError(f"'source_balance' must be a number >= 0, got {source_balance!r}")
+    stage = progress if progress is not None else (lambda name: None)
     groups = data.docs if len(set(data.docs)) >= 2 else None
+    stage(f"fitting the topic classifier ({len(data):,} paragraphs)")
     tc = TopicClassifier(topics=topics, random_state=random_state, **(topic_params or {}))
     tc.fit(data.texts, data.topics, groups=groups)
+    stage("fitting the stance classifier")
     sc = StanceClassifier(labels=stances, random_state=random_state, **(stance_params or {}))
     weights = None
     if source_balance > 0 and any(s is not None for s in data.sources):

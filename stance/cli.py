@@ -23,21 +23,24 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._version import __version__
+from ._files import atomic_write, remove_stale_temps, same_file
 from .exceptions import StanceError
 
 __all__ = ["main"]
 
 FORMATS = ("table", "jsonl", "csv")
-CSV_FIELDS = ("file", "index", "topics", "stance", "stance_score", "topic_scores", "stance_scores", "evidence", "text")
+CSV_FIELDS = ("file", "index", "topics", "stance", "stance_score", "topic_scores", "stance_scores", "evidence",
+              "language", "text")
 PROG = "stance"
 _STREAM_BATCH_SIZE = 2000  # stance.stream.DEFAULT_STREAM_BATCH_SIZE, without importing the model stack for --help
+_MAX_PARAGRAPH_CHARS = 100_000  # stance.text.DEFAULT_MAX_PARAGRAPH_CHARS
 
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description="Label news paragraphs by topic and by stance toward Russia's security position."
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -48,6 +51,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     p.add_argument("--target", help="stance target, for models trained with targets")
     p.add_argument("--evidence", type=int, default=3, metavar="N", help="evidence terms per decision (default: 3)")
+    _add_max_chars(p)
     _add_trust(p)
     big = p.add_argument_group("large corpora", "classify a JSON-lines file of paragraphs in batches, "
                                "writing results as they are done (see README, 'Large corpora')")
@@ -121,6 +125,7 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="most confident paragraphs listed per topic x stance cell (default: 3)")
     p.add_argument("--hide-text", action="store_true",
                    help="leave paragraph text out of report.html (ids only), e.g. to share a screenshot")
+    _add_max_chars(p)
     _add_trust(p)
     p.set_defaults(func=_cmd_report)
 
@@ -153,13 +158,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        hint = ""
+        if getattr(args, "command", None) == "classify" and getattr(args, "jsonl", None) and args.output:
+            hint = (f"; the results so far are in {args.output}: run the same command with --resume "
+                    "to finish the job")
+        elif getattr(args, "command", None) in ("classify", "report", "train", "export") and not (
+                getattr(args, "jsonl", None)):
+            hint = "; no output file was changed"
+        print(f"{PROG}: interrupted{hint}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
     except (StanceError, OSError, ValueError) as exc:
         print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
         return 1
+
+
+def _add_max_chars(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-chars", type=_positive_int, default=_MAX_PARAGRAPH_CHARS, metavar="N",
+                        help=f"longest accepted paragraph in characters (default: {_MAX_PARAGRAPH_CHARS:,})")
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {value!r}")
+    return number
 
 
 def _add_trust(parser: argparse.ArgumentParser) -> None:
@@ -169,14 +196,17 @@ def _add_trust(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(args):
-    from .persistence import load_model
+    # Loaded once per process and directory state (main() may be called many times in one process).
+    from .stream import _cached_model, _model_key
 
-    return load_model(args.model, trusted=args.trust)
+    return _cached_model(_model_key(args.model), args.trust)
 
 
-def _read_input(name: str) -> str:
-    from .text import check_text
+def _read_input(name: str, max_chars: int | None = None) -> str:
+    """The text of one input file, checked: UTF-8, within the size limits, not JSON lines."""
+    from .text import DEFAULT_MAX_ARTICLE_CHARS, check_text
 
+    label = name if name != "-" else "standard input"
     if name == "-":
         data = sys.stdin.buffer.read()
     else:
@@ -186,13 +216,39 @@ def _read_input(name: str) -> str:
         if not path.is_file():
             raise StanceError(f"no such file: {name}")
         data = path.read_bytes()
-    return check_text(data, name=name if name != "-" else "standard input")
+    text = check_text(data, name=label)
+    limit = max(DEFAULT_MAX_ARTICLE_CHARS, max_chars or 0)
+    if len(text) > limit:
+        raise StanceError(f"{label} has {len(text):,} characters, more than the article limit of {limit:,}; "
+                          "split the file, or raise the limit with --max-chars N")
+    if _looks_like_jsonl(text):
+        raise StanceError(f"{label} looks like JSON lines (one object per line), not prose; "
+                          f"classify it with --jsonl {name}")
+    return text
 
 
-def _open_output(path: str | None):
-    if path is None:
-        return sys.stdout, False
-    return open(path, "w", encoding="utf-8", newline=""), True
+def _looks_like_jsonl(text: str) -> bool:
+    """Whether the first non-blank lines of ``text`` are JSON objects with a 'text' field."""
+    lines = [line for line in text[:200_000].splitlines() if line.strip()][:3]
+    if not lines:
+        return False
+    for line in lines:
+        if not line.lstrip().startswith("{"):
+            return False
+        try:
+            obj = json.loads(line)
+        except (ValueError, RecursionError):
+            return False
+        if not isinstance(obj, dict) or "text" not in obj:
+            return False
+    return True
+
+
+def _check_paragraphs(label: str, paragraphs: list[str], max_chars: int | None) -> None:
+    for i, paragraph in enumerate(paragraphs):
+        if max_chars is not None and len(paragraph) > max_chars:
+            raise StanceError(f"{label}: paragraph {i + 1} has {len(paragraph):,} characters, more than the limit "
+                              f"of {max_chars:,}; split it, or raise the limit with --max-chars N")
 
 
 def _check_classify(sub: argparse.ArgumentParser, args) -> None:
@@ -202,9 +258,13 @@ def _check_classify(sub: argparse.ArgumentParser, args) -> None:
     if args.jsonl is None:
         if not args.files:
             sub.error("give FILE arguments or --jsonl FILE")
+        for name in args.files:
+            if name.lower().endswith((".jsonl", ".ndjson")):
+                sub.error(f"{name} is a JSON-lines file, but FILE arguments are read as prose: "
+                          f"classify it with --jsonl {name} (one paragraph per line in the field 'text')")
         used = [name for name, given in streaming.items() if given]
         if used:
-            sub.error(f"{', '.join(used)} only apply to --jsonl input")
+            sub.error(f"{', '.join(used)} {'applies' if len(used) == 1 else 'apply'} only to --jsonl input")
         return
     if args.files:
         sub.error("give either FILE arguments or --jsonl FILE, not both")
@@ -225,21 +285,79 @@ def _cmd_classify(args) -> int:
         raise StanceError(f"--evidence must be 0 or more, got {args.evidence}")
     if args.jsonl is not None:
         return _cmd_classify_jsonl(args)
-    model = _load(args)
-    out, close = _open_output(args.output)
-    fmt = args.format or ("table" if out.isatty() else "jsonl")
-    try:
-        writer = _Writer(fmt, out)
+    if args.output is not None:
         for name in args.files:
-            paragraphs = split_paragraphs(_read_input(name))
-            results = model.classify(paragraphs, targets=args.target, evidence=args.evidence)
+            if name != "-" and same_file(name, args.output):
+                raise StanceError(f"refusing to write the output over the input file {name}: "
+                                  "give another -o/--output FILE")
+        remove_stale_temps(args.output)
+    model = _load(args)
+    _check_target(args, model.uses_targets)
+
+    def run(out, fmt):
+        writer = _Writer(fmt, out)
+        bar = _file_progress(args.files, to_terminal=args.output is None)
+        done_bytes = n_paragraphs = 0
+        for name in args.files:
+            paragraphs = split_paragraphs(_read_input(name, args.max_chars), max_chars=None)
+            _check_paragraphs(name if name != "-" else "standard input", paragraphs, args.max_chars)
+            results = model.classify(paragraphs, targets=args.target, evidence=args.evidence,
+                                     max_chars=args.max_chars)
             for res in results:
                 writer.write(name, res)
+            if bar is not None:
+                n_paragraphs += len(results)
+                done_bytes += _size(name)
+                bar.update(n_paragraphs, done_bytes)
+            _warn_not_english(name if name != "-" else "standard input",
+                              sum(r.language == "other" for r in results), len(results))
+        if bar is not None:
+            bar.update(n_paragraphs, done_bytes, force=True)
+            bar.close()
         writer.close()
-    finally:
-        if close:
-            out.close()
+
+    if args.output is None:
+        run(sys.stdout, args.format or ("table" if sys.stdout.isatty() else "jsonl"))
+    else:
+        # Written beside the target and renamed into place only when every input was classified:
+        # a bad input, an error or Ctrl-C leaves a previous file of that name as it was.
+        with atomic_write(args.output) as out:
+            run(out, args.format or "jsonl")
     return 0
+
+
+def _warn_not_english(name: str, n_other: int, n: int) -> None:
+    """One warning per input file whose paragraphs are not (all) English."""
+    if n_other:
+        print(f"{PROG}: warning: {name}: {n_other:,} of {n:,} paragraph(s) do not look like English, which the model "
+              "cannot read; they are marked \"language\": \"other\" with stance 'none' at low confidence",
+              file=sys.stderr)
+
+
+def _size(name: str) -> int:
+    try:
+        return Path(name).stat().st_size if name != "-" else 0
+    except OSError:
+        return 0
+
+
+def _file_progress(files, *, to_terminal: bool):
+    """A progress bar over the input files' bytes, on a terminal stderr only (and not when results go there)."""
+    if not _isatty(sys.stderr) or (to_terminal and _isatty(sys.stdout)) or len(files) < 2 and _size(files[0]) < 1 << 20:
+        return None
+    from .stream import ProgressBar
+
+    return ProgressBar(sys.stderr, total=sum(_size(name) for name in files) or None)
+
+
+def _check_target(args, uses_targets: bool) -> None:
+    if args.target is None and uses_targets:
+        raise StanceError(f"the model {args.model} was trained with targets: give the stance target with "
+                          "--target TEXT")
+    if args.target is not None and not uses_targets:
+        raise StanceError(f"--target {args.target!r} given, but the model {args.model or '(shipped default)'} was "
+                          "trained without targets and cannot use one; leave out --target, or train a model "
+                          "with a 'target' field in its data")
 
 
 def _cmd_classify_jsonl(args) -> int:
@@ -248,10 +366,24 @@ def _cmd_classify_jsonl(args) -> int:
     jobs = args.jobs or 1
     # One process: load here (errors are reported before any output is touched). Several:
     # each worker loads the model directory once.
-    model = _load(args) if jobs == 1 else args.model
-    classify_jsonl(args.jsonl, args.output, model=model, trusted=args.trust, jobs=jobs,
-                   batch_size=args.batch_size or _STREAM_BATCH_SIZE, evidence=args.evidence,
-                   target=args.target, resume=args.resume, skip_errors=args.skip_errors)
+    if jobs == 1:
+        model = _load(args)
+        _check_target(args, model.uses_targets)
+    else:
+        from .persistence import default_model_path, read_manifest
+
+        model = args.model
+        manifest = read_manifest(args.model or default_model_path())
+        _check_target(args, bool(manifest.get("uses_targets")))
+    summary = classify_jsonl(args.jsonl, args.output, model=model, trusted=args.trust, jobs=jobs,
+                             batch_size=args.batch_size or _STREAM_BATCH_SIZE, evidence=args.evidence,
+                             target=args.target, resume=args.resume, skip_errors=args.skip_errors,
+                             max_chars=args.max_chars)
+    _warn_not_english(args.jsonl if args.jsonl != "-" else "standard input", summary.not_english, summary.records)
+    if args.skip_errors and summary.errors:
+        where = args.output or "the output"
+        print(f"{PROG} classify: skipped {summary.errors:,} malformed line(s) of {args.jsonl}; "
+              f"their error records are in {where}", file=sys.stderr)
     return 0
 
 
@@ -275,6 +407,7 @@ class _Writer:
             "stance": res.stance,
             "stance_scores": res.stance_scores,
             "evidence": [{"term": e.term, "weight": e.weight, "label": e.label} for e in res.evidence],
+            "language": res.language,
         }
         if self.fmt == "jsonl":
             self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -314,12 +447,16 @@ class _Writer:
 def _cmd_train(args) -> int:
     from .training import DEFAULT_SOURCE_BALANCE, train_model
 
+    stages = _Stages("train") if _isatty(sys.stderr) else None
     source_balance = DEFAULT_SOURCE_BALANCE if args.source_balance is None else args.source_balance
     model = train_model(args.data, args.out, dev=args.dev, topics=args.topics, stances=args.stances,
                         min_df=args.min_df, random_state=args.random_state, name=args.name,
                         overwrite=args.force, format=args.format, cv=args.cv,
                         extra_labels=args.extra_labels, extra_text=args.extra_text,
-                        source_balance=source_balance, leave_out=args.leave_sources_out, n_jobs=args.jobs)
+                        source_balance=source_balance, leave_out=args.leave_sources_out, n_jobs=args.jobs,
+                        progress=stages)
+    if stages is not None:
+        stages.done()
     metrics = model.manifest.get("metrics", {})
     print(f"wrote {args.out}: topics {model.topics}, stances {model.stances}, "
           f"trained in {metrics.get('training_seconds', '?')} s")
@@ -333,6 +470,29 @@ def _cmd_train(args) -> int:
         dev = metrics["dev"]
         print(f"dev: topic micro-F1 {dev['topic_micro_f1']:.3f}, stance macro-F1 {dev['stance_macro_f1']:.3f}")
     return 0
+
+
+class _Stages:
+    """Shows each stage of a long job on standard error, with the time since the start (terminals only)."""
+
+    def __init__(self, command: str, clock=None):
+        import time
+
+        self.command, self.clock = command, clock or time.monotonic
+        self.start = self.clock()
+
+    def __call__(self, stage: str) -> None:
+        print(f"{PROG} {self.command}: [{self.clock() - self.start:6.1f} s] {stage}", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        self("done")
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def _cmd_evaluate(args) -> int:
@@ -385,7 +545,9 @@ def _cmd_report(args) -> int:
     if args.top < 0:
         raise StanceError(f"--top must be 0 or more, got {args.top}")
     report = build_report(args.input, args.out, by=args.by, model=args.model, trusted=args.trust,
-                          batch_size=args.batch_size, top_paragraphs=args.top, hide_text=args.hide_text)
+                          batch_size=args.batch_size, top_paragraphs=args.top, hide_text=args.hide_text,
+                          max_chars=args.max_chars, progress=None)
+    _warn_not_english(args.input, report.not_english, report.n)
     out = Path(args.out)
     print(f"wrote {out / 'report.html'} and {out / 'summary.csv'}: {report.n:,} paragraphs in {report.seconds:.1f} s")
     return 0

@@ -22,14 +22,15 @@ Examples
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._files import JSONLineError, loads_line
 from .exceptions import DataError, DataRootNotFoundError, LabelError
+from .text import DEFAULT_MAX_PARAGRAPH_CHARS
 
 __all__ = [
     "DATA_ROOT_ENV",
@@ -225,7 +226,7 @@ def read_labelled_jsonl(
     """
     path = Path(path)
     if not path.is_file():
-        raise DataRootNotFoundError(f"training data not found: {path} is not a file")
+        raise DataRootNotFoundError(f"labelled data not found: {path} is not a file")
     data = LabelledData(path=str(path), sha256=sha256_file(path))
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, 1):
@@ -237,14 +238,17 @@ def read_labelled_jsonl(
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+                obj = loads_line(line)
+            except JSONLineError as exc:
+                raise DataError(f"{where}: {exc}") from None
             if not isinstance(obj, dict):
                 raise DataError(f"{where}: expected a JSON object, got {type(obj).__name__}")
             text = obj.get("text")
             if not isinstance(text, str) or not text.strip():
                 raise DataError(f"{where}: 'text' must be a non-empty string, got {text!r:.60}")
+            if len(text) > DEFAULT_MAX_PARAGRAPH_CHARS:
+                raise DataError(f"{where}: 'text' has {len(text):,} characters, more than the paragraph limit of "
+                                f"{DEFAULT_MAX_PARAGRAPH_CHARS:,}; split it")
             line_topics = obj.get("topics", [])
             if not isinstance(line_topics, list) or not all(isinstance(t, str) for t in line_topics):
                 raise DataError(f"{where}: 'topics' must be a list of strings, got {line_topics!r:.60}")
@@ -332,17 +336,17 @@ def read_label_files(labels_dir: str | os.PathLike | None = None, *, pattern: st
     files = sorted(labels_dir.glob(pattern))
     overrides = [labels_dir / name for name in OVERRIDE_FILES if (labels_dir / name).is_file()]
     for path in files + overrides:
-        for lineno, line in enumerate(open(path, encoding="utf-8"), 1):
-            if not line.strip():
-                continue
+        for lineno, row in _read_objects(path):
             where = f"{path}:{lineno}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{where}: not valid JSON ({exc.msg})") from None
             for key in ("id", "topics", "stance", "annotator", "round"):
                 if key not in row:
                     raise DataError(f"{where}: missing field {key!r}")
+            if not isinstance(row["id"], str) or not row["id"]:
+                raise DataError(f"{where}: 'id' must be a non-empty string, got {row['id']!r:.60}")
+            if not isinstance(row["topics"], list) or not all(isinstance(t, str) for t in row["topics"]):
+                raise DataError(f"{where}: 'topics' must be a list of strings, got {row['topics']!r:.60}")
+            if not isinstance(row["stance"], str):
+                raise DataError(f"{where}: 'stance' must be a string, got {row['stance']!r:.60}")
             for t in row["topics"]:
                 _check_labels("topics", DOMAIN_TOPICS, t, where)
             _check_labels("stance", DOMAIN_STANCES, row["stance"], where)
@@ -355,6 +359,26 @@ def read_label_files(labels_dir: str | os.PathLike | None = None, *, pattern: st
                 raise DataError(f"{where}: id {row['id']!r} is labelled twice in first-pass files")
             labels[row["id"]] = row
     return labels
+
+
+def _read_objects(path: str | os.PathLike) -> Iterable[tuple[int, dict]]:
+    """``(line number, object)`` of each non-blank line of a JSON-lines file; errors name ``file:line``."""
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            where = f"{path}:{lineno}"
+            try:
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise DataError(f"{where}: line is not valid UTF-8 (byte {exc.start})") from None
+            if not line.strip():
+                continue
+            try:
+                obj = loads_line(line)
+            except JSONLineError as exc:
+                raise DataError(f"{where}: {exc}") from None
+            if not isinstance(obj, dict):
+                raise DataError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+            yield lineno, obj
 
 
 def add_label_files(base: LabelledData, text_path: str | os.PathLike | Sequence[str | os.PathLike],
@@ -393,22 +417,30 @@ def add_label_files(base: LabelledData, text_path: str | os.PathLike | Sequence[
     known = set(base.ids)
     found = set()
     for path in paths:
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                row = json.loads(line)
-                lab = labels.get(row["id"])
-                if lab is None:
-                    continue
-                if row["id"] in known:
-                    raise DataError(f"id {row['id']!r} is labelled in the base data and in {labels_dir}")
-                found.add(row["id"])
-                out.texts.append(row["text"])
-                out.topics.append([t for t in DOMAIN_TOPICS if t in lab["topics"]])
-                out.stances.append(lab["stance"])
-                out.targets.append(None)
-                out.docs.append(str(row.get("doc", row["id"])))
-                out.ids.append(row["id"])
-                out.sources.append(row.get("source"))
+        if not path.is_file():
+            raise DataRootNotFoundError(f"text of the labelled paragraphs not found: {path} is not a file")
+        for lineno, row in _read_objects(path):
+            where = f"{path}:{lineno}"
+            if not isinstance(row.get("id"), str):
+                raise DataError(f"{where}: 'id' must be a string, got {row.get('id')!r:.60}")
+            lab = labels.get(row["id"])
+            if lab is None:
+                continue
+            if not isinstance(row.get("text"), str) or not row["text"].strip():
+                raise DataError(f"{where}: 'text' must be a non-empty string, got {row.get('text')!r:.60}")
+            if len(row["text"]) > DEFAULT_MAX_PARAGRAPH_CHARS:
+                raise DataError(f"{where}: 'text' has {len(row['text']):,} characters, more than the paragraph limit "
+                                f"of {DEFAULT_MAX_PARAGRAPH_CHARS:,}; split it")
+            if row["id"] in known:
+                raise DataError(f"id {row['id']!r} is labelled in the base data and in {labels_dir}")
+            found.add(row["id"])
+            out.texts.append(row["text"])
+            out.topics.append([t for t in DOMAIN_TOPICS if t in lab["topics"]])
+            out.stances.append(lab["stance"])
+            out.targets.append(None)
+            out.docs.append(str(row.get("doc", row["id"])))
+            out.ids.append(row["id"])
+            out.sources.append(row.get("source") if isinstance(row.get("source"), str) else None)
     missing = sorted(set(labels) - found)
     if missing:
         names = ", ".join(p.name for p in paths)

@@ -6,16 +6,16 @@ returns it with the result fields added. Each worker process loads the model
 once, on its first partition, and keeps it. The function needs nothing but
 this package, so it is usable with ``dask.bag.Bag.map_partitions``,
 ``dask.dataframe.DataFrame.map_partitions`` or any pool that maps a function
-over chunks; dask itself is the optional extra ``stance[dask]``.
+over chunks; dask itself is the optional extra ``stance-nlp[dask]``.
 
 Examples
 --------
 >>> from stance.distributed import classify_partition
 >>> out = classify_partition([{"id": "a1", "text": "NATO must stop its eastward expansion."}])
 >>> out[0]["id"], sorted(out[0])
-('a1', ['evidence', 'id', 'stance', 'stance_scores', 'text', 'topic_scores', 'topics'])
+('a1', ['evidence', 'id', 'language', 'stance', 'stance_scores', 'text', 'topic_scores', 'topics'])
 
-With dask (``pip install "stance[dask]"``)::
+With dask (``pip install "stance-nlp[dask]"``)::
 
     import json
     import dask.bag as db
@@ -43,7 +43,7 @@ from .stream import _RESERVED_RECORDS, _cached_model, _is_model, _metadata, _mer
 __all__ = ["RESULT_COLUMNS", "classify_partition"]
 
 #: Columns (or record fields) that :func:`classify_partition` adds.
-RESULT_COLUMNS = ("topics", "topic_scores", "stance", "stance_scores", "evidence")
+RESULT_COLUMNS = ("topics", "topic_scores", "stance", "stance_scores", "evidence", "language")
 
 
 def classify_partition(

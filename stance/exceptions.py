@@ -12,7 +12,8 @@ catch either the library's own type or the builtin they already handle::
     │                                                  a corpus is not where it is expected
     └── ModelError (StanceError, OSError)             a model directory cannot be used
         ├── ModelNotFoundError (ModelError, FileNotFoundError)
-        ├── ModelIntegrityError                        a file's sha256 differs from the manifest
+        ├── ModelIntegrityError                        a file's sha256 differs from the manifest, or a
+        │                                              file holds a value the model cannot use
         ├── ModelVersionError                          written by an incompatible library version
         └── UntrustedModelError (ModelError, PermissionError)
                                                        a pickle from outside the shipped models,
@@ -73,7 +74,11 @@ class ModelNotFoundError(ModelError, FileNotFoundError):
 
 
 class ModelIntegrityError(ModelError):
-    """A model file does not match the sha256 recorded in its manifest."""
+    """A model file does not match the sha256 in its manifest, or holds a value the model cannot use.
+
+    The message names the file and, for a bad value, the field (an array's
+    dtype, shape or finiteness, a parameter outside its allowed range).
+    """
 
 
 class ModelVersionError(ModelError):

@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_TARGET_HASH_FEATURES",
     "DEFAULT_WORD_NGRAM_RANGE",
     "CompiledFeatures",
+    "fit_text_features",
     "make_text_features",
     "prune_vectorizers",
     "target_cross_features",
@@ -118,6 +119,25 @@ def make_text_features(
             )
         )
     return FeatureUnion(blocks)
+
+
+def fit_text_features(features: FeatureUnion, texts: list[str], *, min_df) -> sp.csr_matrix:
+    """``features.fit_transform(texts)``, with a :class:`~stance.exceptions.DataError` for too little text.
+
+    scikit-learn's "After pruning, no terms remain" becomes an error that says
+    what to change.
+    """
+    try:
+        return features.fit_transform(texts)
+    except ValueError as exc:
+        if "no terms remain" in str(exc) or "empty vocabulary" in str(exc):
+            from .exceptions import DataError
+
+            raise DataError(
+                f"no word or character n-gram occurs in at least min_df={min_df!r} of the {len(texts)} training "
+                "paragraphs; give more (or longer) paragraphs, or lower min_df (CLI: --min-df 1)"
+            ) from None
+        raise
 
 
 def prune_vectorizers(union: FeatureUnion) -> FeatureUnion:

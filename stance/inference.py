@@ -18,7 +18,7 @@ import numpy as np
 
 from ._compiled import CompiledFeatures, SparseRows
 
-__all__ = ["Predictor", "effective_class_weights"]
+__all__ = ["Predictor", "effective_class_weights", "stance_head_names"]
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -170,3 +170,23 @@ def effective_class_weights(coef: np.ndarray, calibrator_coef: np.ndarray) -> np
     if w.shape[0] == 1:
         return np.vstack([-w[0], w[0]])
     return w - w.mean(axis=0)
+
+
+def stance_head_names(classes: Sequence[str], heads: str = "ovr",
+                      neutral_label: str = "none") -> list[str]:
+    """What each row of a :class:`StanceClassifier`'s ``coef_`` scores, for its labels and head design.
+
+    Examples
+    --------
+    >>> stance_head_names(["against", "favor", "none"], "ovr")
+    ['against', 'favor', 'none']
+    >>> stance_head_names(["against", "favor", "none"], "two_stage")
+    ['sided', 'favor']
+    >>> stance_head_names(["no", "yes"], "ovr")
+    ['yes']
+    """
+    classes = [str(c) for c in classes]
+    if heads == "ovr":
+        return classes[1:] if len(classes) == 2 else classes
+    sided = [c for c in classes if c != neutral_label]
+    return ["sided"] + (sided[1:] if len(sided) == 2 else sided)

@@ -37,11 +37,12 @@ from .features import (
     DEFAULT_MIN_DF,
     DEFAULT_TARGET_HASH_FEATURES,
     DEFAULT_WORD_NGRAM_RANGE,
+    fit_text_features,
     make_text_features,
     prune_vectorizers,
     target_cross_features,
 )
-from .inference import effective_class_weights
+from .inference import effective_class_weights, stance_head_names
 from .text import check_targets, check_texts
 
 __all__ = [
@@ -381,7 +382,7 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         sw = _check_sample_weight(sample_weight, len(texts))
         Y, self.classes_ = self._binarize(y)
         features = self._make_features()
-        A = features.fit_transform(texts)
+        A = fit_text_features(features, texts, min_df=self.min_df)
         self.features_ = prune_vectorizers(features)
         n_splits = min(self.cv, len(texts) if groups is None else len(set(groups)))
         oof = np.full(Y.shape, np.nan)
@@ -653,18 +654,14 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
 
     def _head_targets(self, y_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
         """Indicator matrix of each head, the rows each head is fitted on, and the heads' names."""
-        k = len(self.classes_)
+        classes = [str(c) for c in self.classes_]
+        names = stance_head_names(classes, self.heads, self.neutral_label)
         if self.heads == "ovr":
-            if k == 2:
-                return (y_idx == 1)[:, None], None, [str(self.classes_[1])]
-            return y_idx[:, None] == np.arange(k), None, [str(c) for c in self.classes_]
-        neutral = list(self.classes_).index(self.neutral_label)
-        sided = [j for j in range(k) if j != neutral]
-        is_sided = y_idx != neutral
-        side_cols = [sided[1]] if len(sided) == 2 else sided
-        Y = np.column_stack([is_sided] + [y_idx == j for j in side_cols])
-        masks = np.column_stack([np.ones_like(is_sided)] + [is_sided] * len(side_cols))
-        return Y, masks, ["sided"] + [str(self.classes_[j]) for j in side_cols]
+            return y_idx[:, None] == np.array([classes.index(n) for n in names]), None, names
+        is_sided = y_idx != classes.index(self.neutral_label)
+        Y = np.column_stack([is_sided] + [y_idx == classes.index(n) for n in names[1:]])
+        masks = np.column_stack([np.ones_like(is_sided)] + [is_sided] * (len(names) - 1))
+        return Y, masks, names
 
     def fit(self, X, y, *, targets=None, groups: Sequence | None = None, sample_weight=None) -> StanceClassifier:
         """Fit features, the linear model, the calibrator and the decision weights.
@@ -709,7 +706,7 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self.uses_targets_ = bool(self.target_features and targets is not None)
         self.targets_ = np.asarray(sorted(set(targets)), dtype=object) if targets is not None else None
         features = self._make_features()
-        A_text = features.fit_transform(texts)
+        A_text = fit_text_features(features, texts, min_df=self.min_df)
         self.features_ = prune_vectorizers(features)
         A = self._features(texts, targets, text_features=A_text)
         position = {c: i for i, c in enumerate(self.classes_)}

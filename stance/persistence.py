@@ -34,8 +34,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ._files import remove_stale_temps, same_file, temp_dir
 from ._version import __version__
 from .datasets import sha256_file
+from .inference import stance_head_names
 from .exceptions import (
     ModelError,
     ModelIntegrityError,
@@ -102,7 +104,7 @@ def _versions() -> dict:
 def _minor(version: str) -> tuple[int, ...]:
     parts = []
     for piece in version.split(".")[:2]:
-        digits = "".join(ch for ch in piece if ch.isdigit())
+        digits = "".join(ch for ch in piece if ch.isdigit())[:9]  # a 5,000-digit "version" is just large
         parts.append(int(digits or 0))
     return tuple(parts)
 
@@ -151,7 +153,8 @@ def save_model(model, path: str | os.PathLike, *, format: str = "joblib", name: 
     path = Path(path)
     check_model_destination(path, overwrite=overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    remove_stale_temps(path)  # hidden .NAME.tmp-* directories of killed runs
+    tmp = temp_dir(path)
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; a model directory is shared like any other
         files = {}
@@ -283,14 +286,16 @@ _TUPLE_PARAMS = ("word_ngram_range", "char_ngram_range")
 
 def _read_safe(directory: Path, stem: str, class_name: str, verified: set[str],
                cache: dict | None = None) -> tuple[dict, dict]:
-    """The JSON and the arrays of one safe-format part (no code is run).
+    """The JSON and the arrays of one safe-format part (no code is run), validated.
 
     ``verified`` names the files whose sha256 was checked; a shared vocabulary
-    file is read only if it is one of them.
+    file is read only if it is one of them. Every array and parameter is checked
+    (see :func:`_validate_safe_part`) before anything uses it.
     """
-    meta = json.loads((directory / f"{stem}.json").read_text(encoding="utf-8"))
+    meta = _read_json(directory / f"{stem}.json")
     if not isinstance(meta, dict) or meta.get("class") != class_name:
         raise ModelIntegrityError(f"{directory / (stem + '.json')} does not describe a {class_name}")
+    vocabulary_file = f"{stem}.json"
     if isinstance(meta.get("vocabularies"), str):
         if meta["vocabularies"] != VOCABULARY_FILE or VOCABULARY_FILE not in verified:
             raise ModelIntegrityError(
@@ -299,11 +304,259 @@ def _read_safe(directory: Path, stem: str, class_name: str, verified: set[str],
             )
         cache = {} if cache is None else cache
         if VOCABULARY_FILE not in cache:
-            cache[VOCABULARY_FILE] = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
+            cache[VOCABULARY_FILE] = _read_json(directory / VOCABULARY_FILE)
         meta["vocabularies"] = cache[VOCABULARY_FILE]
-    with np.load(directory / f"{stem}.npz", allow_pickle=False) as npz:
-        arrays = {k: npz[k] for k in npz.files}
+        vocabulary_file = VOCABULARY_FILE
+    arrays = _read_npz(directory / f"{stem}.npz")
+    _validate_safe_part(directory, stem, meta, arrays, vocabulary_file,
+                        checked=None if cache is None else cache.setdefault("_unique", set()))
     return meta, arrays
+
+
+#: Most bytes that the arrays of one ``.npz`` file of a safe-format model may take once loaded.
+MAX_NPZ_BYTES = 512 * 2**20
+#: Largest JSON file of a model directory that is read.
+MAX_JSON_BYTES = 64 * 2**20
+#: Longest word and character n-grams a safe-format model may declare.
+MAX_WORD_NGRAM = 5
+MAX_CHAR_NGRAM = 10
+#: Most hashed target features a stance head may declare.
+MAX_TARGET_HASH_FEATURES = 2**24
+
+
+def _read_json(path: Path):
+    """A JSON file of a model directory, with a size cap and one-line errors naming it."""
+    from ._files import JSONLineError, loads_json
+
+    size = path.stat().st_size
+    if size > MAX_JSON_BYTES:
+        raise ModelIntegrityError(f"cannot read model file {path}: {size:,} bytes, more than the "
+                                  f"{MAX_JSON_BYTES:,} a model's JSON may hold")
+    try:
+        return loads_json(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ModelIntegrityError(f"cannot read model file {path}: not UTF-8 text (byte {exc.start})") from None
+    except JSONLineError as exc:
+        raise ModelIntegrityError(f"cannot read model file {path}: {exc}") from None
+
+
+def _read_npz(path: Path) -> dict:
+    """The arrays of an ``.npz`` file, after checking from the zip and .npy headers what they will allocate."""
+    import zipfile
+
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ModelIntegrityError(f"cannot read model file {path}: not an .npz archive ({exc})") from None
+    total = 0
+    with zf:
+        for info in zf.infolist():
+            name = info.filename
+            if not name.endswith(".npy") or "/" in name:
+                raise ModelIntegrityError(f"cannot read model file {path}: member {name!r} is not a .npy array")
+            total += info.file_size
+            if total > MAX_NPZ_BYTES:
+                raise ModelIntegrityError(f"cannot read model file {path}: its arrays take more than "
+                                          f"{MAX_NPZ_BYTES:,} bytes uncompressed "
+                                          f"(member {name!r} alone {info.file_size:,})")
+            with zf.open(info) as fh:
+                try:
+                    version = np.lib.format.read_magic(fh)
+                    if version == (1, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                    else:
+                        shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                except (ValueError, OSError, EOFError) as exc:
+                    raise ModelIntegrityError(f"cannot read model file {path}: array {name[:-4]!r} has no valid "
+                                              f".npy header ({exc})") from None
+            if dtype.kind not in "biuf" or dtype.hasobject:
+                raise ModelIntegrityError(f"cannot read model file {path}: array {name[:-4]!r} has dtype {dtype}, "
+                                          "expected numbers")
+            nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            if nbytes > info.file_size:
+                raise ModelIntegrityError(f"cannot read model file {path}: array {name[:-4]!r} declares shape "
+                                          f"{shape} ({nbytes:,} bytes) "
+                                          f"but its member holds {info.file_size:,} bytes")
+    with np.load(path, allow_pickle=False) as npz:
+        return {k: npz[k] for k in npz.files}
+
+
+def _validate_safe_part(directory: Path, stem: str, meta: dict, arrays: dict, vocabulary_file: str,
+                        checked: set | None = None) -> None:
+    """Refuse, with a :class:`ModelIntegrityError` naming the file and field, any value a model cannot use."""
+    json_file, npz_file = directory / f"{stem}.json", directory / f"{stem}.npz"
+
+    def fail(file, field, expected, got) -> None:
+        got = got if isinstance(got, _Said) else _short(got)
+        raise ModelIntegrityError(f"model file {file}: field {field!r} must be {expected}, got {got}")
+
+    _checked_unique = checked if checked is not None else set()
+    kind = meta["class"]
+    params = meta.get("params")
+    if not isinstance(params, dict):
+        fail(json_file, "params", "an object", params)
+    word_range = _check_range(json_file, "params.word_ngram_range", params.get("word_ngram_range"), MAX_WORD_NGRAM)
+    char_value = params.get("char_ngram_range")
+    char_range = None if char_value is None else _check_range(json_file, "params.char_ngram_range", char_value,
+                                                             MAX_CHAR_NGRAM)
+    _check_params(json_file, kind, params)
+    classes = meta.get("classes")
+    minimum = 1 if kind == "TopicClassifier" else 2
+    if (not isinstance(classes, list) or len(classes) < minimum or not all(isinstance(c, str) and c for c in classes)
+            or len(set(classes)) != len(classes)):
+        fail(json_file, "classes", f"a list of {minimum} or more distinct non-empty strings", classes)
+    vocab = meta.get("vocabularies")
+    blocks = ["word"] + (["char"] if char_range is not None else [])
+    vocab_file = directory / vocabulary_file
+    if not isinstance(vocab, dict) or sorted(vocab) != sorted(blocks):
+        fail(vocab_file, "vocabularies", f"an object with the blocks {blocks}", vocab if not isinstance(vocab, dict)
+             else sorted(vocab))
+    for block in blocks:
+        terms = vocab[block]
+        # char_wb keeps a padded word shorter than the smallest n-gram whole (" a "), so 3 characters at least
+        low, high = (1, word_range[1] * 200) if block == "word" else (min(3, char_range[0]), char_range[1])
+        ok = isinstance(terms, list) and (not terms or (set(map(type, terms)) == {str}
+                                                        and low <= min(map(len, terms))
+                                                        and max(map(len, terms)) <= high))
+        if not ok:
+            bad = terms if not isinstance(terms, list) else next(
+                t for t in terms if not (isinstance(t, str) and low <= len(t) <= high))
+            fail(vocab_file, f"vocabularies.{block}", f"a list of strings of {low} to {high} characters", bad)
+        if id(terms) not in _checked_unique:
+            if len(set(terms)) != len(terms):
+                fail(vocab_file, f"vocabularies.{block}", "a list of distinct terms",
+                     _Said(f"{len(terms) - len(set(terms))} repeated"))
+            _checked_unique.add(id(terms))
+    n_text = sum(len(vocab[b]) for b in blocks)
+    k = len(classes)
+    expected: dict[str, tuple] = {f"idf_{b}": (len(vocab[b]),) for b in blocks}
+    if kind == "TopicClassifier":
+        expected.update(coef=(k, n_text), intercept=(k,), thresholds=(k,), cv_f1=(k,))
+    else:
+        uses_targets = meta.get("uses_targets")
+        if not isinstance(uses_targets, bool):
+            fail(json_file, "uses_targets", "true or false", uses_targets)
+        targets = meta.get("targets")
+        if targets is not None and not (isinstance(targets, list) and all(isinstance(t, str) for t in targets)):
+            fail(json_file, "targets", "null or a list of strings", targets)
+        if uses_targets and targets is None:
+            fail(json_file, "targets", "a list of strings when uses_targets is true", targets)
+        calibrator_classes = meta.get("calibrator_classes")
+        if calibrator_classes != list(range(k)):
+            fail(json_file, "calibrator_classes", f"{list(range(k))}", calibrator_classes)
+        cv = meta.get("cv_macro_f1")
+        if cv is not None and (isinstance(cv, bool) or not isinstance(cv, (int, float)) or not 0 <= cv <= 1):
+            fail(json_file, "cv_macro_f1", "null or a number from 0 to 1", cv)
+        n_features = n_text + (params["target_hash_features"] if uses_targets else 0)
+        design = params.get("heads", "ovr")
+        neutral = params.get("neutral_label", "none")
+        if design == "two_stage" and (neutral not in classes or k < 3):
+            fail(json_file, "params.neutral_label", f"one of {classes} (with 3 or more classes) for two-stage heads",
+                 neutral)
+        heads = len(stance_head_names(classes, design, neutral))
+        rows = 1 if k == 2 else k
+        expected.update(coef=(heads, n_features), intercept=(heads,), decision_weights=(k,),
+                        calibrator_coef=(rows, heads), calibrator_intercept=(rows,))
+    for name, shape in expected.items():
+        if name not in arrays:
+            fail(npz_file, name, f"an array of shape {shape}", _Said("nothing (missing)"))
+        array = arrays[name]
+        if array.dtype.kind != "f":
+            fail(npz_file, name, "an array of floats", _Said(f"dtype {array.dtype}"))
+        if array.shape != shape:
+            fail(npz_file, name, f"an array of shape {shape}", _Said(f"shape {array.shape}"))
+        values = array if name != "cv_f1" else array[~np.isnan(array)]
+        if not np.isfinite(values).all():
+            fail(npz_file, name, "finite numbers", _Said("NaN or infinity"))
+    for name in arrays:
+        if name not in expected:
+            fail(npz_file, name, f"one of {sorted(expected)}", _Said("an unknown array"))
+    for block in blocks:
+        if (arrays[f"idf_{block}"] <= 0).any():
+            fail(npz_file, f"idf_{block}", "positive numbers", _Said("a value <= 0"))
+    bounded = ["thresholds", "cv_f1"] if kind == "TopicClassifier" else []
+    for name in bounded:
+        values = arrays[name][~np.isnan(arrays[name])]
+        if ((values < 0) | (values > 1)).any():
+            fail(npz_file, name, "numbers from 0 to 1", _Said("a value outside it"))
+    weights = arrays.get("decision_weights")
+    if kind == "StanceClassifier" and ((weights < 0).any() or not (weights > 0).any()):
+        fail(npz_file, "decision_weights", "numbers >= 0, one at least > 0", arrays["decision_weights"].tolist())
+
+
+class _Said(str):
+    """A description of a bad value (written as is, not as a repr)."""
+
+
+def _check_range(file: Path, field: str, value, maximum: int) -> tuple[int, int]:
+    ok = (isinstance(value, list) and len(value) == 2
+          and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+          and 1 <= value[0] <= value[1] <= maximum)
+    if not ok:
+        raise ModelIntegrityError(f"model file {file}: field {field!r} must be [min, max] with "
+                                  f"1 <= min <= max <= {maximum}, "
+                                  f"got {_short(value)}")
+    return value[0], value[1]
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
+
+
+#: Allowed values of the estimators' parameters in a safe-format model: (test, what is expected).
+_PARAM_RULES = {
+    "C": (lambda v: _is_number(v) and v > 0, "a number > 0"),
+    "class_weight": (lambda v: v in ("balanced", None), "'balanced' or null"),
+    "min_df": (lambda v: (_is_int(v) and v >= 1) or (_is_number(v) and 0 < v <= 1),
+               "an int >= 1 or a number in (0, 1]"),
+    "max_word_features": (lambda v: v is None or (_is_int(v) and v >= 1), "null or an int >= 1"),
+    "max_char_features": (lambda v: v is None or (_is_int(v) and v >= 1), "null or an int >= 1"),
+    "cv": (lambda v: _is_int(v) and v >= 1, "an int >= 1"),
+    "max_iter": (lambda v: _is_int(v) and v >= 1, "an int >= 1"),
+    "random_state": (lambda v: v is None or _is_int(v), "null or an int"),
+    "topics": (lambda v: v is None or (isinstance(v, list) and all(isinstance(t, str) for t in v)),
+               "null or a list of strings"),
+    "labels": (lambda v: v is None or (isinstance(v, list) and all(isinstance(t, str) for t in v)),
+               "null or a list of strings"),
+    "target_features": (lambda v: isinstance(v, bool), "true or false"),
+    "target_hash_features": (lambda v: _is_int(v) and 1 <= v <= MAX_TARGET_HASH_FEATURES,
+                             f"an int from 1 to {MAX_TARGET_HASH_FEATURES}"),
+    "tune_decision": (lambda v: isinstance(v, bool), "true or false"),
+    "heads": (lambda v: v in ("ovr", "two_stage"), "'ovr' or 'two_stage'"),
+    "neutral_label": (lambda v: isinstance(v, str) and bool(v), "a non-empty string"),
+}
+
+
+def _check_params(file: Path, kind: str, params: dict) -> None:
+    required = ["target_hash_features"] if kind == "StanceClassifier" else []
+    for name in required:
+        if name not in params:
+            raise ModelIntegrityError(f"model file {file}: field 'params.{name}' is missing")
+    for name, value in params.items():
+        if name in ("word_ngram_range", "char_ngram_range"):
+            continue
+        rule = _PARAM_RULES.get(name)
+        if rule is None:  # a parameter of a later version: plain data only
+            ok, what = _plain_json(value), "a plain JSON value"
+        else:
+            ok, what = rule[0](value), rule[1]
+        if not ok:
+            raise ModelIntegrityError(f"model file {file}: field 'params.{name}' must be {what}, got {_short(value)}")
+
+
+def _plain_json(value) -> bool:
+    if isinstance(value, list):
+        return len(value) <= 1000 and all(_plain_json(v) and not isinstance(v, list) for v in value)
+    return value is None or isinstance(value, (str, bool)) or _is_number(value)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _estimator_from_safe(meta: dict, arrays: dict, expected):
@@ -332,6 +585,7 @@ def _estimator_from_safe(meta: dict, arrays: dict, expected):
         estimator.uses_targets_ = bool(meta["uses_targets"])
         estimator.targets_ = None if meta["targets"] is None else np.asarray(meta["targets"], dtype=object)
         estimator.cv_macro_f1_ = np.nan if meta["cv_macro_f1"] is None else float(meta["cv_macro_f1"])
+        estimator.head_names_ = stance_head_names(meta["classes"], estimator.heads, estimator.neutral_label)
     estimator.n_features_in_ = 1
     return estimator
 
@@ -443,9 +697,15 @@ def read_manifest(path: str | os.PathLike) -> dict:
     manifest_path = path / MANIFEST_FILE
     if not manifest_path.is_file():
         raise ModelNotFoundError(f"not a model directory: {manifest_path} is missing")
+    from ._files import JSONLineError, loads_json
+
+    if manifest_path.stat().st_size > MAX_JSON_BYTES:
+        raise ModelIntegrityError(f"corrupt manifest {manifest_path}: more than {MAX_JSON_BYTES:,} bytes")
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        manifest = loads_json(manifest_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ModelIntegrityError(f"corrupt manifest {manifest_path}: not UTF-8 text (byte {exc.start})") from None
+    except JSONLineError as exc:
         raise ModelIntegrityError(f"corrupt manifest {manifest_path}: {exc}") from None
     if not isinstance(manifest, dict):
         raise ModelIntegrityError(f"corrupt manifest {manifest_path}: expected a JSON object")
@@ -457,6 +717,13 @@ def read_manifest(path: str | os.PathLike) -> dict:
             raise ModelIntegrityError(
                 f"corrupt manifest {manifest_path}: {key!r} must be a {kind.__name__}, got {type(manifest[key]).__name__}"
             )
+    for filename, digest in manifest["files"].items():
+        if not isinstance(digest, str) or len(digest) != 64:
+            raise ModelIntegrityError(f"corrupt manifest {manifest_path}: the sha256 of {filename!r} must be 64 hex "
+                                      f"digits, got {_short(digest)}")
+    for key in ("topics", "stances"):
+        if not all(isinstance(label, str) for label in manifest[key]):
+            raise ModelIntegrityError(f"corrupt manifest {manifest_path}: {key!r} must be a list of strings")
     if manifest["format"] != MODEL_FORMAT:
         raise ModelVersionError(
             f"{manifest_path}: model format {manifest['format']!r} is not supported by stance {__version__} "
@@ -657,6 +924,9 @@ def export_model(src: str | os.PathLike | None, dst: str | os.PathLike, *, trust
     -------
     pathlib.Path
     """
+    source = default_model_path() if src is None else Path(src)
+    if Path(dst).exists() and same_file(source, dst):
+        raise ModelError(f"refusing to export {source} onto itself: give another output directory")
     model = load_model(src, trusted=trusted)
     old = model.manifest
     return save_model(model, dst, format="safe", name=old.get("name"), training_data=old.get("training_data"),

@@ -49,14 +49,16 @@ import html
 import io
 import os
 import re
-import secrets
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._files import remove_stale_temps, same_file, write_text
 from ._version import __version__
 from .exceptions import DataError, DataRootNotFoundError
+from .language import NOT_ENGLISH
 from .text import DEFAULT_MAX_PARAGRAPH_CHARS
 
 __all__ = ["CSV_FIELDS", "DEFAULT_REPORT_BATCH_SIZE", "Report", "build_report"]
@@ -109,6 +111,8 @@ class Report:
         ``top[(topic, stance)]`` is a list of ``(confidence, id, group values, text)``,
         most confident first.
     seconds : float
+    not_english : int
+        Paragraphs whose text is not English (``language == "other"``: stance ``none``).
     """
 
     n: int
@@ -120,6 +124,7 @@ class Report:
     terms: dict
     top: dict
     seconds: float = 0.0
+    not_english: int = 0
 
 
 def build_report(
@@ -134,6 +139,8 @@ def build_report(
     top_terms: int = DEFAULT_TOP_TERMS,
     hide_text: bool = False,
     title: str | None = None,
+    max_chars: int | None = DEFAULT_MAX_PARAGRAPH_CHARS,
+    progress: bool | None = False,
 ) -> Report:
     """Classify a JSON-lines corpus and write ``report.html`` and ``summary.csv`` into ``out_dir``.
 
@@ -158,6 +165,10 @@ def build_report(
         Leave paragraph text out of the HTML page (ids only), e.g. for a screenshot.
     title : str or None, default=None
         Page title (default: the input's file name).
+    max_chars : int or None, default=DEFAULT_MAX_PARAGRAPH_CHARS
+        Longest accepted ``text`` (CLI: ``--max-chars``).
+    progress : bool or None, default=False
+        Draw a progress bar on standard error; ``None``: when it is a terminal.
 
     Returns
     -------
@@ -172,7 +183,7 @@ def build_report(
     """
     from .api import StanceModel
     from .persistence import load_model
-    from .stream import _batched, _LineReader, _parse_line
+    from .stream import ProgressBar, _batched, _isatty, _LineReader, _parse_line
 
     for name, value, minimum in (("batch_size", batch_size, 1), ("top_paragraphs", top_paragraphs, 0),
                                  ("top_terms", top_terms, 0)):
@@ -188,6 +199,10 @@ def build_report(
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"--out {out_dir} exists and is not a directory")
+    for name in ("summary.csv", "report.html"):
+        if same_file(path, out_dir / name):
+            raise ValueError(f"refusing to write {out_dir / name} over the input file {input}: give another --out")
+        remove_stale_temps(out_dir / name)
     mdl = model if isinstance(model, StanceModel) else load_model(model, trusted=trusted)
     topics, stances = mdl.topics, mdl.stances
     t_index = {t: i for i, t in enumerate(topics)}
@@ -199,7 +214,7 @@ def build_report(
     terms: dict[str, dict[str, list]] = {}
     heaps: dict[tuple[str, str], list] = {}
     seq = 0
-    n = 0
+    n = not_english = 0
 
     def bump(table: dict, key: str, tis, si) -> None:
         c = table.get(key)
@@ -210,17 +225,30 @@ def build_report(
             c.topics[ti] += 1
         c.stances[si] += 1
 
+    if progress is None:
+        progress = _isatty(sys.stderr)
     with open(path, "rb") as fh:
-        for items in _batched(_LineReader(fh), batch_size):
+        total = os.fstat(fh.fileno()).st_size
+        reader = _LineReader(fh)
+        bar = ProgressBar(sys.stderr, total=total) if progress else None
+        for items in _batched(reader, batch_size):
             records = []
             for lineno, raw in items:
-                obj, error = _parse_line(lineno, raw, DEFAULT_MAX_PARAGRAPH_CHARS)
+                try:
+                    obj, error = _parse_line(lineno, raw, max_chars)
+                except Exception as exc:  # noqa: BLE001 - any failure is this line's error
+                    obj, error = None, f"cannot read the line ({type(exc).__name__}: {exc})"
                 if error is not None:
+                    if bar is not None:
+                        bar.close()
                     raise DataError(f"{path}:{lineno}: {error}")
                 records.append((lineno, obj))
-            results = mdl.classify([obj["text"] for _, obj in records])
+            results = mdl.classify([obj["text"] for _, obj in records], max_chars=max_chars)
+            if bar is not None:
+                bar.update(n + len(records), reader.position)
             for (lineno, obj), res in zip(records, results):
                 n += 1
+                not_english += res.language == NOT_ENGLISH
                 tis = [t_index[t] for t in res.topics]
                 si = s_index[res.stance]
                 month = _month(obj.get("date"))
@@ -248,6 +276,9 @@ def build_report(
                         elif item[:2] > heap[0][:2]:
                             heapq.heapreplace(heap, item)
 
+        if bar is not None:
+            bar.update(n, reader.position, force=True)
+            bar.close()
     top = {cell: [(c, rid, g, text) for c, _, rid, g, text in sorted(h, key=lambda x: x[:2], reverse=True)]
            for cell, h in heaps.items()}
     term_lists = {}
@@ -265,10 +296,10 @@ def build_report(
         terms=term_lists, top=top,
     )
     report.seconds = round(time.monotonic() - start, 3)
+    report.not_english = not_english
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic(out_dir / "summary.csv", render_csv(report))
-    _write_atomic(out_dir / "report.html",
-                  render_html(report, title=title or path.name, hide_text=hide_text))
+    write_text(out_dir / "summary.csv", render_csv(report))
+    write_text(out_dir / "report.html", render_html(report, title=title or path.name, hide_text=hide_text))
     return report
 
 
@@ -303,23 +334,6 @@ def _record_id(obj: dict, lineno: int) -> str:
     if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value):
         return str(value)[:_MAX_GROUP_CHARS]
     return f"line {lineno}"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for open()
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 # --------------------------------------------------------------------------- CSV

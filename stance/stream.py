@@ -23,10 +23,12 @@ lines already in the output (up to the ``line`` of its last complete record)
 are skipped, and the remaining results are appended: each input line ends up
 in the output exactly once, in input order.
 
-A malformed input line (not UTF-8, not JSON, not an object, no string
-``text``, a text longer than the paragraph limit) stops the run with a
-:class:`~stance.exceptions.DataError` naming ``file:line``, after the results
-of the lines before it have been written (fix the line and resume). With
+Every failure of an input line, whatever its cause (not UTF-8, not JSON,
+nested too deeply, an integer JSON's reader refuses, ``NaN``, not an object,
+no string ``text``, a text longer than the paragraph limit, a text the model
+fails on) stops the run with a :class:`~stance.exceptions.DataError` naming
+``file:line``, after the results of the lines before it, those of its own
+batch included, have been written (fix the line and resume). With
 ``skip_errors=True`` the line gets an error record instead and the run goes
 on: ``{"id": ..., "line": 7, "error": "not valid JSON (...)"}`` (the metadata
 that could be read, no ``text`` and no result fields).
@@ -66,7 +68,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .api import DEFAULT_EVIDENCE_TERMS
+from ._files import JSONLineError, loads_line, same_file
 from .exceptions import DataError, DataRootNotFoundError
+from .language import NOT_ENGLISH
 from .text import DEFAULT_MAX_PARAGRAPH_CHARS
 
 __all__ = [
@@ -84,7 +88,7 @@ DEFAULT_STREAM_BATCH_SIZE = 2000
 #: Longest accepted input line, in bytes (a longer one is a malformed line; it is never held in memory whole).
 MAX_LINE_BYTES = 8 * 2**20
 #: Fields that classification adds to each record (besides ``line``).
-RESULT_FIELDS = ("text", "topics", "topic_scores", "stance", "stance_scores", "evidence")
+RESULT_FIELDS = ("text", "topics", "topic_scores", "stance", "stance_scores", "evidence", "language")
 #: Input fields that would clash with the output's own fields; they are kept under ``input``.
 _RESERVED = frozenset({"line", "error", "input", *RESULT_FIELDS}) - {"text"}
 #: Same, for :func:`stance.distributed.classify_partition` (which writes no ``line``).
@@ -110,6 +114,8 @@ class StreamSummary:
         Bytes of a torn last output line removed before resuming.
     seconds : float
         Wall-clock duration of the run.
+    not_english : int
+        Results whose text is not English (``language == "other"``).
     """
 
     records: int
@@ -118,6 +124,7 @@ class StreamSummary:
     resumed: int
     truncated: int
     seconds: float
+    not_english: int = 0
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,7 @@ def classify_jsonl(
     resume: bool = False,
     skip_errors: bool = False,
     progress: bool | None = None,
+    max_chars: int | None = DEFAULT_MAX_PARAGRAPH_CHARS,
 ) -> StreamSummary:
     """Classify a JSON-lines file of paragraphs, writing results incrementally.
 
@@ -180,6 +188,8 @@ def classify_jsonl(
     progress : bool or None, default=None
         Draw a progress bar on standard error; ``None``: only when standard
         error is a terminal (and the results are not going to that terminal).
+    max_chars : int or None, default=DEFAULT_MAX_PARAGRAPH_CHARS
+        Longest accepted ``text``; a longer one is a malformed line (CLI: ``--max-chars``).
 
     Returns
     -------
@@ -199,6 +209,8 @@ def classify_jsonl(
 
     _check_int("batch_size", batch_size, minimum=1)
     _check_int("evidence", evidence, minimum=0)
+    if max_chars is not None:
+        _check_int("max_chars", max_chars, minimum=1)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0:
         raise ValueError(f"'jobs' must be a non-zero int (-1 for every core), got {jobs!r}")
     if resume and output is None:
@@ -213,12 +225,11 @@ def classify_jsonl(
     name = "<stdin>" if from_stdin else str(input)
     if not from_stdin and not Path(input).is_file():
         raise DataRootNotFoundError(f"input not found: {input} is not a file")
-    if output is not None and not from_stdin and Path(output).exists() and _same_file(input, output):
-        raise ValueError(f"refusing to write the output over the input file {input}")
+    if output is not None and not from_stdin and same_file(input, output):
+        raise ValueError(f"refusing to write the output over the input file {input}: give another output file")
 
     start = time.monotonic()
-    spec = _Spec(name=name, evidence=evidence, target=target, skip_errors=skip_errors,
-                 max_chars=DEFAULT_MAX_PARAGRAPH_CHARS)
+    spec = _Spec(name=name, evidence=evidence, target=target, skip_errors=skip_errors, max_chars=max_chars)
     done_line, last_record, truncated = 0, None, 0
     if resume:
         done_line, last_record, truncated = resume_point(output)
@@ -233,7 +244,7 @@ def classify_jsonl(
                 progress = _isatty(sys.stderr) and not (output is None and _isatty(sys.stdout))
             bar = ProgressBar(sys.stderr, total=total, start=reader.position) if progress else None
             try:
-                records, errors = _run(reader, out, spec, model, trusted, n_jobs, batch_size, bar)
+                records, errors, not_english = _run(reader, out, spec, model, trusted, n_jobs, batch_size, bar)
             finally:
                 if bar is not None:
                     bar.close()
@@ -241,10 +252,10 @@ def classify_jsonl(
         if not from_stdin:
             in_fh.close()
     return StreamSummary(records=records, errors=errors, lines=reader.lineno - done_line, resumed=done_line,
-                         truncated=truncated, seconds=round(time.monotonic() - start, 3))
+                         truncated=truncated, seconds=round(time.monotonic() - start, 3), not_english=not_english)
 
 
-def _run(reader, out, spec, model, trusted, n_jobs, batch_size, bar) -> tuple[int, int]:
+def _run(reader, out, spec, model, trusted, n_jobs, batch_size, bar) -> tuple[int, int, int]:
     pending: collections.deque = collections.deque()  # (lines read, end position) of each batch in flight
 
     def batches() -> Iterator[list]:
@@ -260,13 +271,14 @@ def _run(reader, out, spec, model, trusted, n_jobs, batch_size, bar) -> tuple[in
 
         parallel = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1, pre_dispatch="2*n_jobs")
         results = parallel(delayed(_worker_batch)(_model_key(model), trusted, items, spec) for items in batches())
-    records = errors = 0
+    records = errors = not_english = 0
     try:
-        for blob, n_records, n_errors, fatal in results:
+        for blob, n_records, n_errors, n_other, fatal in results:
             _, position = pending.popleft()
             out.write_batch(blob)
             records += n_records
             errors += n_errors
+            not_english += n_other
             if bar is not None:
                 bar.update(records, position)
             if fatal is not None:
@@ -278,7 +290,7 @@ def _run(reader, out, spec, model, trusted, n_jobs, batch_size, bar) -> tuple[in
     out.finish()
     if bar is not None:
         bar.update(records, reader.position, force=True)
-    return records, errors
+    return records, errors, not_english
 
 
 # --------------------------------------------------------------------------- reading
@@ -333,11 +345,9 @@ def _parse_line(lineno: int, raw: bytes | None, max_chars: int | None) -> tuple[
     except UnicodeDecodeError as exc:
         return None, f"line is not valid UTF-8 (byte {exc.start})"
     try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return None, f"not valid JSON ({exc.msg} at column {exc.colno})"
-    except RecursionError:
-        return None, "not valid JSON (nested too deeply)"
+        obj = loads_line(line)
+    except JSONLineError as exc:
+        return None, str(exc)
     if not isinstance(obj, dict):
         return None, f"expected a JSON object, got {_json_type(obj)}"
     if "text" not in obj:
@@ -346,7 +356,8 @@ def _parse_line(lineno: int, raw: bytes | None, max_chars: int | None) -> tuple[
     if not isinstance(text, str):
         return obj, f"'text' must be a string, got {_json_type(text)}"
     if max_chars is not None and len(text) > max_chars:
-        return obj, f"'text' has {len(text):,} characters, more than the limit of {max_chars:,}"
+        return obj, (f"'text' has {len(text):,} characters, more than the limit of {max_chars:,} "
+                     "(--max-chars changes it)")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate from a "\ud800" escape: not text the model can read
@@ -362,35 +373,82 @@ def _json_type(value) -> str:
 # --------------------------------------------------------------------------- classifying a batch
 
 
-def _process_batch(model, items: list, spec: _Spec) -> tuple[bytes, int, int, str | None]:
+def _process_batch(model, items: list, spec: _Spec) -> tuple[bytes, int, int, int, str | None]:
     """Parse, classify and serialise one batch.
 
-    Returns ``(output bytes, records, error records, fatal error or None)``. Without
-    ``skip_errors`` the batch stops at its first malformed line: the output holds
-    the results of the lines before it and the fatal message names ``file:line``.
+    Returns ``(output bytes, records, error records, results not in English, fatal error or None)``. Every
+    failure of a line, whatever its cause (unreadable, malformed, or a text the
+    model cannot classify), is an error of that line: without ``skip_errors``
+    the batch stops at the first one, the output holds the results of the lines
+    before it and the fatal message names ``file:line``; with it, the line gets
+    an error record.
     """
-    parsed, fatal = [], None
+    parsed = []
     for lineno, raw in items:
-        obj, error = _parse_line(lineno, raw, spec.max_chars)
+        try:
+            obj, error = _parse_line(lineno, raw, spec.max_chars)
+        except Exception as exc:  # noqa: BLE001 - any failure is this line's error, never a traceback
+            obj, error = None, f"cannot read the line ({type(exc).__name__}: {exc})"
+        parsed.append((lineno, obj, error))
+    outcomes = _classify_lines(model, parsed, spec)
+    lines, n_errors, n_other, fatal = [], 0, 0, None
+    for (lineno, obj, error), result in zip(parsed, outcomes):
+        if isinstance(result, str):
+            error = result
         if error is not None and not spec.skip_errors:
             fatal = f"{spec.name}:{lineno}: {error}"
             break
-        parsed.append((lineno, obj, error))
-    texts = [obj["text"] for _, obj, error in parsed if error is None]
-    results = iter(model.classify(texts, targets=spec.target, evidence=spec.evidence) if texts else ())
-    lines, n_errors = [], 0
-    for lineno, obj, error in parsed:
-        if error is None:
-            lines.append(_dumps(_merge_result(obj, next(results), line=lineno)))
-        else:
-            n_errors += 1
-            record = _metadata(obj or {}, _RESERVED)
-            record.pop("text", None)
-            record["line"] = lineno
-            record["error"] = error
-            lines.append(_dumps(record))
+        try:
+            if error is None:
+                lines.append(_dumps(_merge_result(obj, result, line=lineno)))
+                n_other += result.language == NOT_ENGLISH
+                continue
+        except Exception as exc:  # noqa: BLE001
+            error = f"cannot write the result ({type(exc).__name__}: {exc})"
+            if not spec.skip_errors:
+                fatal = f"{spec.name}:{lineno}: {error}"
+                break
+        n_errors += 1
+        lines.append(_error_record(obj, lineno, error))
     blob = b"".join(line + b"\n" for line in lines)
-    return blob, len(lines), n_errors, fatal
+    return blob, len(lines), n_errors, n_other, fatal
+
+
+def _error_record(obj, lineno: int, error: str) -> bytes:
+    try:
+        record = _metadata(obj if isinstance(obj, dict) else {}, _RESERVED)
+        record.pop("text", None)
+        record["line"] = lineno
+        record["error"] = error
+        return _dumps(record)
+    except Exception:  # noqa: BLE001 - metadata that cannot be written is left out
+        return _dumps({"line": lineno, "error": error})
+
+
+def _classify_lines(model, parsed: list, spec: _Spec) -> list:
+    """The result of each usable line (``None`` for the others, a message for a line that failed).
+
+    The batch is classified at once; should that fail, each line is classified on
+    its own so that the failure is pinned to its line.
+    """
+    usable = [i for i, (_, _, error) in enumerate(parsed) if error is None]
+    outcomes: list = [None] * len(parsed)
+    if not usable:
+        return outcomes
+    texts = [parsed[i][1]["text"] for i in usable]
+    try:
+        results = model.classify(texts, targets=spec.target, evidence=spec.evidence, max_chars=spec.max_chars)
+    except Exception:  # noqa: BLE001 - find the line
+        results = []
+        for text in texts:
+            try:
+                results.append(model.classify([text], targets=spec.target, evidence=spec.evidence,
+                                              max_chars=spec.max_chars)[0])
+            except Exception as exc:  # noqa: BLE001
+                results.append(f"cannot classify the text ({type(exc).__name__}: {exc})")
+    for i, result in zip(usable, results):
+        outcomes[i] = result
+    return outcomes
 
 
 def _merge_result(meta: dict, result, *, line: int | None = None) -> dict:
@@ -418,11 +476,11 @@ def _metadata(obj: dict, reserved: frozenset) -> dict:
 
 
 def _dumps(record: dict) -> bytes:
-    text = json.dumps(record, ensure_ascii=False)
+    text = json.dumps(record, ensure_ascii=False, allow_nan=False)  # never NaN: it is not JSON
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate ("\\ud800") read from the input: keep it escaped
-        return json.dumps(record).encode("ascii")
+        return json.dumps(record, allow_nan=False).encode("ascii")
 
 
 _model_lock = threading.Lock()
@@ -438,14 +496,16 @@ def _load_cached(path: str | None, trusted: bool, stamp):
 def _cached_model(path: str | None, trusted: bool):
     """The model at ``path`` (``None``: the shipped one), loaded once per process.
 
-    The cache key includes the manifest's modification time, so a model
-    directory replaced on disk (``stance train --force``) is loaded again.
+    The cache key includes the name, size, inode and modification time of every
+    file of the model directory, so a directory replaced or edited on disk
+    (``stance train --force``, a damaged file) is loaded, and checked, again.
     """
-    from .persistence import MANIFEST_FILE, default_model_path
+    from .persistence import default_model_path
 
     try:
-        st = os.stat(Path(path or default_model_path()) / MANIFEST_FILE)
-        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        with os.scandir(Path(path or default_model_path())) as entries:
+            stamp = tuple(sorted((e.name, st.st_mtime_ns, st.st_size, st.st_ino)
+                                 for e in entries for st in (e.stat(),)))
     except OSError:
         stamp = None  # load_model reports the missing model
     with _model_lock:
@@ -569,8 +629,8 @@ def resume_point(path: str | os.PathLike) -> tuple[int, dict | None, int]:
         fh.seek(begin)
         last = fh.read(end - begin)
     try:
-        record = json.loads(last)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        record = loads_line(last.decode("utf-8"))
+    except (UnicodeDecodeError, JSONLineError):
         record = None
     line = record.get("line") if isinstance(record, dict) else None
     if isinstance(line, bool) or not isinstance(line, int) or line < 1:
@@ -614,13 +674,6 @@ def _file_size(fh) -> int | None:
         return os.fstat(fh.fileno()).st_size
     except (OSError, AttributeError, ValueError):
         return None
-
-
-def _same_file(a, b) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def _isatty(stream) -> bool:

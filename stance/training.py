@@ -88,6 +88,7 @@ def predict_held_out(
     topics: Sequence[str],
     stances: Sequence[str],
     n_jobs: int = 1,
+    progress=None,
     **fit_params,
 ) -> tuple[np.ndarray, list]:
     """Train on each split's first part and predict its second; return the pooled predictions.
@@ -101,6 +102,9 @@ def predict_held_out(
     topics, stances : sequence of str
     n_jobs : int, default=1
         Splits fitted in parallel (joblib processes).
+    progress : callable or None, default=None
+        Called with ``"cross-validation fold K/N"`` as each split starts (once, with
+        ``"cross-validation: N folds in parallel"``, when ``n_jobs`` is not 1).
     **fit_params
         Passed to :func:`stance.api.fit_model` (``topic_params``, ``stance_params``,
         ``random_state``, ``source_balance``).
@@ -116,7 +120,16 @@ def predict_held_out(
 
     jobs = [delayed(_fit_and_predict)(data, list(train), list(test), list(topics), list(stances), fit_params)
             for train, test in splits]
-    outputs = Parallel(n_jobs=n_jobs)(jobs) if n_jobs != 1 else [job[0](*job[1], **job[2]) for job in jobs]
+    if n_jobs != 1:
+        if progress is not None:
+            progress(f"cross-validation: {len(jobs)} folds in parallel")
+        outputs = Parallel(n_jobs=n_jobs)(jobs)
+    else:
+        outputs = []
+        for k, job in enumerate(jobs, 1):
+            if progress is not None:
+                progress(f"cross-validation fold {k}/{len(jobs)}")
+            outputs.append(job[0](*job[1], **job[2]))
     Y_pred = np.zeros((len(data), len(topics)), dtype=bool)
     s_pred: list = [None] * len(data)
     for (_, test), (topic_lists, stance_list) in zip(splits, outputs):
@@ -153,6 +166,7 @@ def cross_validate(
     random_state: int = DEFAULT_RANDOM_STATE,
     source_balance: float = 0.0,
     n_jobs: int = 1,
+    progress=None,
 ) -> dict:
     """Cross-validate the training recipe with folds grouped by article (``doc``).
 
@@ -173,6 +187,8 @@ def cross_validate(
         See :func:`stance.api.fit_model`.
     n_jobs : int, default=1
         Folds fitted in parallel.
+    progress : callable or None, default=None
+        Called as each fold starts (see :func:`predict_held_out`).
 
     Returns
     -------
@@ -189,7 +205,7 @@ def cross_validate(
     stance_list = list(stances) if stances is not None else data.stance_labels()
     splits = list(GroupKFold(n_splits=n_splits).split(data.texts, groups=data.docs))
     Y_pred, s_pred = predict_held_out(data, splits, topics=topic_list, stances=stance_list, n_jobs=n_jobs,
-                                      topic_params=topic_params, stance_params=stance_params,
+                                      progress=progress, topic_params=topic_params, stance_params=stance_params,
                                       random_state=random_state, source_balance=source_balance)
     metrics = _metrics(data, range(len(data)), Y_pred, s_pred, topic_list, stance_list, by_source=True)
     metrics["folds"] = f"GroupKFold(n_splits={n_splits}) by doc"
@@ -283,6 +299,7 @@ def train_model(
     source_balance: float = DEFAULT_SOURCE_BALANCE,
     leave_out: bool = False,
     n_jobs: int = 1,
+    progress=None,
 ) -> StanceModel:
     """Train topic and stance classifiers on labelled JSONL and (optionally) save them.
 
@@ -324,6 +341,10 @@ def train_model(
         manifest (``metrics["leave_sources_out"]``); needs a ``source`` on every example.
     n_jobs : int, default=1
         Cross-validation folds fitted in parallel.
+    progress : callable or None, default=None
+        Called with the name of each stage as it starts (``"reading the training
+        data"``, ``"fitting the topic classifier"``, ...); ``stance train`` shows
+        them on a terminal.
 
     Returns
     -------
@@ -340,11 +361,14 @@ def train_model(
         raise ValueError(f"'format' must be one of {FORMATS!r}, got {format!r}")
     if out is not None:
         check_model_destination(out, overwrite=overwrite)
+    stage = progress if progress is not None else (lambda name: None)
     topic_set = _label_set(topics, DOMAIN_TOPICS)
     stance_set = _label_set(stances, DOMAIN_STANCES)
     if not isinstance(data, LabelledData):
+        stage("reading the training data")
         data = read_labelled_jsonl(data, topics=topic_set, stances=stance_set, require_all_labels=True)
     if extra_labels is not None:
+        stage("reading the extra labels")
         if extra_text is None:
             if not data.path:
                 raise ValueError("extra_labels needs extra_text when data is not read from a file")
@@ -352,6 +376,7 @@ def train_model(
             extra_text = [folder / Path(pool).name for pool in DOMAIN_POOLS]
         data = add_label_files(data, extra_text, extra_labels)
     if dev is not None and not isinstance(dev, LabelledData):
+        stage("reading the dev data")
         dev = read_labelled_jsonl(dev, topics=topic_set, stances=stance_set)
     if leave_out and any(s is None for s in data.sources):
         raise DataError("leave_sources_out needs a 'source' for every example; "
@@ -362,7 +387,8 @@ def train_model(
         topic_params["min_df"] = stance_params["min_df"] = min_df
     start = time.perf_counter()
     model = fit_model(data, topics=topic_set, stances=stance_set, topic_params=topic_params,
-                      stance_params=stance_params, random_state=random_state, source_balance=source_balance)
+                      stance_params=stance_params, random_state=random_state, source_balance=source_balance,
+                      progress=stage)
     seconds = time.perf_counter() - start
     tc, sc = model.topic_classifier, model.stance_classifier
     metrics = {
@@ -377,14 +403,17 @@ def train_model(
         metrics["cv"] = cross_validate(data, n_splits=cv, topics=topic_set or model.topics,
                                        stances=stance_set or model.stances, topic_params=topic_params,
                                        stance_params=stance_params, random_state=random_state,
-                                       source_balance=source_balance, n_jobs=n_jobs)
+                                       source_balance=source_balance, n_jobs=n_jobs, progress=stage)
     if leave_out:
+        stage("leave sources out: one model without each source")
         metrics["leave_sources_out"] = leave_sources_out(
             data, topics=topic_set or model.topics, stances=stance_set or model.stances, topic_params=topic_params,
             stance_params=stance_params, random_state=random_state, source_balance=source_balance, n_jobs=n_jobs)
     if dev is not None:
+        stage("scoring the dev data")
         metrics["dev"] = evaluate_model(model, dev)
     if out is not None:
+        stage(f"saving {out}")
         save_model(
             model,
             out,

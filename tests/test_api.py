@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import re
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from _fuzz import fuzz
 
 import stance
 from stance.api import Document, Evidence, ParagraphResult, StanceModel, fit_model
@@ -237,7 +240,7 @@ def test_classify_with_target_model_one_str_or_a_list(target_model):
 def test_paragraph_result_to_dict_is_json_ready(tiny_model):
     r = tiny_model.classify(PARAGRAPHS[:1])[0]
     d = r.to_dict()
-    assert set(d) == {"index", "text", "topics", "topic_scores", "stance", "stance_scores", "evidence"}
+    assert set(d) == {"index", "text", "topics", "topic_scores", "stance", "stance_scores", "evidence", "language"}
     assert all(set(e) == {"term", "weight", "label"} for e in d["evidence"])
     assert json.loads(json.dumps(d)) == d
 
@@ -337,7 +340,7 @@ def test_fit_model_from_labelled_data():
 # --------------------------------------------------------------------------- properties
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzz(100)
 @given(st.lists(st.text(max_size=200), max_size=6))
 def test_classify_returns_one_result_per_input_for_any_unicode(tiny_model, paragraphs):
     results = tiny_model.classify(paragraphs)
@@ -350,8 +353,41 @@ def test_classify_returns_one_result_per_input_for_any_unicode(tiny_model, parag
             assert r.topics == [] and r.stance == "none"
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzz(100)
 @given(st.text(max_size=400))
 def test_analyze_matches_split_paragraphs_for_any_unicode(tiny_model, text):
+    if " " not in text.strip() and ("/" in text or "." in text or os.path.isfile(text.strip())):  # a file path?
+        try:
+            tiny_model.analyze(text, evidence=0)
+        except InvalidInputError as exc:
+            assert "looks like a file path" in str(exc)
+            return
     doc = tiny_model.analyze(text, evidence=0)
     assert [p.text for p in doc] == split_paragraphs(text)
+
+
+# --------------------------------------------------------------------------- misread input
+
+
+@pytest.mark.parametrize("given, shown", [
+    ("article.txt", "'article.txt'"), ("../shared/data/seed/tass.txt", "'../shared/data/seed/tass.txt'"),
+    ("/tmp/article", "'/tmp/article'"), ("  corpus.jsonl\n", "'corpus.jsonl'"),
+])
+def test_a_path_given_to_analyze_is_refused(tiny_model, given, shown):
+    with pytest.raises(InvalidInputError, match=rf"analyze\(\) takes the text of an article, got what looks like a "
+                                                rf"file path {re.escape(shown)}; read the file first"):
+        tiny_model.analyze(given)
+
+
+def test_a_path_object_given_to_analyze_is_refused(tiny_model, tmp_path):
+    path = tmp_path / "article"
+    path.write_text("NATO must stop.", encoding="utf-8")
+    with pytest.raises(InvalidInputError, match=r"got the path '.*article'; read the file first"):
+        stance.analyze(path, model=tiny_model)
+    with pytest.raises(InvalidInputError, match=r"looks like a file path '.*article'"):
+        tiny_model.analyze(str(path))  # an existing file, even without an extension
+
+
+def test_prose_with_slashes_or_dots_is_still_text(tiny_model):
+    assert len(tiny_model.analyze("Talks went on and/or off in Geneva.")) == 1
+    assert len(tiny_model.analyze("NATO.")) == 1

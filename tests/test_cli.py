@@ -27,7 +27,7 @@ ARTICLE = (
     "Diplomats held talks in Geneva on the arms control treaty.\n"
 )
 N_PARAGRAPHS = 3
-JSONL_KEYS = {"file", "index", "text", "topics", "topic_scores", "stance", "stance_scores", "evidence"}
+JSONL_KEYS = {"file", "index", "text", "topics", "topic_scores", "stance", "stance_scores", "evidence", "language"}
 
 TRAIN_ROWS = [
     {"text": "NATO must not expand to Ukraine, Moscow said.", "topics": ["nato_expansion"], "stance": "favor", "doc": "a"},
@@ -302,7 +302,7 @@ def test_train_malformed_line_leaves_no_model(tmp_path, capsys):
 def test_train_missing_data_file(tmp_path, capsys):
     rc = main(["train", "--data", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "m")])
     assert rc == 1
-    assert_one_line_error(capsys.readouterr().err, "train", "training data not found")
+    assert_one_line_error(capsys.readouterr().err, "train", "labelled data not found")
     assert not (tmp_path / "m").exists()
 
 
@@ -601,3 +601,319 @@ def test_train_unknown_format_is_a_usage_error(train_file, tmp_path, capsys):
     assert main(["train", "--data", str(train_file), "--out", str(tmp_path / "m"), "--format", "pickle"]) == 2
     assert "invalid choice: 'pickle'" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
+
+
+# --------------------------------------------------------------------------- no lost data
+
+
+def test_output_equal_to_an_input_is_refused_and_the_input_kept(article, capsys):
+    before = article.read_bytes()
+    assert main(["classify", str(article), "-o", str(article)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "classify",
+                          f"refusing to write the output over the input file {article}")
+    assert article.read_bytes() == before
+    link = article.parent / "link.txt"
+    link.symlink_to(article)
+    assert main(["classify", str(article), "-o", str(link)]) == 1  # the same file by another name
+    assert "refusing to write the output over the input file" in capsys.readouterr().err
+    assert article.read_bytes() == before
+
+
+@pytest.mark.parametrize("bad", ["binary", "latin-1", "missing", "directory"])
+def test_a_failed_run_leaves_an_existing_output_as_it_was(bad, article, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    assert main(["classify", str(article), "--format", "csv", "-o", str(out)]) == 0
+    previous = out.read_bytes()
+    assert previous.count(b"\n") > 1
+    broken = tmp_path / "broken.txt"
+    if bad == "binary":
+        broken.write_bytes(b"\x00\xff\xfe\x00" * 10)
+    elif bad == "latin-1":
+        broken.write_bytes("caf\xe9".encode("latin-1"))
+    elif bad == "directory":
+        broken.mkdir()
+    assert main(["classify", str(broken), str(article), "--format", "csv", "-o", str(out)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "classify", "broken.txt")
+    assert out.read_bytes() == previous
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary file left
+    assert main(["classify", str(article), str(broken), "--format", "csv", "-o", str(out)]) == 1  # fails later
+    assert out.read_bytes() == previous
+
+
+def test_a_failed_run_creates_no_output_file(tmp_path, capsys):
+    out = tmp_path / "new.jsonl"
+    assert main(["classify", str(tmp_path / "missing.txt"), "-o", str(out)]) == 1
+    assert "no such file" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_ctrl_c_leaves_an_existing_output_as_it_was(article, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous\n", encoding="utf-8")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    import stance.text
+
+    monkeypatch.setattr(stance.text, "split_paragraphs", interrupted)
+    assert main(["classify", str(article), "-o", str(out)]) == 130
+    assert capsys.readouterr().err.strip() == "stance: interrupted; no output file was changed"
+    assert out.read_text(encoding="utf-8") == "previous\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_leftover_temporary_files_of_killed_runs_are_removed(article, tmp_path):
+    out = tmp_path / "out.jsonl"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".out.jsonl.tmp-{int(dead.stdout)}-abcd1234"
+    stale.write_text("half", encoding="utf-8")
+    alive = tmp_path / f".out.jsonl.tmp-{os.getpid()}-abcd1234"  # a run in progress: kept
+    alive.write_text("busy", encoding="utf-8")
+    assert main(["classify", str(article), "-o", str(out)]) == 0
+    assert not stale.exists() and alive.exists()
+
+
+def test_classify_file_mode_writes_the_same_as_stdout(article, tmp_path, capsys):
+    assert main(["classify", str(article), "--format", "jsonl"]) == 0
+    printed = capsys.readouterr().out
+    out = tmp_path / "out.jsonl"
+    assert main(["classify", str(article), "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == printed
+
+
+# --------------------------------------------------------------------------- tracebacks that became one-line errors
+
+
+def test_evaluate_missing_data_is_not_called_training_data(tiny_model_dir, tmp_path, capsys):
+    assert main(["evaluate", "--model", str(tiny_model_dir), "--trust", "--data", str(tmp_path / "test.jsonl")]) == 1
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "evaluate", "labelled data not found")
+    assert "training" not in err
+
+
+def test_evaluate_deeply_nested_line(tiny_model_dir, tmp_path, capsys):
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(TRAIN_ROWS[0]) + "\n" + "[" * 100_000 + "\n", encoding="utf-8")
+    assert main(["evaluate", "--model", str(tiny_model_dir), "--trust", "--data", str(data)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "evaluate", f"{data}:2: not valid JSON (nested too deeply)")
+
+
+def test_train_with_a_malformed_extra_text_file(train_file, tmp_path, capsys):
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "round1_a0.jsonl").write_text(json.dumps(
+        {"id": "m0", "topics": ["diplomacy"], "stance": "none", "annotator": "t", "round": 1}) + "\n")
+    text = tmp_path / "more.jsonl"
+    text.write_text('{"text": "no id here"}\n', encoding="utf-8")
+    assert main(["train", "--data", str(train_file), "--out", str(tmp_path / "m"), "--topics", "auto", "--stances",
+                 "auto", "--min-df", "1", "--extra-labels", str(labels), "--extra-text", str(text)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "train", f"{text}:1: 'id' must be a string, got None")
+
+
+def test_version_short_option(capsys):
+    assert main(["-V"]) == 0
+    assert capsys.readouterr().out.strip() == f"stance {stance_version()}"
+
+
+def stance_version() -> str:
+    from stance import __version__
+
+    return __version__
+
+
+def test_streaming_options_without_jsonl_say_applies(article, capsys):
+    assert main(["classify", str(article), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert "--resume applies only to --jsonl input" in err
+    assert main(["classify", str(article), "--resume", "--skip-errors"]) == 2
+    assert "--resume, --skip-errors apply only to --jsonl input" in capsys.readouterr().err
+
+
+def test_a_paragraph_over_the_limit_names_the_file_and_max_chars(tmp_path, capsys):
+    long = tmp_path / "long.txt"
+    long.write_text("Short one.\n\n" + "word " * 100, encoding="utf-8")
+    assert main(["classify", str(long), "--max-chars", "100"]) == 1
+    assert_one_line_error(capsys.readouterr().err, "classify",
+                          f"{long}: paragraph 2 has 499 characters, more than the limit of 100; split it, or raise "
+                          "the limit with --max-chars N")
+    assert main(["classify", str(long), "--max-chars", "1000"]) == 0
+    assert main(["classify", str(long), "--max-chars", "0"]) == 2
+    assert "expected a whole number of 1 or more, got '0'" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- misread input
+
+
+def test_a_jsonl_file_without_jsonl_is_a_usage_error(tmp_path, capsys):
+    data = tmp_path / "corpus.jsonl"
+    data.write_text(json.dumps({"text": "NATO must stop."}) + "\n", encoding="utf-8")
+    assert main(["classify", str(data)]) == 2
+    assert f"{data} is a JSON-lines file, but FILE arguments are read as prose: classify it with --jsonl {data}" \
+        in capsys.readouterr().err
+
+
+def test_json_lines_under_another_name_are_caught_by_content(tmp_path, capsys):
+    data = tmp_path / "corpus.txt"
+    data.write_text("".join(json.dumps({"id": i, "text": "NATO must stop."}) + "\n" for i in range(3)),
+                    encoding="utf-8")
+    assert main(["classify", str(data)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "classify",
+                          f"{data} looks like JSON lines (one object per line), not prose; classify it with --jsonl")
+
+
+def test_target_on_a_model_without_targets_is_an_error(tiny_model_dir, article, tmp_path, capsys):
+    assert main(["classify", str(article), "--model", str(tiny_model_dir), "--trust", "--target", "NATO"]) == 1
+    assert_one_line_error(capsys.readouterr().err, "classify",
+                          "--target 'NATO' given, but the model")
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"text": "NATO must stop."}) + "\n", encoding="utf-8")
+    for jobs in ("1", "2"):
+        assert main(["classify", "--jsonl", str(src), "--model", str(tiny_model_dir), "--trust", "--target", "NATO",
+                     "--jobs", jobs]) == 1
+        assert "trained without targets and cannot use one" in capsys.readouterr().err
+
+
+def test_non_english_input_is_flagged_with_one_warning_per_file(tiny_model_dir, tmp_path, capsys):
+    russian = tmp_path / "ru.txt"
+    russian.write_text("НАТО должно прекратить расширение на восток, заявили в Москве во вторник.\n\n"
+                       "Переговоры в Женеве продолжались восемь часов и закончились без результата.\n",
+                       encoding="utf-8")
+    english = tmp_path / "en.txt"
+    english.write_text("NATO must stop its eastward expansion toward Russian borders, Moscow said.\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["classify", str(russian), str(english), "--model", str(tiny_model_dir), "--trust",
+                 "--format", "csv", "-o", str(out)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"stance: warning: {russian}: 2 of 2 paragraph(s) do not look like English, which the model "
+                   "cannot read; they are marked \"language\": \"other\" with stance 'none' at low confidence"]
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [(r["language"], r["stance"]) for r in rows][:2] == [("other", "none"), ("other", "none")]
+    assert rows[2]["language"] == "en"
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in russian.read_text(encoding="utf-8").split("\n\n")),
+                   encoding="utf-8")
+    assert main(["classify", "--jsonl", str(src), "--model", str(tiny_model_dir), "--trust", "-o",
+                 str(tmp_path / "o.jsonl")]) == 0
+    assert capsys.readouterr().err.count("do not look like English") == 1
+    assert [json.loads(line)["language"] for line in (tmp_path / "o.jsonl").open()] == ["other", "other"]
+
+
+# --------------------------------------------------------------------------- progress on a terminal
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_train_shows_its_stages_on_a_terminal(train_file, tmp_path, monkeypatch, capsys):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["train", "--data", str(train_file), "--out", str(tmp_path / "m"), "--topics", "auto",
+                 "--stances", "auto", "--min-df", "1", "--dev", str(train_file)]) == 0
+    stages = [line.split("] ", 1)[1] for line in terminal.getvalue().splitlines()]
+    assert stages[:4] == ["reading the training data", "reading the dev data",
+                          "fitting the topic classifier (6 paragraphs)", "fitting the stance classifier"]
+    assert "reading the dev data" in stages and "scoring the dev data" in stages
+    assert stages[-2:] == [f"saving {tmp_path / 'm'}", "done"]
+    assert all(line.startswith("stance train: [") for line in terminal.getvalue().splitlines())
+
+
+def test_train_shows_nothing_when_stderr_is_not_a_terminal(train_file, tmp_path, capsys):
+    assert main(["train", "--data", str(train_file), "--out", str(tmp_path / "m"), "--topics", "auto",
+                 "--stances", "auto", "--min-df", "1"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_classify_files_shows_a_progress_bar_on_a_terminal(tiny_model_dir, article, tmp_path, monkeypatch):
+    second = tmp_path / "second.txt"
+    second.write_text(ARTICLE, encoding="utf-8")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    out = tmp_path / "out.jsonl"
+    assert main(["classify", str(article), str(second), "--model", str(tiny_model_dir), "--trust",
+                 "-o", str(out)]) == 0
+    final = terminal.getvalue().rstrip("\n").split("\r")[-1]
+    assert final.startswith("100% [######################]")
+    assert f" {2 * N_PARAGRAPHS} paragraphs " in final
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 2 * N_PARAGRAPHS
+
+
+def test_report_shows_a_progress_bar_on_a_terminal(tiny_model_dir, tmp_path, monkeypatch, capsys):
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": r["text"]}) + "\n" for i, r in enumerate(TRAIN_ROWS)),
+                   encoding="utf-8")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["report", str(src), "--out", str(tmp_path / "rep"), "--model", str(tiny_model_dir), "--trust",
+                 "--batch-size", "2"]) == 0
+    final = terminal.getvalue().rstrip("\n").split("\r")[-1]
+    assert final.startswith("100% [######################]") and f" {len(TRAIN_ROWS)} paragraphs " in final
+
+
+def test_a_damaged_model_file_is_checked_again_by_the_next_run(tiny_safe_model_dir, article, tmp_path, capsys):
+    import shutil
+
+    model_dir = tmp_path / "safe"
+    shutil.copytree(tiny_safe_model_dir, model_dir)
+    assert main(["classify", str(article), "--model", str(model_dir)]) == 0
+    data = bytearray((model_dir / "topic.npz").read_bytes())
+    data[100] ^= 0xFF
+    (model_dir / "topic.npz").write_bytes(bytes(data))
+    capsys.readouterr()
+    assert main(["classify", str(article), "--model", str(model_dir)]) == 1
+    assert_one_line_error(capsys.readouterr().err, "classify", "topic.npz does not match the sha256 in its manifest")
+
+
+def test_report_refuses_to_write_over_its_input(tiny_model_dir, tmp_path, capsys):
+    out = tmp_path / "rep"
+    out.mkdir()
+    src = out / "summary.csv"
+    src.write_text(json.dumps({"text": "NATO must stop."}) + "\n", encoding="utf-8")
+    before = src.read_bytes()
+    assert main(["report", str(src), "--out", str(out), "--model", str(tiny_model_dir), "--trust"]) == 1
+    assert_one_line_error(capsys.readouterr().err, "report", f"refusing to write {src} over the input file {src}")
+    assert src.read_bytes() == before
+    assert not (out / "report.html").exists()
+
+
+def test_report_warns_once_about_text_that_is_not_english(tiny_model_dir, tmp_path, capsys):
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in [
+        "НАТО должно прекратить расширение на восток, заявили в Москве во вторник.",
+        "Переговоры в Женеве продолжались восемь часов и закончились без результата.",
+        "NATO must stop its eastward expansion toward Russian borders, Moscow said."]), encoding="utf-8")
+    assert main(["report", str(src), "--out", str(tmp_path / "rep"), "--model", str(tiny_model_dir), "--trust"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("do not look like English") == 1 and f"{src}: 2 of 3 paragraph(s)" in err
+
+
+def test_export_onto_itself_is_refused(tiny_safe_model_dir, tmp_path, capsys):
+    import shutil
+
+    model_dir = tmp_path / "safe"
+    shutil.copytree(tiny_safe_model_dir, model_dir)
+    before = {p.name: p.read_bytes() for p in model_dir.iterdir()}
+    assert main(["export", "--model", str(model_dir), "--out", str(model_dir), "--force"]) == 1
+    assert_one_line_error(capsys.readouterr().err, "export", f"refusing to export {model_dir} onto itself")
+    assert {p.name: p.read_bytes() for p in model_dir.iterdir()} == before
+
+
+def test_a_model_with_targets_needs_target(tmp_path, monkeypatch, article, capsys):
+    from stance import training
+
+    monkeypatch.setattr(training, "DEFAULT_STANCE_PARAMS", {**training.DEFAULT_STANCE_PARAMS,
+                                                            "target_hash_features": 2**12})
+    data = tmp_path / "t.jsonl"
+    data.write_text("".join(json.dumps(dict(r, target="NATO" if i % 2 else "Russia")) + "\n"
+                            for i, r in enumerate(TRAIN_ROWS)), encoding="utf-8")
+    model_dir = tmp_path / "targets"
+    training.train_model(data, model_dir, topics="auto", stances="auto", min_df=1)
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"text": "NATO must stop."}) + "\n", encoding="utf-8")
+    for argv in ([str(article)], ["--jsonl", str(src), "--skip-errors"], ["--jsonl", str(src), "--jobs", "2"]):
+        assert main(["classify", *argv, "--model", str(model_dir), "--trust"]) == 1
+        assert_one_line_error(capsys.readouterr().err, "classify",
+                              f"the model {model_dir} was trained with targets: give the stance target with --target")
+    assert main(["classify", str(article), "--model", str(model_dir), "--trust", "--target", "NATO"]) == 0

@@ -190,7 +190,7 @@ def test_empty_file(tmp_path, content):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(DataRootNotFoundError, match=r"training data not found: .*absent\.jsonl is not a file"):
+    with pytest.raises(DataRootNotFoundError, match=r"labelled data not found: .*absent\.jsonl is not a file"):
         read_labelled_jsonl(tmp_path / "absent.jsonl")
 
 
@@ -380,3 +380,41 @@ def test_convention_corrections_override_first_pass_and_need_one(tmp_path):
     write_lines(labels / "conventions_round1.jsonl", [_label("zz", [], "none", "conv")])
     with pytest.raises(DataError, match="'zz' overrides a label that no first-pass file has"):
         read_label_files(labels)
+
+
+# --------------------------------------------------------------------------- fuzzing the labelled-data reader
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from _fuzz import fuzz  # noqa: E402
+
+_VALUES = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20),
+                                 st.floats(allow_nan=False)),
+                       lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                               st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+                       max_leaves=6)
+_ROW = st.fixed_dictionaries({"text": st.one_of(st.text(max_size=40), _VALUES),
+                              "topics": st.one_of(st.lists(st.sampled_from(["diplomacy", "x"]), max_size=2), _VALUES),
+                              "stance": st.one_of(st.sampled_from(["none", "favor"]), _VALUES)},
+                             optional={"target": _VALUES, "doc": _VALUES, "id": _VALUES})
+_LINE = st.one_of(_ROW.map(json.dumps), _VALUES.map(json.dumps), st.sampled_from([
+    '{"text": "a", "topics": [], "stance": "none", "n": ' + "1" * 5000 + "}",
+    "[" * 50_000, '{"text": NaN}', "{", "", "\ufeff{}",
+    json.dumps({"text": "x" * 100_001, "topics": [], "stance": "none"}),
+]), st.text(max_size=30).filter(lambda t: "\n" not in t and "\r" not in t))
+
+
+@fuzz(100)
+@given(lines=st.lists(_LINE, max_size=6))
+def test_any_labelled_file_is_read_or_refused_with_a_data_error(tmp_path_factory, lines):
+    path = tmp_path_factory.mktemp("fuzz") / "data.jsonl"
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8", errors="surrogatepass")
+    try:
+        data = read_labelled_jsonl(path, topics=["diplomacy"], stances=["none", "favor"])
+    except DataError as exc:  # LabelError is a DataError
+        message = str(exc)
+        assert message.startswith(str(path)) and "\n" not in message, message
+    else:
+        assert all(isinstance(t, str) and t.strip() for t in data.texts)
+        assert len(data.texts) == len(data.topics) == len(data.stances) == len(data.docs)

@@ -1,7 +1,7 @@
 """Tests of stance.distributed.classify_partition, alone and on a local dask cluster.
 
 The dask tests start a ``LocalCluster`` of two worker processes on the loopback
-interface; they are skipped when dask (the ``stance[dask]`` extra) is not installed.
+interface; they are skipped when dask (the ``stance-nlp[dask]`` extra) is not installed.
 """
 
 from __future__ import annotations
@@ -115,8 +115,9 @@ def test_dataframe(model):
 
 @pytest.fixture(scope="module")
 def client():
-    pytest.importorskip("dask", reason="dask is not installed (pip install 'stance[dask]')")
-    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed (pip install 'stance[dask]')")
+    pytest.importorskip("dask", reason="dask is not installed (pip install 'stance-nlp[dask]')")
+    distributed = pytest.importorskip("distributed",
+                                      reason="dask.distributed is not installed (pip install 'stance-nlp[dask]')")
     cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
                                        dashboard_address=None, worker_dashboard_address=None)
     client = distributed.Client(cluster)

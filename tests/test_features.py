@@ -127,8 +127,9 @@ def test_target_cross_features_target_spelling_is_normalised():
 
 # --------------------------------------------------------------------------- CompiledFeatures
 
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from _fuzz import fuzz  # noqa: E402
 
 from stance.features import CompiledFeatures  # noqa: E402
 
@@ -172,13 +173,25 @@ def test_compiled_features_other_char_ranges(char_range):
     _assert_same(union, COMPILE_CORPUS + ["a b c", "x"])
 
 
+@pytest.mark.parametrize("char_range", [(4, 5), (5, 5)])
+def test_compiled_features_batches_whose_new_words_are_all_too_short(char_range):
+    # " a " and " b " are features: char_wb keeps a padded word shorter than min_n whole
+    union = make_text_features(min_df=1, char_ngram_range=char_range).fit(COMPILE_CORPUS + ["a b NATO", "NATO a"])
+    assert " a " in union.transformer_list[1][1].vocabulary_
+    fast = CompiledFeatures.from_union(union)
+    fast.transform(["NATO"])  # "nato" is cached: the next batch's only new word is "a"
+    for texts in (["a", "NATO"], ["a"], ["a b", ""], ["NATO", "x y z"], ["NATO a ox", "a a b"]):
+        got = fast.transform(texts)
+        np.testing.assert_allclose(got.toarray(), union.transform(texts).toarray(), rtol=1e-6, atol=1e-7)
+
+
 def test_compiled_features_refuse_what_they_cannot_reproduce():
     union = make_text_features(min_df=1, char_ngram_range=(2, 6)).fit(COMPILE_CORPUS)
     with pytest.raises(ValueError, match="cannot compile this character block"):
         CompiledFeatures.from_union(union)
 
 
-@settings(max_examples=60, deadline=None)
+@fuzz(100)
 @given(st.lists(st.text(max_size=60), min_size=1, max_size=5))
 def test_compiled_features_match_on_arbitrary_text(fitted_union, texts):
     _assert_same(fitted_union, texts)

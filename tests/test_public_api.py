@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +32,7 @@ PUBLIC_NAMES = [
     "UntrustedModelError",
     "__version__",
     "analyze",
+    "detect_language",
     "export_model",
     "load_model",
     "normalize",
@@ -78,12 +80,30 @@ def test_version_is_a_string():
     assert stance.__version__ == stance._version.__version__
 
 
+#: The distribution's name on the package index ("stance" there is an unrelated project).
+DISTRIBUTION = "stance-nlp"
+REPO = Path(__file__).resolve().parents[1]
+
+
 def test_version_matches_distribution_metadata():
     try:
-        installed = importlib.metadata.version("stance")
+        installed = importlib.metadata.version(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
-        pytest.skip("the stance distribution is not installed (running from a source checkout)")
+        pytest.skip(f"the {DISTRIBUTION} distribution is not installed (running from a source checkout)")
     assert stance.__version__ == installed
+
+
+def test_distribution_name_license_and_readme_agree():
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["name"] == DISTRIBUTION
+    assert project["license"] == {"text": "Apache-2.0"}
+    license_text = (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in license_text and "Version 2.0, January 2004" in license_text
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"pip install {DISTRIBUTION}" in readme
+    assert {"pandas>=2.0"} <= set(project["optional-dependencies"]["dev"])
 
 
 def test_not_fitted_error_is_scikit_learns():
@@ -125,3 +145,20 @@ def test_exceptions_all_lists_every_exception():
     assert sorted(exceptions.__all__) == sorted(
         name for name in PUBLIC_NAMES if name.endswith("Error")
     )
+
+
+def test_ci_installs_chromium_when_it_can_then_runs_the_readme_test_command():
+    import re
+    import subprocess
+
+    script = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    command = re.search(r'python -m pip install -e "\.\[dev\]" && (python -m pytest -q)', readme).group(1)
+    lines = [line.strip() for line in script.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert lines[-1] == command  # exactly the README's test command, last
+    assert 'python -m pip install --quiet --disable-pip-version-check -e ".[dev]"' in lines[1:3]
+    install = script.index("apt-get install -y")
+    assert script.index("command -v apt-get") < install and script.index('"$(id -u)" -ne 0') < install
+    assert "chromium" in script[install:install + 80]
+    assert "will be skipped" in script  # says why when it cannot install
+    assert subprocess.run(["bash", "-n", str(REPO / ".ci" / "run")]).returncode == 0

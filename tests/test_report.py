@@ -297,7 +297,8 @@ def _chromium() -> str | None:
 def test_report_renders_in_headless_chromium(default_model, corpus, tmp_path):
     browser = _chromium()
     if browser is None:
-        pytest.skip("headless Chromium not found (install chromium to run this test)")
+        pytest.skip("headless Chromium not found: install chromium "
+                    "(.ci/run installs Debian's package when run as root with apt-get)")
     out = tmp_path / "out"
     build_report(corpus, out, by=["outlet", "month"], model=default_model)
     flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

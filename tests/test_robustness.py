@@ -115,6 +115,7 @@ def test_killed_training_leaves_the_old_or_the_new_model(train_jsonl, copy_model
                  "--min-df", "1", "--name", "new", "--force"]) == 0
     assert _assert_old_or_complete_new(out, old_snapshot, old_manifest) == "new"
     assert not [p.name for p in parent.iterdir() if p.name.startswith(".model.old-")]
+    assert not [p.name for p in parent.iterdir() if p.name.startswith(".model.tmp-")]  # the killed run's, removed
 
 
 _KILL_AROUND_SWAP = """
@@ -149,3 +150,10 @@ def test_kill_around_the_swap_of_a_replacement(copy_model_dir, when):
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     kind = _assert_old_or_complete_new(out, old_snapshot, old_manifest)
     assert kind == ("old" if when == "before" else "new")
+    leftovers = [p for p in out.parent.iterdir() if p.name.startswith(".model.tmp-")]
+    if when == "before":
+        assert leftovers  # the killed run's new model, never swapped in
+    from stance.persistence import save_model
+
+    save_model(load_model(out, trusted=True), out, name="again")  # the next run removes what the kill left
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".model.tmp-")]

@@ -121,6 +121,24 @@ def test_safe_model_with_targets_round_trip(tmp_path, monkeypatch, train_rows):
                 == [r.to_dict() for r in model.classify(PARAGRAPHS, targets=target)])
 
 
+def test_two_stage_stance_model_round_trip(tmp_path, monkeypatch, train_jsonl, no_pickle_loads):
+    from stance import training
+
+    monkeypatch.setattr(training, "DEFAULT_STANCE_PARAMS", {**training.DEFAULT_STANCE_PARAMS, "heads": "two_stage"})
+    model = training.train_model(train_jsonl, tmp_path / "m", topics="auto", stances="auto", min_df=1, format="safe")
+    assert model.stance_classifier.coef_.shape[0] == 2  # "sided", then one side
+    loaded = load_model(tmp_path / "m")
+    assert loaded.stance_classifier.head_names_ == model.stance_classifier.head_names_
+    _assert_same_predictions(loaded, model)
+    # the stored shapes are checked against the head design
+    meta = json.loads((tmp_path / "m" / "stance.json").read_text(encoding="utf-8"))
+    meta["params"]["heads"] = "ovr"
+    (tmp_path / "m" / "stance.json").write_text(json.dumps(meta), encoding="utf-8")
+    _rehash(tmp_path / "m", "stance.json")
+    with pytest.raises(ModelIntegrityError, match=r"field 'coef' must be an array of shape \(3, "):
+        load_model(tmp_path / "m")
+
+
 def test_unknown_format_is_refused_before_writing(fresh_model, tmp_path):
     with pytest.raises(ValueError, match=r"'format' must be one of \('joblib', 'safe', 'both'\), got 'pickle'"):
         save_model(fresh_model, tmp_path / "m", format="pickle")
@@ -260,7 +278,8 @@ def test_pickled_object_array_in_npz_is_refused(copy_safe_model_dir, tmp_path):
     arrays["coef"] = np.array([_TouchOnUnpickle(marker)], dtype=object)
     np.savez(model_dir / "stance.npz", **arrays)
     _rehash(model_dir, "stance.npz")
-    with pytest.raises(ModelIntegrityError, match=r"cannot read model file .*stance.*allow_pickle"):
+    with pytest.raises(ModelIntegrityError,
+                       match=r"cannot read model file .*stance\.npz: array 'coef' has dtype object, expected numbers"):
         load_model(model_dir)
     assert not marker.exists()
 
@@ -307,3 +326,247 @@ def test_vocabulary_reference_outside_the_manifest_is_refused(fresh_model, tmp_p
     with pytest.raises(ModelIntegrityError, match="refers to vocabularies in 'vocabulary.json', which is not a checked file"):
         load_model(out)
     assert sha256_file(out / VOCABULARY_FILE)  # the file is there; it is refused because it is unchecked
+
+
+# --------------------------------------------------------------------------- every value checked at load
+
+
+def _edit_npz(model_dir: Path, stem: str, edit) -> None:
+    with np.load(model_dir / f"{stem}.npz", allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    edit(arrays)
+    np.savez_compressed(model_dir / f"{stem}.npz", **arrays)
+    _rehash(model_dir, f"{stem}.npz")
+
+
+def _edit_json(model_dir: Path, filename: str, edit) -> None:
+    path = model_dir / filename
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    edit(meta)
+    path.write_text(json.dumps(meta), encoding="utf-8")
+    _rehash(model_dir, filename)
+
+
+def _set(key, value):
+    def edit(d):
+        d[key] = value
+    return edit
+
+
+def _set_param(key, value):
+    def edit(meta):
+        meta["params"][key] = value
+    return edit
+
+
+ARRAY_CASES = {
+    "idf shorter than the vocabulary": ("topic", lambda a: a.__setitem__("idf_word", a["idf_word"][:-1]),
+                                        r"topic\.npz: field 'idf_word' must be an array of shape \(\d+,\), got shape"),
+    "2-D idf": ("stance", lambda a: a.__setitem__("idf_word", a["idf_word"][None, :]),
+                r"stance\.npz: field 'idf_word' must be an array of shape .*, got shape \(1, \d+\)"),
+    "wrong coefficient shape": ("topic", lambda a: a.__setitem__("coef", a["coef"][:, :-3]),
+                                r"topic\.npz: field 'coef' must be an array of shape"),
+    "wrong intercept shape": ("stance", lambda a: a.__setitem__("intercept", a["intercept"][:1]),
+                              r"stance\.npz: field 'intercept' must be an array of shape \(3,\), got shape \(1,\)"),
+    "wrong calibrator shape": ("stance", lambda a: a.__setitem__("calibrator_coef", a["calibrator_coef"][:, :2]),
+                               r"stance\.npz: field 'calibrator_coef' must be an array of shape \(3, 3\)"),
+    "NaN weights": ("topic", lambda a: a["coef"].__setitem__((0, 0), np.nan),
+                    r"topic\.npz: field 'coef' must be finite numbers, got NaN or infinity"),
+    "integer weights": ("topic", lambda a: a.__setitem__("coef", a["coef"].astype(np.int64)),
+                        r"topic\.npz: field 'coef' must be an array of floats, got dtype int64"),
+    "threshold above 1": ("topic", lambda a: a["thresholds"].__setitem__(0, 3.0),
+                          r"topic\.npz: field 'thresholds' must be numbers from 0 to 1"),
+    "negative idf": ("stance", lambda a: a["idf_word"].__setitem__(0, -1.0),
+                     r"stance\.npz: field 'idf_word' must be positive numbers"),
+    "negative decision weight": ("stance", lambda a: a["decision_weights"].__setitem__(0, -1.0),
+                                 r"stance\.npz: field 'decision_weights' must be numbers >= 0, one at least > 0, "
+                                 r"got \[-1\.0, "),
+    "unknown array": ("stance", lambda a: a.__setitem__("extra", np.zeros(2)),
+                      r"stance\.npz: field 'extra' must be one of"),
+    "missing array": ("topic", lambda a: a.pop("thresholds"),
+                      r"topic\.npz: field 'thresholds' must be an array of shape \(4,\), got nothing \(missing\)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ARRAY_CASES))
+def test_damaged_arrays_with_recomputed_hashes_are_refused(case, copy_safe_model_dir):
+    model_dir = copy_safe_model_dir()
+    stem, edit, message = ARRAY_CASES[case]
+    _edit_npz(model_dir, stem, edit)
+    with pytest.raises(ModelIntegrityError, match=message):
+        load_model(model_dir)
+
+
+JSON_CASES = {
+    "word_ngram_range 'ab'": ("topic.json", _set_param("word_ngram_range", "ab"),
+                              r"topic\.json: field 'params\.word_ngram_range' must be \[min, max\] with "
+                              r"1 <= min <= max <= 5, got 'ab'"),
+    "char_ngram_range [1, 1e9]": ("stance.json", _set_param("char_ngram_range", [1, 1e9]),
+                                  r"stance\.json: field 'params\.char_ngram_range' must be \[min, max\]"),
+    "char_ngram_range [1, 10**9]": ("topic.json", _set_param("char_ngram_range", [1, 10**9]),
+                                    r"topic\.json: field 'params\.char_ngram_range' .* got \[1, 1000000000\]"),
+    "C negative": ("topic.json", _set_param("C", -1), r"topic\.json: field 'params\.C' must be a number > 0, got -1"),
+    "hash features huge": ("stance.json", _set_param("target_hash_features", 2**40),
+                           r"stance\.json: field 'params\.target_hash_features' must be an int from 1 to"),
+    "repeated classes": ("topic.json", lambda m: m["classes"].__setitem__(1, m["classes"][0]),
+                         r"topic\.json: field 'classes' must be a list of 1 or more distinct"),
+    "calibrator classes": ("stance.json", _set("calibrator_classes", [0, 1, 5]),
+                           r"stance\.json: field 'calibrator_classes' must be \[0, 1, 2\]"),
+    "extra vocabulary terms": ("vocabulary.json", lambda v: v["word"].append("zzz-extra"),
+                               r"topic\.npz: field 'idf_word' must be an array of shape"),
+    "char term out of range": ("vocabulary.json", lambda v: v["char"].__setitem__(0, "x" * 40),
+                               r"vocabulary\.json: field 'vocabularies\.char' must be a list of strings of 2 to 5"),
+    "unknown parameter holding an object": ("topic.json", _set_param("future", {"a": 1}),
+                                            r"topic\.json: field 'params\.future' must be a plain JSON value"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(JSON_CASES))
+def test_bad_parameters_with_recomputed_hashes_are_refused(case, copy_safe_model_dir):
+    model_dir = copy_safe_model_dir()
+    filename, edit, message = JSON_CASES[case]
+    _edit_json(model_dir, filename, edit)
+    with pytest.raises(ModelIntegrityError, match=message):
+        load_model(model_dir)
+
+
+def _npy_header(shape, dtype="<f4") -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": dtype, "fortran_order": False, "shape": shape})
+    return buf.getvalue()
+
+
+def test_an_array_declaring_more_than_it_holds_is_refused_before_allocating(copy_safe_model_dir):
+    import zipfile
+
+    model_dir = copy_safe_model_dir()
+    with zipfile.ZipFile(model_dir / "topic.npz", "a", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("bomb.npy", _npy_header((2**28,)) + b"\0" * 64)  # declares 1 GiB, holds 64 bytes
+    _rehash(model_dir, "topic.npz")
+    with pytest.raises(ModelIntegrityError, match=r"topic\.npz: array 'bomb' declares shape \(268435456,\) "
+                                                  r"\(1,073,741,824 bytes\) but its member holds"):
+        load_model(model_dir)
+
+
+def test_arrays_over_the_load_cap_are_refused_from_the_zip_header(copy_safe_model_dir, monkeypatch):
+    import stance.persistence as persistence
+
+    model_dir = copy_safe_model_dir()
+    monkeypatch.setattr(persistence, "MAX_NPZ_BYTES", 1000)
+    called = []
+    monkeypatch.setattr(np, "load", lambda *a, **k: called.append(a))
+    with pytest.raises(ModelIntegrityError, match=r"topic\.npz: its arrays take more than 1,000 bytes uncompressed"):
+        load_model(model_dir)
+    assert called == []  # nothing was decompressed
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[" * 100_000 + "]" * 100_000, r"corrupt manifest .*: not valid JSON \(nested too deeply\)"),
+    ('{"format": ' + "7" * 5000 + "}", r"corrupt manifest .*: not valid JSON \(an integer of more than 4,300 digits\)"),
+    ('{"format": NaN}', r"corrupt manifest .*: not valid JSON \(NaN is not a JSON value\)"),
+], ids=["deep-nesting", "huge-integer", "nan"])
+def test_hostile_manifests_are_one_line_model_errors(text, message, copy_safe_model_dir):
+    model_dir = copy_safe_model_dir()
+    (model_dir / MANIFEST_FILE).write_text(text, encoding="utf-8")
+    with pytest.raises(ModelIntegrityError, match=message):
+        load_model(model_dir)
+    with pytest.raises(ModelIntegrityError, match=message):
+        read_manifest(model_dir)
+
+
+def test_a_huge_stance_version_number_is_a_version_error(copy_safe_model_dir):
+    model_dir = copy_safe_model_dir()
+    _edit_manifest(model_dir, lambda m: m["versions"].__setitem__("stance", "9" * 5000))
+    with pytest.raises(ModelVersionError, match=r"incompatible with stance"):
+        load_model(model_dir)
+
+
+def test_a_char_4_5_model_classifies_short_new_words(tmp_path, train_rows):
+    from stance.api import fit_model
+    from stance.datasets import LabelledData
+
+    data = LabelledData(texts=[r[0] for r in train_rows], topics=[r[1] for r in train_rows],
+                        stances=[r[2] for r in train_rows], targets=[None] * len(train_rows),
+                        docs=[r[3] for r in train_rows], ids=[str(i) for i in range(len(train_rows))])
+    params = {"min_df": 1, "char_ngram_range": (4, 5), "cv": 2}
+    model = fit_model(data, topic_params=params, stance_params=params)
+    save_model(model, tmp_path / "m", format="safe")
+    loaded = load_model(tmp_path / "m")
+    loaded.classify(["NATO"])
+    results = loaded.classify(["a", "NATO"])
+    assert [r.to_dict() for r in results] == [r.to_dict() for r in model.classify(["a", "NATO"])]
+
+
+# --------------------------------------------------------------------------- fuzzing what a safe model may hold
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from _fuzz import fuzz  # noqa: E402
+
+_ANY_JSON = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70),
+                                   st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=12)),
+                         lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                 st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+                         max_leaves=6)
+_FIELDS = st.sampled_from([
+    ("topic.json", ("params", "word_ngram_range")), ("topic.json", ("params", "char_ngram_range")),
+    ("stance.json", ("params", "char_ngram_range")), ("stance.json", ("params", "target_hash_features")),
+    ("topic.json", ("params", "C")), ("topic.json", ("params", "min_df")), ("stance.json", ("uses_targets",)),
+    ("stance.json", ("targets",)), ("stance.json", ("calibrator_classes",)), ("topic.json", ("classes",)),
+    ("stance.json", ("cv_macro_f1",)), ("vocabulary.json", ("word",)), ("vocabulary.json", ("char",)),
+    ("manifest.json", ("topics",)), ("manifest.json", ("versions",)), ("manifest.json", ("files",)),
+])
+
+
+@fuzz(40)
+@given(field=_FIELDS, value=_ANY_JSON)
+def test_any_value_in_a_safe_model_loads_and_classifies_or_is_a_model_error(tiny_safe_model_dir, tmp_path_factory,
+                                                                           field, value):
+    import shutil
+
+    model_dir = tmp_path_factory.mktemp("fuzz") / "m"
+    shutil.copytree(tiny_safe_model_dir, model_dir)
+    filename, keys = field
+    path = model_dir / filename
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    target = doc
+    for key in keys[:-1]:
+        target = target[key]
+    target[keys[-1]] = value
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    if filename != MANIFEST_FILE:
+        _rehash(model_dir, filename)
+    try:
+        model = load_model(model_dir)
+    except ModelError as exc:
+        assert "\n" not in str(exc)
+        return
+    results = model.classify(PARAGRAPHS)
+    assert len(results) == len(PARAGRAPHS)
+    for r in results:
+        assert all(np.isfinite(v) for v in r.stance_scores.values())
+
+
+@fuzz(60)
+@given(text=st.one_of(_ANY_JSON.map(json.dumps), st.text(max_size=60), st.sampled_from([
+    "[" * 100_000, '{"format": ' + "9" * 5000 + "}", '{"format": NaN}', "\ud800"])))
+def test_any_manifest_is_read_or_a_model_error(tiny_safe_model_dir, tmp_path_factory, text):
+    model_dir = tmp_path_factory.mktemp("fuzz")
+    (model_dir / MANIFEST_FILE).write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        read_manifest(model_dir)
+    except ModelError as exc:
+        assert "\n" not in str(exc)
+
+
+def test_json_over_the_load_cap_is_refused_before_parsing(copy_safe_model_dir, monkeypatch):
+    import stance.persistence as persistence
+
+    model_dir = copy_safe_model_dir()
+    monkeypatch.setattr(persistence, "MAX_JSON_BYTES", 100)
+    monkeypatch.setattr(json, "loads", lambda *a, **k: pytest.fail("parsed"))
+    with pytest.raises(ModelIntegrityError, match=r"corrupt manifest .*manifest\.json: more than 100 bytes"):
+        load_model(model_dir)

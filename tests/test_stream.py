@@ -37,7 +37,7 @@ SENTENCES = [
     "The weather in Geneva was mild.",
     "",
 ]
-RESULT_KEYS = ("text", "topics", "topic_scores", "stance", "stance_scores", "evidence")
+RESULT_KEYS = ("text", "topics", "topic_scores", "stance", "stance_scores", "evidence", "language")
 
 
 @pytest.fixture(scope="module")
@@ -323,7 +323,9 @@ def test_ctrl_c_leaves_complete_lines_and_resume_finishes(small, full_output, mo
 
     monkeypatch.setattr(stream, "_process_batch", interrupted_on_third_batch)
     assert run("--jsonl", src, "-o", out, "--batch-size", 4) == 130
-    assert capsys.readouterr().err.strip() == "stance: interrupted"
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("stance: interrupted; the results so far are in ")
+    assert err.endswith("run the same command with --resume to finish the job")
     assert out.read_bytes() == cut(full_output, 8, 0)
     monkeypatch.setattr(stream, "_process_batch", real)
     assert run("--jsonl", src, "-o", out, "--batch-size", 4, "--resume") == 0
@@ -404,7 +406,8 @@ def test_skip_errors_writes_error_records(model, tmp_path, capsys):
     assert {k: v for k, v in records[3].items() if k not in ("line", "input")} == \
         {k: v for k, v in good[1].items() if k != "line"}
     assert run("--jsonl", src, "-o", out, "--skip-errors") == 0
-    assert capsys.readouterr().err == ""
+    assert capsys.readouterr().err == (f"stance classify: skipped 2 malformed line(s) of {src}; "
+                                       f"their error records are in {out}\n")
 
 
 def test_missing_input_is_a_one_line_error(tmp_path, capsys):
@@ -485,3 +488,132 @@ def test_progress_bar_without_a_total_shows_count_and_rate():
     bar.t0 = 0.0
     bar.update(50, 12345, force=True)
     assert bar.render() == "50 paragraphs 25/s"
+
+
+# --------------------------------------------------------------------------- every per-line failure is file:line
+
+BAD_LINES = {
+    "huge integer": '{"id": ' + "9" * 5000 + ', "text": "NATO talks."}',
+    "deep nesting": '{"id": ' + "[" * 100_000 + "]" * 100_000 + ', "text": "NATO talks."}',
+    "NaN id": '{"id": NaN, "text": "NATO talks."}',
+    "control character": '{"text": "a\x01b"}',
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_LINES))
+def test_a_bad_line_names_file_and_line_and_keeps_the_lines_before_it(kind, tmp_path, capsys):
+    rows = make_rows(3)
+    src = write_rows(tmp_path / "in.jsonl", [*rows, BAD_LINES[kind], *make_rows(2)])
+    out = tmp_path / "out.jsonl"
+    assert run("--jsonl", src, "-o", out, "--batch-size", 100) == 1
+    assert_one_line_error(capsys.readouterr().err, f"{src}:4: not valid JSON (")
+    assert [r["line"] for r in read_records(out)] == [1, 2, 3]  # the batch's earlier lines were written
+    assert run("--jsonl", src, "-o", out, "--batch-size", 100, "--skip-errors") == 0
+    records = read_records(out)
+    assert [r["line"] for r in records] == [1, 2, 3, 4, 5, 6]
+    assert set(records[3]) <= {"line", "error", "id"} and records[3]["error"].startswith("not valid JSON (")
+    assert "skipped 1 malformed line(s)" in capsys.readouterr().err
+
+
+def test_json_errors_give_the_column_inside_the_line(tmp_path, capsys):
+    src = write_rows(tmp_path / "in.jsonl", ['{"text": "a\x01b"}', '{"text":'])
+    assert run("--jsonl", src, "-o", tmp_path / "o.jsonl") == 1
+    err = capsys.readouterr().err
+    assert_one_line_error(err, f"{src}:1: not valid JSON (Invalid control character at column 12)")
+    assert "at at" not in err
+    src.write_text('{"text":\n', encoding="utf-8")
+    assert run("--jsonl", src, "-o", tmp_path / "o.jsonl") == 1
+    assert_one_line_error(capsys.readouterr().err, f"{src}:1: not valid JSON (Expecting value at column 9)")
+
+
+def test_a_text_the_model_cannot_classify_is_an_error_of_its_line(model, tmp_path, monkeypatch):
+    rows = make_rows(4)
+    src = write_rows(tmp_path / "in.jsonl", rows)
+    real = type(model).classify
+
+    def fragile(self, texts, **kwargs):
+        if any("Item 2." in t for t in texts):
+            raise IndexError("boom")
+        return real(self, texts, **kwargs)
+
+    monkeypatch.setattr(type(model), "classify", fragile)
+    with pytest.raises(DataError, match=r"in\.jsonl:3: cannot classify the text \(IndexError: boom\)"):
+        classify_jsonl(src, tmp_path / "out.jsonl", model=model, progress=False)
+    assert [r["line"] for r in read_records(tmp_path / "out.jsonl")] == [1, 2]
+    summary = classify_jsonl(src, tmp_path / "out.jsonl", model=model, progress=False, skip_errors=True)
+    assert summary.errors == 1
+    assert [("error" in r) for r in read_records(tmp_path / "out.jsonl")] == [False, False, True, False]
+
+
+def test_max_chars_sets_the_paragraph_limit(model, tmp_path, capsys):
+    src = write_rows(tmp_path / "in.jsonl", [{"text": "NATO " * 30}])
+    assert run("--jsonl", src, "-o", tmp_path / "o.jsonl", "--max-chars", 100) == 1
+    assert_one_line_error(capsys.readouterr().err, "more than the limit of 100 (--max-chars changes it)")
+    assert run("--jsonl", src, "-o", tmp_path / "o.jsonl", "--max-chars", 1000) == 0
+    with pytest.raises(ValueError, match="'max_chars' must be an int >= 1, got 0"):
+        classify_jsonl(src, tmp_path / "o.jsonl", max_chars=0)
+
+
+# --------------------------------------------------------------------------- fuzzing the JSON-lines reader
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from _fuzz import fuzz  # noqa: E402
+
+_JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+                          st.text(max_size=30))
+_JSON_VALUES = st.recursive(_JSON_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                                  st.dictionaries(st.text(max_size=8), inner,
+                                                                                  max_size=3)), max_leaves=8)
+_HOSTILE = st.sampled_from([
+    '{"id": ' + "9" * 5000 + ', "text": "x"}',
+    '{"text": ' + "[" * 20_000 + "]" * 20_000 + "}",
+    "[" * 20_000,
+    '{"id": NaN, "text": "NATO"}',
+    '{"id": -Infinity, "text": "NATO"}',
+    '{"text": "\\ud800"}',
+    '{"text": "a\x00b"}',
+    '{"text": 5}',
+    '"just a string"',
+    "\x00\xff",
+    "{",
+])
+_LINES = st.lists(st.one_of(
+    _JSON_VALUES.map(json.dumps),
+    st.builds(lambda text, meta: json.dumps({**meta, "text": text}), st.text(max_size=80),
+              st.dictionaries(st.sampled_from(["id", "doc", "topics", "stance", "line", "error", "input"]),
+                              _JSON_VALUES, max_size=3)),
+    _HOSTILE,
+    st.text(max_size=40).filter(lambda t: "\n" not in t and "\r" not in t),
+), min_size=1, max_size=8)
+
+
+@fuzz(60)
+@given(lines=_LINES)
+def test_any_jsonl_input_gives_one_valid_record_per_line_or_a_file_line_error(model, tmp_path_factory, lines):
+    tmp = tmp_path_factory.mktemp("fuzz")
+    src = tmp / "in.jsonl"
+    src.write_text("".join(line + "\n" for line in lines), encoding="utf-8", errors="surrogatepass")
+    out = tmp / "out.jsonl"
+    summary = classify_jsonl(src, out, model=model, skip_errors=True, batch_size=3, evidence=1, progress=False)
+    data = out.read_bytes().decode("utf-8")
+    records = [json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} in the output")) for line in
+               data.split("\n")[:-1]]
+    non_blank = [i for i, line in enumerate(src.read_bytes().split(b"\n")[:-1], 1) if line.strip()]
+    assert [r["line"] for r in records] == non_blank
+    assert summary.errors == sum("error" in r for r in records)
+    for r in records:
+        assert ("error" in r) != ("stance" in r)
+    try:
+        classify_jsonl(src, tmp / "strict.jsonl", model=model, batch_size=3, evidence=0, progress=False)
+    except DataError as exc:
+        assert str(exc).startswith(f"{src}:"), exc
+        bad = int(str(exc)[len(str(src)) + 1:].split(":", 1)[0])
+        strict = tmp / "strict.jsonl"
+        written = [json.loads(line) for line in strict.read_text(encoding="utf-8").split("\n")[:-1]] \
+            if strict.exists() else []
+        assert [r["line"] for r in written] == [n for n in non_blank if n < bad]
+        assert "error" in records[non_blank.index(bad)]
+    else:
+        assert summary.errors == 0

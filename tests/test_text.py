@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from _fuzz import fuzz
 
 from stance.exceptions import InputTooLargeError, InvalidInputError
 from stance.text import (
@@ -242,7 +243,7 @@ def test_input_too_large_is_an_invalid_input_error():
 # --------------------------------------------------------------------------- properties
 
 
-@settings(max_examples=50, deadline=None)
+@fuzz(100)
 @given(st.text())
 def test_text_functions_never_raise_on_unicode(text):
     paragraphs = split_paragraphs(text)
@@ -256,7 +257,7 @@ def test_text_functions_never_raise_on_unicode(text):
     assert isinstance(split_sentences(text), list)
 
 
-@settings(max_examples=50, deadline=None)
+@fuzz(100)
 @given(st.lists(st.text(alphabet=st.characters(categories=["L", "N", "P", "Zs"]), min_size=1), max_size=6))
 def test_split_paragraphs_one_paragraph_per_nonblank_line(lines):
     # Lines without a dateline: every line with a visible character is one paragraph.

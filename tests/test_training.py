@@ -313,3 +313,179 @@ def test_train_model_records_source_balance(tmp_path):
     with pytest.raises(ValueError, match="'source_balance' must be a number >= 0, got -1"):
         train_model(path, topics="auto", stances="auto", min_df=1, source_balance=-1)
     assert model.classify(["NATO must not expand"])[0].stance in {"favor", "against", "none"}
+
+
+# --------------------------------------------------------------------------- one-line errors, never tracebacks
+
+LABEL = {"id": "m0", "topics": ["nato_expansion"], "stance": "favor", "annotator": "t", "round": 1}
+
+
+def _extra(tmp_path, label_lines, text_lines):
+    text_file = tmp_path / "more.jsonl"
+    text_file.write_text("".join(line + "\n" for line in text_lines), encoding="utf-8")
+    labels = tmp_path / "labels"
+    labels.mkdir(exist_ok=True)
+    (labels / "round1_a0.jsonl").write_text("".join(line + "\n" for line in label_lines), encoding="utf-8")
+    return labels, text_file
+
+
+GOOD_TEXT = json.dumps({"id": "m0", "doc": "M0", "text": "NATO expansion east again."})
+
+
+@pytest.mark.parametrize("labels, texts, message", [
+    (["5"], [GOOD_TEXT], r"round1_a0\.jsonl:1: expected a JSON object, got int"),
+    (["[" * 50_000], [GOOD_TEXT], r"round1_a0\.jsonl:1: not valid JSON \(nested too deeply\)"),
+    ([json.dumps({**LABEL, "topics": "nato_expansion"})], [GOOD_TEXT],
+     r"round1_a0\.jsonl:1: 'topics' must be a list of strings"),
+    ([json.dumps({**LABEL, "id": 7})], [GOOD_TEXT], r"round1_a0\.jsonl:1: 'id' must be a non-empty string"),
+    ([json.dumps(LABEL)], ['{"doc": "M0", "text": "no id"}'], r"more\.jsonl:1: 'id' must be a string, got None"),
+    ([json.dumps(LABEL)], ['{"id": "m0", "doc": "M0"}'], r"more\.jsonl:1: 'text' must be a non-empty string"),
+    ([json.dumps(LABEL)], ["not json"], r"more\.jsonl:1: not valid JSON \(Expecting value at column 1\)"),
+    ([json.dumps(LABEL)], [json.dumps({"id": "m0", "text": "x" * 100_001})],
+     r"more\.jsonl:1: 'text' has 100,001 characters, more than the paragraph limit of 100,000"),
+])
+def test_malformed_extra_label_and_text_files_are_data_errors(labels, texts, message, rows_path, tmp_path):
+    label_dir, text_file = _extra(tmp_path, labels, texts)
+    with pytest.raises(DataError, match=message):
+        train_model(rows_path, tmp_path / "model", topics="auto", stances="auto", min_df=1,
+                    extra_labels=label_dir, extra_text=text_file)
+    assert not (tmp_path / "model").exists()
+
+
+def test_missing_extra_text_file_is_a_clear_error(rows_path, tmp_path):
+    from stance.exceptions import DataRootNotFoundError
+
+    label_dir, _ = _extra(tmp_path, [json.dumps(LABEL)], [GOOD_TEXT])
+    with pytest.raises(DataRootNotFoundError, match=r"text of the labelled paragraphs not found: .*absent\.jsonl"):
+        train_model(rows_path, None, topics="auto", stances="auto", min_df=1, extra_labels=label_dir,
+                    extra_text=tmp_path / "absent.jsonl")
+
+
+@pytest.mark.parametrize("line, message", [
+    ('{"text": ' + "[" * 50_000, r"train\.jsonl:3: not valid JSON \(nested too deeply\)"),
+    ('{"text": "a", "n": ' + "1" * 5000 + "}",
+     r"train\.jsonl:3: not valid JSON \(an integer of more than 4,300 digits\)"),
+    (json.dumps({"text": "x" * 100_001, "topics": [], "stance": "none"}),
+     r"train\.jsonl:3: 'text' has 100,001 characters, more than the paragraph limit of 100,000; split it"),
+], ids=["deep-nesting", "huge-integer", "too-long"])
+def test_hostile_training_lines_name_file_and_line(line, message, tmp_path):
+    path = write_rows(tmp_path / "train.jsonl", [ROWS[0], ROWS[1], line, ROWS[2]])
+    with pytest.raises(DataError, match=message):
+        train_model(path, tmp_path / "model", topics="auto", stances="auto", min_df=1)
+
+
+def test_too_little_text_is_a_data_error_that_says_what_to_change(tmp_path):
+    rows = [{"text": t, "topics": ["diplomacy"], "stance": s} for t, s in [("NATO a", "favor"), ("b c", "none"),
+                                                                         ("d e", "none")]]
+    path = write_rows(tmp_path / "train.jsonl", rows)
+    with pytest.raises(DataError, match=r"no word or character n-gram occurs in at least min_df=2 of the 3 training "
+                                        r"paragraphs; .* lower min_df \(CLI: --min-df 1\)"):
+        train_model(path, None, topics="auto", stances="auto")
+
+
+def test_hidden_temporary_directories_of_killed_runs_are_removed(rows_path, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True).stdout)
+    leftover = tmp_path / f".model.tmp-{dead}-abc123"
+    leftover.mkdir()
+    (leftover / "topic.joblib").write_bytes(b"half a model")
+    running = tmp_path / f".model.tmp-{os.getpid()}-def456"  # a run of this very process: kept
+    running.mkdir()
+    train_model(rows_path, tmp_path / "model", topics="auto", stances="auto", min_df=1)
+    assert not leftover.exists()
+    assert running.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".model.")) == [running.name]
+
+
+def test_train_model_reports_its_stages_and_cross_validation_folds(tmp_path):
+    rows = [dict(r, doc=f"{r['doc']}{k}") for r in ROWS for k in (1, 2)]  # each topic in two articles
+    path = write_rows(tmp_path / "train.jsonl", rows)
+    stages = []
+    train_model(path, None, topics="auto", stances="auto", min_df=1, cv=2, progress=stages.append)
+    assert stages[0] == "reading the training data"
+    assert stages[1:3] == [f"fitting the topic classifier ({len(rows)} paragraphs)", "fitting the stance classifier"]
+    folds = [s for s in stages if s.startswith("cross-validation")]
+    assert folds == ["cross-validation fold 1/2", "cross-validation fold 2/2"]
+
+
+# --------------------------------------------------------------------------- fuzzing training inputs
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from _fuzz import fuzz  # noqa: E402
+from stance.exceptions import StanceError  # noqa: E402
+
+_TEXT = st.text(alphabet=st.characters(categories=["L", "N", "P", "Zs"]), min_size=1, max_size=30)
+
+
+@fuzz(10)
+@given(rows=st.lists(st.tuples(_TEXT, st.lists(st.sampled_from(["diplomacy", "sanctions"]), max_size=2, unique=True),
+                               st.sampled_from(["favor", "against", "none"]), st.sampled_from("abc")),
+                     min_size=1, max_size=6))
+def test_training_on_any_tiny_corpus_fits_or_is_a_stance_error(tmp_path_factory, rows):
+    path = write_rows(tmp_path_factory.mktemp("fuzz") / "train.jsonl",
+                      [{"text": t, "topics": tp, "stance": s, "doc": d} for t, tp, s, d in rows])
+    try:
+        model = train_model(path, None, topics="auto", stances="auto")
+    except StanceError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert len(model.classify(["NATO talks"])) == 1
+
+
+_LABEL_LINE = st.one_of(
+    st.fixed_dictionaries({"id": st.one_of(st.text(max_size=5), st.integers(), st.none()),
+                           "topics": st.one_of(st.lists(st.sampled_from(["diplomacy", "nope"]), max_size=2),
+                                               st.text(max_size=5), st.integers()),
+                           "stance": st.one_of(st.sampled_from(["none", "favor"]), st.integers(), st.none()),
+                           "annotator": st.just("t"), "round": st.just(1)}).map(json.dumps),
+    st.sampled_from(["5", "[]", "{", "[" * 50_000, '{"id": NaN}', '{"id": ' + "1" * 5000 + "}"]),
+)
+
+
+@fuzz(60)
+@given(lines=st.lists(_LABEL_LINE, min_size=1, max_size=4))
+def test_any_label_file_is_read_or_a_data_error(tmp_path_factory, lines):
+    from stance.datasets import read_label_files
+
+    labels = tmp_path_factory.mktemp("labels")
+    (labels / "round1_a0.jsonl").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    try:
+        read_label_files(labels)
+    except DataError as exc:  # LabelError is a DataError
+        assert str(exc).startswith(str(labels / "round1_a0.jsonl")) and "\n" not in str(exc)
+
+
+_TEXT_LINE = st.one_of(
+    st.fixed_dictionaries({"id": st.one_of(st.sampled_from(["m0", "m1"]), st.integers(), st.none()),
+                           "text": st.one_of(st.text(max_size=20), st.integers(), st.none())},
+                          optional={"doc": st.one_of(st.text(max_size=3), st.integers())}).map(json.dumps),
+    st.sampled_from(["5", "{", "[" * 50_000, '{"id": "m0", "text": NaN}',
+                     json.dumps({"id": "m0", "text": "x" * 100_001})]),
+)
+
+
+@fuzz(60)
+@given(lines=st.lists(_TEXT_LINE, max_size=4))
+def test_any_extra_text_file_is_joined_or_a_data_error(tmp_path_factory, lines):
+    from stance.datasets import LabelledData, add_label_files
+
+    tmp = tmp_path_factory.mktemp("extra")
+    labels = tmp / "labels"
+    labels.mkdir()
+    (labels / "round1_a0.jsonl").write_text(json.dumps(LABEL) + "\n", encoding="utf-8")
+    text_file = tmp / "more.jsonl"
+    text_file.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    base = LabelledData(texts=["NATO talks"], topics=[["diplomacy"]], stances=["none"], targets=[None],
+                        docs=["d"], ids=["b0"])
+    try:
+        data = add_label_files(base, text_file, labels)
+    except DataError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert data.ids[-1] == "m0" and isinstance(data.texts[-1], str)

@@ -1,0 +1,122 @@
+"""Is a paragraph English? A small offline check, without any language-identification dependency.
+
+The models are trained on English news. A paragraph in another language still
+gets scores, but they mean nothing (a Russian paragraph came back ``none`` with
+probability 0.99). :func:`detect_language` looks at two things:
+
+- the **script**: the share of letters that are Latin (ASCII and the Latin
+  supplements). Cyrillic, Greek, Arabic, CJK... text is not English;
+- the **English function words**: the share of words that are common English
+  stopwords ("the", "of", "and", "to", "is", ...). English prose has 30-50 %,
+  French, German, Spanish or a transliteration almost none of these.
+
+Too little text to judge (fewer than :data:`MIN_LETTERS` letters, or fewer than
+:data:`MIN_WORDS` words in Latin script) is ``"unknown"``, which is treated as English.
+
+Examples
+--------
+>>> detect_language("NATO must stop its eastward expansion, Moscow said on Tuesday.")
+'en'
+>>> detect_language("НАТО должно прекратить расширение на восток, заявили в Москве во вторник.")
+'other'
+>>> detect_language("L'OTAN doit cesser son expansion vers l'est, a déclaré Moscou mardi dernier.")
+'other'
+>>> detect_language("NATO talks")
+'unknown'
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+
+__all__ = ["ENGLISH", "LANGUAGES", "MIN_LETTERS", "MIN_WORDS", "NOT_ENGLISH", "UNKNOWN", "detect_language"]
+
+#: Values of :func:`detect_language` (and of ``ParagraphResult.language``).
+ENGLISH, NOT_ENGLISH, UNKNOWN = "en", "other", "unknown"
+LANGUAGES = (ENGLISH, NOT_ENGLISH, UNKNOWN)
+#: Fewer letters than this: ``"unknown"``.
+MIN_LETTERS = 20
+#: Fewer words than this: ``"unknown"``.
+MIN_WORDS = 6
+#: Letters in other scripts than Latin beyond this share: not English.
+_MAX_NON_LATIN_SHARE = 0.5
+#: At least this share of English function words: English.
+_MIN_ENGLISH_SHARE = 0.08
+#: Only the start of a long paragraph is looked at.
+_SAMPLE_CHARS = 400
+
+# Function words frequent in English and rare as words of other Latin-script languages
+# ("a", "in", "die", "on"... are left out: they are words of French, German, Italian, Dutch too).
+_ENGLISH = frozenset("""
+the of and to is was that with for are as by it be this from has have had not but said its which were
+will would their they he she his her been who after about more than also can into there should could
+what when where while we our you your them these those such other over under between because being did
+does do no so if all any each only most some up out just how why very new one two i am my at
+""".split())
+# Function words of the Latin-script languages a news corpus meets most (French, German, Spanish,
+# Italian, Portuguese, Dutch, Polish, Czech, Romanian, Turkish), none of them an English word.
+_FOREIGN = frozenset("""
+le la les des est et une du que pour dans qui sur pas au aux ce cette sont avec ont été il elle nous
+der die das und ist nicht mit den dem von zu ein eine sich auf für auch wird wurde sind werden bei nach
+ihre ihr am im zum zur aus hat haben wie oder über noch nur einer einen eines sagte
+un sa ses mais ou leur très aussi selon entre avait sont
+el los las por con una del es se lo su al como más pero sus fue ha han muy entre cuando también
+il che di per non della sono gli nel alla anche come più dei delle questo
+não em os uma com para mais pelo pela foi são ao seu sua também
+het een van niet zijn op voor worden werd ook maar bij
+i w z na się nie jest do że to od za po jak ale czy oraz jego
+je se na že ve pro jako jsou byl ale tak
+și în cu pe nu din este care sau fost mai
+ve bir bu ile için da de olarak olan çok daha
+""".split()) - _ENGLISH - frozenset(
+    # words of other languages that English text also holds: names ("Le Pen", "Des Moines", "Van Jones",
+    # "Los Angeles", "George W. Bush"), abbreviations ("UN", "LA", "EST", "MIT", "SA") and English words
+    "i a am hat son un et von de die den dem al ha la des est mit los las con del han per non come van w z pro "
+    "care sa em da im sur lo din il na".split())
+# Letters outside the Latin script: not a-z, Latin-1 and Latin Extended, modifier letters, phonetic
+# extensions, Latin Extended Additional or full-width Latin.
+_NON_LATIN_LETTER_RE = re.compile(r"[^\W\d_a-zA-Z\u00C0-\u024F\u02B0-\u02FF\u1D00-\u1DBF\u1E00-\u1EFF"
+                                  r"\uFF21-\uFF3A\uFF41-\uFF5A]")
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_strip = operator.methodcaller("strip", ".,;:!?\"'()[]{}<>«»“”‘’„-–—…*#@/")
+
+
+# French and Italian elisions (l'est, d'un, qu'il, dell'...) count as foreign function words.
+_ELISION_RE = re.compile(r"\b(?:[ldjnsc]|qu|dell|all|nell|sull)['’](?=[^\W\d_])")
+
+
+def detect_language(text: str) -> str:
+    """``"en"`` for English text, ``"other"`` for text in another language, ``"unknown"`` when it cannot tell.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+        One of :data:`LANGUAGES`. Text in another script (Cyrillic, Greek, Arabic,
+        CJK...) is ``"other"``; Latin-script text is ``"other"`` when it holds at
+        least two function words of other languages and more than twice as many
+        as of English, ``"en"`` when at least
+        8 % of its words are English function words, else ``"unknown"`` (a caption,
+        a list of names: read as English).
+    """
+    sample = text[:_SAMPLE_CHARS]
+    if not sample.isascii():
+        non_latin = len(_NON_LATIN_LETTER_RE.findall(sample))
+        if non_latin >= MIN_LETTERS and non_latin > _MAX_NON_LATIN_SHARE * len(_LETTER_RE.findall(sample)):
+            return NOT_ENGLISH
+    lowered = sample.lower()
+    words = list(map(_strip, lowered.split()))  # C-level loops: this runs on every paragraph classified
+    n_words = len(words)
+    if n_words < MIN_WORDS:
+        return UNKNOWN
+    english = sum(map(_ENGLISH.__contains__, words))
+    foreign = sum(map(_FOREIGN.__contains__, words))
+    if "'" in lowered or "’" in lowered:
+        foreign += len(_ELISION_RE.findall(lowered))
+    if foreign >= 2 and foreign > 2 * english:
+        return NOT_ENGLISH
+    return ENGLISH if english >= _MIN_ENGLISH_SHARE * n_words else UNKNOWN
