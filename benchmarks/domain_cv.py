@@ -266,12 +266,18 @@ def _f(v):
 
 
 def render(runs: list[dict]) -> str:
-    """Markdown tables of one or more runs (e.g. the round-1 corpus and the grown one)."""
+    """Markdown tables of one or more runs (e.g. the round-1 corpus and the grown one).
+
+    A run made with ``--systems stance --ideas`` (no baselines) appears in the ideas table only.
+    """
     out = []
+    idea_runs = [run for run in runs if any(name.startswith("idea:") for name in run["systems"])]
+    runs, all_runs = [run for run in runs if run not in idea_runs], runs
     sources = sorted({s for run in runs for s in run["sources"]})
     out.append("Corpus sizes: " + "; ".join(
         f"{run['corpus']}: {run['n']:,} paragraphs ({', '.join(f'{k} {v:,}' for k, v in run['sources'].items())})"
         for run in runs) + ".")
+    out += [f"\n`{run['corpus']}`: {run['note']}." for run in all_runs if run.get("note")]
     rows = []
     for run in runs:
         for name, res in run["systems"].items():
@@ -311,15 +317,17 @@ def render(runs: list[dict]) -> str:
     rows = []
     for run in runs:
         for name, res in run["systems"].items():
-            pooled = res["as_predicted"].get("cv_pooled", {})
+            pooled = res["as_predicted"].get("cv_pooled")
+            if not pooled:
+                continue
             rows.append([f"{name} ({run['corpus']})"]
                         + [f"{_f(pooled[g]['topic_micro_f1'])} / {_f(pooled[g]['stance_macro_f1'])}" if g in pooled
                            else "" for g in POOLED_GROUPS])
     out.append("\n**Grouped CV pooled like the external held-out sets** (topic micro-F1 / stance macro-F1 over the "
                "on-period sources together, and over the news sources together):\n")
     out.append(_table(["system (corpus)", *POOLED_GROUPS], rows))
-    ideas = [(run, name, res) for run in runs for name, res in run["systems"].items() if name.startswith("idea:")
-             or name == "stance"]
+    ideas = [(run, name, res) for run in all_runs for name, res in run["systems"].items() if name.startswith("idea:")
+             or (name == "stance" and run not in idea_runs)]
     if any(name.startswith("idea:") for _, name, _ in ideas):
         rows = []
         for run, name, res in ideas:
