@@ -228,47 +228,34 @@ def read_labelled_jsonl(
     if not path.is_file():
         raise DataRootNotFoundError(f"labelled data not found: {path} is not a file")
     data = LabelledData(path=str(path), sha256=sha256_file(path))
-    with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            where = f"{path}:{lineno}"
-            try:
-                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-            except UnicodeDecodeError:
-                raise DataError(f"{where}: line is not valid UTF-8") from None
-            if not line.strip():
-                continue
-            try:
-                obj = loads_line(line)
-            except JSONLineError as exc:
-                raise DataError(f"{where}: {exc}") from None
-            if not isinstance(obj, dict):
-                raise DataError(f"{where}: expected a JSON object, got {type(obj).__name__}")
-            text = obj.get("text")
-            if not isinstance(text, str) or not text.strip():
-                raise DataError(f"{where}: 'text' must be a non-empty string, got {text!r:.60}")
-            if len(text) > DEFAULT_MAX_PARAGRAPH_CHARS:
-                raise DataError(f"{where}: 'text' has {len(text):,} characters, more than the paragraph limit of "
-                                f"{DEFAULT_MAX_PARAGRAPH_CHARS:,}; split it")
-            line_topics = obj.get("topics", [])
-            if not isinstance(line_topics, list) or not all(isinstance(t, str) for t in line_topics):
-                raise DataError(f"{where}: 'topics' must be a list of strings, got {line_topics!r:.60}")
-            for t in line_topics:
-                _check_labels("topics", topics, t, where)
-            stance = obj.get("stance")
-            if not isinstance(stance, str):
-                raise DataError(f"{where}: 'stance' must be a string, got {stance!r:.60}")
-            _check_labels("stance", stances, stance, where)
-            target = obj.get("target")
-            if target is not None and not isinstance(target, str):
-                raise DataError(f"{where}: 'target' must be a string, got {target!r:.60}")
-            data.texts.append(text)
-            data.topics.append(list(dict.fromkeys(line_topics)))
-            data.stances.append(stance)
-            data.targets.append(target)
-            data.docs.append(str(obj.get("doc", f"line-{lineno}")))
-            data.ids.append(str(obj.get("id", f"line-{lineno}")))
-            source = obj.get("source")
-            data.sources.append(source if isinstance(source, str) else None)
+    for lineno, obj in _read_objects(path):
+        where = f"{path}:{lineno}"
+        text = obj.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise DataError(f"{where}: 'text' must be a non-empty string, got {text!r:.60}")
+        if len(text) > DEFAULT_MAX_PARAGRAPH_CHARS:
+            raise DataError(f"{where}: 'text' has {len(text):,} characters, more than the paragraph limit of "
+                            f"{DEFAULT_MAX_PARAGRAPH_CHARS:,}; split it")
+        line_topics = obj.get("topics", [])
+        if not isinstance(line_topics, list) or not all(isinstance(t, str) for t in line_topics):
+            raise DataError(f"{where}: 'topics' must be a list of strings, got {line_topics!r:.60}")
+        for t in line_topics:
+            _check_labels("topics", topics, t, where)
+        stance = obj.get("stance")
+        if not isinstance(stance, str):
+            raise DataError(f"{where}: 'stance' must be a string, got {stance!r:.60}")
+        _check_labels("stance", stances, stance, where)
+        target = obj.get("target")
+        if target is not None and not isinstance(target, str):
+            raise DataError(f"{where}: 'target' must be a string, got {target!r:.60}")
+        data.texts.append(text)
+        data.topics.append(list(dict.fromkeys(line_topics)))
+        data.stances.append(stance)
+        data.targets.append(target)
+        data.docs.append(str(obj.get("doc", f"line-{lineno}")))
+        data.ids.append(str(obj.get("id", f"line-{lineno}")))
+        source = obj.get("source")
+        data.sources.append(source if isinstance(source, str) else None)
     if not data.texts:
         raise DataError(f"{path}: no examples (the file is empty)")
     with_target = [t is not None for t in data.targets]
