@@ -23,7 +23,7 @@ Systems:
 Usage::
 
     python benchmarks/domain_cv.py [--data-root DIR] [--corpus grown|round1] [--ideas] [--jobs 2]
-        [--json benchmarks/results/domain_cv.json]
+        [--source-balance 0.5] [--json benchmarks/results/domain_cv.json]
 
 ``--corpus round1`` drops the round-2 labels (the corpus before the on-period labels). The last line
 printed is the headline for our model.
@@ -227,14 +227,15 @@ def splits_for(data):
     return cv_splits, holdouts
 
 
-def run(data_root=None, corpus="grown", ideas=False, jobs=1, systems=("plain", "svc", "stance")) -> dict:
+def run(data_root=None, corpus="grown", ideas=False, jobs=1, systems=("plain", "svc", "stance"),
+        source_balance=DEFAULT_SOURCE_BALANCE) -> dict:
     data = load_corpus(corpus, data_root)
     cv_splits, holdouts = splits_for(data)
     results = {"corpus": corpus, "n": len(data), "data_sha256": data.sha256,
                "sources": {s: data.sources.count(s) for s in sorted(set(data.sources))},
                "folds": f"GroupKFold(n_splits={N_FOLDS}) by doc", "systems": {}}
     recipe = {"topic_params": DEFAULT_TOPIC_PARAMS, "stance_params": DEFAULT_STANCE_PARAMS,
-              "source_balance": DEFAULT_SOURCE_BALANCE}
+              "source_balance": source_balance}
     todo = [(s, recipe if s == "stance" else None) for s in systems]
     if ideas and "stance" not in systems:
         raise ValueError("--ideas reuses the topic predictions of the 'stance' system: include it in --systems")
@@ -369,6 +370,8 @@ def main(argv=None) -> int:
     parser.add_argument("--ideas", action="store_true", help="also run the variants of IDEAS")
     parser.add_argument("--systems", default="plain,svc,stance")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--source-balance", type=float, default=DEFAULT_SOURCE_BALANCE,
+                        help="source x stance weights of our recipe (0: the recipe of stance 1.0)")
     parser.add_argument("--json", default=None, help="write all metrics to this file")
     parser.add_argument("--render", nargs="+", metavar="RESULTS.json", default=None,
                         help="only render these result files as markdown into RESULTS.md (no training)")
@@ -378,7 +381,8 @@ def main(argv=None) -> int:
         update_results(markdown)
         print(markdown)
         return 0
-    results = run(args.data_root, args.corpus, args.ideas, args.jobs, tuple(s for s in args.systems.split(",") if s))
+    results = run(args.data_root, args.corpus, args.ideas, args.jobs, tuple(s for s in args.systems.split(",") if s),
+                  args.source_balance)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     if "stance" in results["systems"]:
