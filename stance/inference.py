@@ -18,7 +18,10 @@ import numpy as np
 
 from ._compiled import CompiledFeatures, SparseRows
 
-__all__ = ["Predictor", "effective_class_weights", "stance_head_names"]
+__all__ = ["HEAD_DESIGNS", "Predictor", "effective_class_weights", "stance_head_names"]
+
+#: Head designs of a stance classifier: one-vs-rest, or side-taking then side (see ``StanceClassifier``).
+HEAD_DESIGNS = ("ovr", "two_stage")
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

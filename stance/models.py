@@ -42,7 +42,7 @@ from .features import (
     prune_vectorizers,
     target_cross_features,
 )
-from .inference import effective_class_weights, stance_head_names
+from .inference import HEAD_DESIGNS, effective_class_weights, stance_head_names
 from .text import check_targets, check_texts
 
 __all__ = [
@@ -59,8 +59,6 @@ __all__ = [
 DEFAULT_TOPIC_C = 3.0
 #: Inverse regularisation strength of the stance head.
 DEFAULT_STANCE_C = 1.0
-#: Head design of the stance classifier: one-vs-rest, or side-taking then side.
-HEAD_DESIGNS = ("ovr", "two_stage")
 DEFAULT_HEADS = "ovr"
 #: The stance label of paragraphs that take no side.
 DEFAULT_NEUTRAL_LABEL = "none"

@@ -37,7 +37,7 @@ import numpy as np
 from ._files import remove_stale_temps, same_file, temp_dir
 from ._version import __version__
 from .datasets import sha256_file
-from .inference import stance_head_names
+from .inference import HEAD_DESIGNS, stance_head_names
 from .exceptions import (
     ModelError,
     ModelIntegrityError,
@@ -526,7 +526,7 @@ _PARAM_RULES = {
     "target_hash_features": (lambda v: _is_int(v) and 1 <= v <= MAX_TARGET_HASH_FEATURES,
                              f"an int from 1 to {MAX_TARGET_HASH_FEATURES}"),
     "tune_decision": (lambda v: isinstance(v, bool), "true or false"),
-    "heads": (lambda v: v in ("ovr", "two_stage"), "'ovr' or 'two_stage'"),
+    "heads": (lambda v: v in HEAD_DESIGNS, f"one of {HEAD_DESIGNS}"),
     "neutral_label": (lambda v: isinstance(v, str) and bool(v), "a non-empty string"),
 }
 
