@@ -752,12 +752,24 @@ def _check_versions(manifest: dict, path: Path, serialization: str) -> None:
 
 
 def is_shipped(path: str | os.PathLike) -> bool:
-    """Whether ``path`` lies inside the package's own shipped models (trusted without asking)."""
-    try:
-        Path(path).resolve().relative_to(default_model_path().parent.resolve())
-    except ValueError:
+    """Whether ``path`` is one of the package's own shipped models, whose pickles are trusted without asking.
+
+    Trust comes from content, not from the folder: the directory must lie among the shipped models
+    *and* hold exactly the pickles whose sha256 the package records in code
+    (``stance/_shipped_hashes.py``, written by ``tools/record_shipped_hashes.py``). A pickle that
+    someone places among the shipped models is refused like any other.
+    """
+    from ._shipped_hashes import SHIPPED_PICKLES
+
+    root = default_model_path().parent.resolve()
+    resolved = Path(path).resolve()
+    if resolved.parent != root or resolved.name not in SHIPPED_PICKLES:
         return False
-    return True
+    expected = SHIPPED_PICKLES[resolved.name]
+    found = sorted(f.name for f in resolved.glob("*.joblib"))
+    if found != sorted(expected):
+        return False
+    return all(sha256_file(resolved / name) == digest for name, digest in expected.items())
 
 
 def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False, serialization: str | None = None):

@@ -155,12 +155,46 @@ def test_shipped_default_exports_without_trust(tmp_path):
     assert read_manifest(out)["serialization"] == "safe"
 
 
+@requires_default_model
 def test_is_shipped():
     shipped_root = default_model_path().parent
     assert is_shipped(default_model_path())
-    assert is_shipped(shipped_root / "another-model")
+    assert not is_shipped(shipped_root / "another-model")  # not a model the package knows
     assert not is_shipped(shipped_root.parent / (shipped_root.name + "-not-shipped") / "default")
     assert not is_shipped(shipped_root.parent)
+
+
+@requires_default_model
+def test_recorded_hashes_are_those_of_the_shipped_pickles():
+    from stance._shipped_hashes import SHIPPED_PICKLES
+    from stance.datasets import sha256_file
+
+    recorded = SHIPPED_PICKLES[default_model_path().name]
+    actual = {f.name: sha256_file(f) for f in default_model_path().glob("*.joblib")}
+    assert recorded == actual, "run python tools/record_shipped_hashes.py after retraining a shipped model"
+
+
+def test_a_pickle_placed_among_the_shipped_models_is_refused(tiny_model_dir, tmp_path, monkeypatch):
+    from stance.datasets import sha256_file
+
+    root = tmp_path / "models"
+    monkeypatch.setattr(persistence, "default_model_path", lambda: root / "default")
+    # a user's pickle in the shipped folder, under the shipped name: its content is not the shipped one
+    shutil.copytree(tiny_model_dir, root / "default")
+    shutil.copytree(tiny_model_dir, root / "mine")
+    assert not is_shipped(root / "default") and not is_shipped(root / "mine")
+    with pytest.raises(UntrustedModelError, match="trusted=True"):
+        load_model(root / "default", serialization="joblib")
+    with pytest.raises(UntrustedModelError, match="trusted=True"):
+        load_model(root / "mine")
+    # the same files are trusted once the package records their hashes ...
+    recorded = {"default": {f.name: sha256_file(f) for f in (root / "default").glob("*.joblib")}}
+    monkeypatch.setattr("stance._shipped_hashes.SHIPPED_PICKLES", recorded)
+    assert is_shipped(root / "default")
+    load_model(root / "default")
+    # ... and refused again when a pickle is swapped or added
+    (root / "default" / "extra.joblib").write_bytes(b"not a model")
+    assert not is_shipped(root / "default")
 
 
 def test_is_shipped_is_false_for_tmp_path(tmp_path, tiny_model_dir):
