@@ -81,8 +81,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing model directory at --out")
     p.add_argument("--cv", type=int, default=0, metavar="K",
                    help="also cross-validate with K folds grouped by article and record it in the manifest")
-    p.add_argument("--format", choices=("joblib", "safe", "both"), default="joblib",
-                   help="joblib pickles (default), the pickle-free safe format, or both in one directory")
+    p.add_argument("--format", choices=("joblib", "safe", "both"), default="both",
+                   help="joblib pickles, the pickle-free safe format, or both in one directory "
+                        "(default: both; commands read the safe files)")
     p.add_argument("--leave-sources-out", action="store_true",
                    help="also train without each source in turn, test on it, and record it in the manifest "
                         "(needs a 'source' field on every line)")

@@ -109,7 +109,7 @@ def _minor(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def save_model(model, path: str | os.PathLike, *, format: str = "joblib", name: str | None = None,
+def save_model(model, path: str | os.PathLike, *, format: str = "both", name: str | None = None,
                training_data=None, parameters: dict | None = None, metrics: dict | None = None,
                overwrite: bool = True) -> Path:
     """Write a model directory atomically.
@@ -123,7 +123,7 @@ def save_model(model, path: str | os.PathLike, *, format: str = "joblib", name: 
     model : StanceModel
     path : path-like
         The model directory to create or replace.
-    format : {"joblib", "safe", "both"}, default="joblib"
+    format : {"joblib", "safe", "both"}, default="both"
         ``"joblib"`` writes pickles (``topic.joblib``, ``stance.joblib``);
         ``"safe"`` writes arrays as ``.npz`` (read with ``allow_pickle=False``)
         and everything else as JSON, which loads without running code and

@@ -292,7 +292,7 @@ def train_model(
     random_state: int = DEFAULT_RANDOM_STATE,
     name: str | None = None,
     overwrite: bool = False,
-    format: str = "joblib",
+    format: str = "both",
     cv: int = 0,
     extra_labels: str | os.PathLike | None = None,
     extra_text: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
@@ -322,7 +322,7 @@ def train_model(
         Name recorded in the manifest.
     overwrite : bool, default=False
         Replace an existing model directory at ``out``. Checked before training starts.
-    format : {"joblib", "safe", "both"}, default="joblib"
+    format : {"joblib", "safe", "both"}, default="both"
         Serialisation of the saved model (see :func:`stance.persistence.save_model`).
     extra_labels : path-like or None, default=None
         A directory of our label files (``datasets/domain/labels``): their paragraphs are

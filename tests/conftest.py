@@ -72,7 +72,8 @@ def tiny_model_dir(tmp_path_factory, train_jsonl) -> Path:
     from stance.training import train_model
 
     out = tmp_path_factory.mktemp("models") / "tiny"
-    train_model(train_jsonl, out, topics="auto", stances="auto", min_df=1, name="tiny")
+    # pickles only (the default writes both formats): the trust and integrity tests need a joblib model
+    train_model(train_jsonl, out, topics="auto", stances="auto", min_df=1, name="tiny", format="joblib")
     return out
 
 

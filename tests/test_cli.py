@@ -226,7 +226,7 @@ def test_classify_model_with_mistyped_manifest_gives_one_line_error(copy_model_d
 # --------------------------------------------------------------------------- train
 
 
-def test_train_writes_model_directory(train_file, tmp_path, capsys):
+def test_train_writes_model_directory(train_file, article, tmp_path, capsys):
     out = tmp_path / "model"
     rc = main(["train", "--data", str(train_file), "--out", str(out), "--topics", "auto", "--stances", "auto",
                "--min-df", "1", "--name", "cli-model"])
@@ -236,7 +236,11 @@ def test_train_writes_model_directory(train_file, tmp_path, capsys):
     manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
     assert manifest["name"] == "cli-model"
     assert manifest["stances"] == ["against", "favor", "none"]
-    assert sorted(os.listdir(out)) == ["manifest.json", "stance.joblib", "topic.joblib"]
+    # both formats by default, so the model just trained classifies without --trust
+    assert sorted(os.listdir(out)) == ["manifest.json", "stance.joblib", "stance.json", "stance.npz",
+                                       "topic.joblib", "topic.json", "topic.npz", "vocabulary.json"]
+    assert main(["classify", str(article), "--model", str(out), "--format", "jsonl"]) == 0
+    assert '"stance"' in capsys.readouterr().out
 
 
 def test_train_leave_sources_out_is_recorded(train_file, tmp_path, capsys):

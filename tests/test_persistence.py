@@ -55,7 +55,7 @@ def _outputs(model, paragraphs=PARAGRAPHS):
 
 
 def test_save_and_load_round_trip_gives_identical_outputs(fresh_model, tmp_path):
-    out = save_model(fresh_model, tmp_path / "saved", name="round-trip")
+    out = save_model(fresh_model, tmp_path / "saved", name="round-trip", format="joblib")
     assert out == tmp_path / "saved"
     assert sorted(os.listdir(out)) == ["manifest.json", "stance.joblib", "topic.joblib"]
     loaded = load_model(out, trusted=True)
@@ -65,14 +65,23 @@ def test_save_and_load_round_trip_gives_identical_outputs(fresh_model, tmp_path)
     assert loaded.manifest["name"] == "round-trip"
 
 
+def test_save_model_writes_both_formats_by_default(fresh_model, tmp_path):
+    out = save_model(fresh_model, tmp_path / "m")
+    manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
+    assert manifest["serialization"] == "both"
+    assert {"stance.joblib", "topic.joblib", "stance.npz", "topic.npz"} <= set(os.listdir(out))
+    loaded = load_model(out)  # a model just saved loads without trusted=True: the safe files are read
+    assert _outputs(loaded) == _outputs(fresh_model)
+
+
 def test_manifest_contents(fresh_model, tmp_path, train_jsonl):
     from stance.datasets import read_labelled_jsonl
 
     data = read_labelled_jsonl(train_jsonl)
-    out = save_model(fresh_model, tmp_path / "m", training_data=[data], metrics={"x": 1})
+    out = save_model(fresh_model, tmp_path / "m", training_data=[data], metrics={"x": 1}, format="joblib")
     manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
     assert manifest["format"] == MODEL_FORMAT == "stance-model/1"
-    assert manifest["serialization"] == "joblib"  # the default format
+    assert manifest["serialization"] == "joblib"
     assert manifest["name"] == "m"  # the directory name by default
     assert manifest["topics"] == fresh_model.topics
     assert manifest["stances"] == fresh_model.stances
