@@ -18,6 +18,7 @@ scikit-learn's own transform.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 
 import numpy as np
 
@@ -35,6 +36,23 @@ _SEPARATOR_TOKEN = "\ufb01"
 _SEPARATOR = f" {_SEPARATOR_TOKEN} "  # distinct words whose char n-gram columns are kept between batches
 
 
+#: Batches of at least this many rows are multiplied by scipy (imported then), smaller ones by numpy.
+SCIPY_MIN_ROWS = 64
+_SCIPY = []
+
+
+def _scipy_sparse():
+    """``scipy.sparse``, imported on first use, or ``None`` where it is missing."""
+    if not _SCIPY:
+        try:
+            import scipy.sparse
+        except ImportError:  # pragma: no cover - scipy comes with scikit-learn
+            _SCIPY.append(None)
+        else:
+            _SCIPY.append(scipy.sparse)
+    return _SCIPY[0]
+
+
 class SparseRows:
     """A CSR matrix as three numpy arrays (``indptr``, ``indices``, ``data``) and a shape."""
 
@@ -50,8 +68,15 @@ class SparseRows:
         return sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
 
     def dot(self, W: np.ndarray) -> np.ndarray:
-        """``self @ W`` for a dense ``W`` of shape (n_features, k)."""
+        """``self @ W`` for a dense ``W`` of shape (n_features, k).
+
+        From :data:`SCIPY_MIN_ROWS` rows on, scipy's sparse product does it (about 6x faster than
+        numpy's gather; scipy is installed with scikit-learn, but importing it costs a cold start about
+        0.1 s, so single paragraphs stay on numpy).
+        """
         n_rows = self.shape[0]
+        if n_rows >= SCIPY_MIN_ROWS and _scipy_sparse() is not None:
+            return np.asarray(self.to_scipy() @ W)
         out = np.zeros((n_rows, W.shape[1]), dtype=np.result_type(self.data.dtype, W.dtype))
         lengths = np.diff(self.indptr)
         filled = lengths > 0
@@ -97,25 +122,125 @@ class CompiledFeatures:
 
     def __init__(self, *, word_vocabulary, word_idf, word_ngram_range=(1, 2), char_vocabulary=None, char_idf=None,
                  char_ngram_range=None, dtype=np.float32):
+        self._setup(word_idf, word_ngram_range, char_idf, char_ngram_range, dtype)
+        self._compile_words(list(word_vocabulary))
+        if self.has_char:
+            self._compile_chars(list(char_vocabulary))
+        self._finish()
+        self._word_vocabulary = list(word_vocabulary)
+
+    def _setup(self, word_idf, word_ngram_range, char_idf, char_ngram_range, dtype) -> None:
         if tuple(word_ngram_range) not in ((1, 1), (1, 2)):
             raise ValueError(f"cannot compile word n-grams {tuple(word_ngram_range)}; expected (1, 1) or (1, 2)")
         self.dtype = np.dtype(dtype)
-        self.word_vocabulary = list(word_vocabulary)
-        self.n_word = len(self.word_vocabulary)
+        self.word_ngram_range = tuple(int(v) for v in word_ngram_range)
         self.word_idf = np.asarray(word_idf, dtype=np.float64)
-        self.use_bigrams = tuple(word_ngram_range) == (1, 2)
-        self._compile_words()
-        self.has_char = char_vocabulary is not None
+        self.n_word = len(self.word_idf)
+        self.use_bigrams = self.word_ngram_range == (1, 2)
+        self.has_char = char_idf is not None
         self.n_char = 0
+        self.char_range = None
         if self.has_char:
             min_n, max_n = char_ngram_range
             if min_n < 1 or max_n > _MAX_PACKED_N or min_n > max_n:
                 raise ValueError(f"cannot compile this character block: n-grams {tuple(char_ngram_range)}")
             self.char_range = (int(min_n), int(max_n))
             self.char_idf = np.asarray(char_idf, dtype=np.float64)
-            self._compile_chars(list(char_vocabulary))
+            self.n_char = len(self.char_idf)
+
+    def _finish(self) -> None:
         self.n_features = self.n_word + self.n_char
         self._word_cache: dict[str, np.ndarray] = {}
+        self._term_parts = None
+        self._word_vocabulary = None
+
+    # -- stored form: the compiled tables as plain arrays (what a saved model holds) ----------------
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The compiled tables as numeric arrays, for :meth:`from_arrays` (no string is stored twice).
+
+        Word n-grams are the tokens (UTF-8, newline-separated), each token's unigram
+        column and the packed bigram keys; character n-grams are their alphabet
+        (code points) and packed keys. Together they define the vocabularies.
+        """
+        tokens = [t for t, i in sorted(self.token_id.items(), key=lambda kv: kv[1]) if i >= 0]
+        arrays = {
+            "idf_word": self.word_idf.astype(np.float32),
+            "word_tokens": np.frombuffer("\n".join(tokens).encode("utf-8"), dtype=np.uint8),
+            "word_unigram_col": self.unigram_col.astype(np.int32),
+            "word_bigram_keys": self.bigram_keys.astype(np.int64),
+            "word_bigram_cols": self.bigram_cols.astype(np.int32),
+        }
+        if self.has_char:
+            arrays.update(idf_char=self.char_idf.astype(np.float32),
+                          char_alphabet=self.char_alphabet.astype(np.int32),
+                          char_keys=self.char_keys.astype(np.int64), char_cols=self.char_cols.astype(np.int32))
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: dict, *, word_ngram_range, char_ngram_range=None,
+                    dtype=np.float32) -> CompiledFeatures:
+        """Rebuild from :meth:`to_arrays` output: reads the tables, compiles nothing.
+
+        The arrays are trusted to be consistent; :func:`check_compiled_arrays` says
+        whether arrays read from a file are.
+        """
+        self = cls.__new__(cls)
+        has_char = "char_keys" in arrays
+        self._setup(arrays["idf_word"], word_ngram_range, arrays["idf_char"] if has_char else None,
+                    char_ngram_range if has_char else None, dtype)
+        tokens = _decode_tokens(arrays["word_tokens"])
+        self.n_tokens = len(tokens)
+        self.token_id = dict(zip(tokens, range(len(tokens))))
+        self.token_id[_SEPARATOR_TOKEN] = -2
+        self.unigram_col = arrays["word_unigram_col"].astype(np.int64)
+        self.bigram_keys = arrays["word_bigram_keys"].astype(np.int64)
+        self.bigram_cols = arrays["word_bigram_cols"].astype(np.int64)
+        if has_char:
+            self._set_alphabet(arrays["char_alphabet"])
+            self.char_keys = arrays["char_keys"].astype(np.int64)
+            self.char_cols = arrays["char_cols"].astype(np.int64)
+        self._finish()
+        return self
+
+    @property
+    def word_vocabulary(self) -> list[str]:
+        """Word n-grams in column order (built from the tables on first use)."""
+        if self._word_vocabulary is None:
+            self._word_vocabulary = [self.word_term(j) for j in range(self.n_word)]
+        return self._word_vocabulary
+
+    def word_term(self, column: int) -> str:
+        """The word n-gram of one column."""
+        if self._word_vocabulary is not None:
+            return self._word_vocabulary[column]
+        if self._term_parts is None:
+            tokens = [t for t, i in sorted(self.token_id.items(), key=lambda kv: kv[1]) if i >= 0]
+            first = np.full(self.n_word, -1, dtype=np.int64)
+            second = np.full(self.n_word, -1, dtype=np.int64)
+            has = self.unigram_col >= 0
+            first[self.unigram_col[has]] = np.flatnonzero(has)
+            if len(self.bigram_keys):
+                first[self.bigram_cols] = self.bigram_keys // self.n_tokens
+                second[self.bigram_cols] = self.bigram_keys % self.n_tokens
+            self._term_parts = (tokens, first, second)
+        tokens, first, second = self._term_parts
+        a, b = int(first[column]), int(second[column])
+        return tokens[a] if b < 0 else f"{tokens[a]} {tokens[b]}"
+
+    @property
+    def char_vocabulary(self) -> list[str] | None:
+        """Character n-grams in column order (decoded from the packed keys), or ``None``."""
+        if not self.has_char:
+            return None
+        chars = np.concatenate([[""], [chr(c) for c in self.char_alphabet]])
+        shifts = _ALPHABET_BITS * np.arange(_MAX_PACKED_N)
+        ids = (self.char_keys[:, None] >> shifts) & _MAX_ALPHABET
+        lengths = (self.char_keys >> 60).tolist()
+        terms = ["".join(row[:n]) for row, n in zip(chars[ids].tolist(), lengths)]
+        out = [""] * self.n_char
+        for term, col in zip(terms, self.char_cols.tolist()):
+            out[col] = term
+        return out
 
     @classmethod
     def from_union(cls, union) -> CompiledFeatures:
@@ -140,12 +265,16 @@ class CompiledFeatures:
                    word_ngram_range=word.ngram_range, dtype=word.dtype, **kwargs)
 
     # -- compilation --------------------------------------------------------------------
-    def _compile_words(self) -> None:
+    def _compile_words(self, vocabulary: list[str]) -> None:
+        if len(vocabulary) != self.n_word:
+            raise ValueError(f"word vocabulary of {len(vocabulary)} terms for {self.n_word} idf values")
         token_id: dict[str, int] = {}
         unigram_col: list[int] = []
         bigrams: list[tuple[int, int, int]] = []
         pending: list[tuple[str, str, int]] = []
-        for col, term in enumerate(self.word_vocabulary):
+        for col, term in enumerate(vocabulary):
+            if "\n" in term or not term or (" " in term and len(term.split(" ")) != 2):
+                raise ValueError(f"cannot compile the word n-gram {term!r}")
             parts = term.split(" ")
             if len(parts) == 1:
                 tid = token_id.setdefault(term, len(token_id))
@@ -170,16 +299,22 @@ class CompiledFeatures:
         order = np.argsort(keys)
         self.bigram_keys, self.bigram_cols = keys[order], cols[order]
 
+    def _set_alphabet(self, codepoints) -> None:
+        self.char_alphabet = np.asarray(codepoints, dtype=np.int64)
+        self.char_alpha_table = np.zeros(int(self.char_alphabet.max(initial=0)) + 1, dtype=np.int64)
+        self.char_alpha_table[self.char_alphabet] = np.arange(1, len(self.char_alphabet) + 1)
+
     def _compile_chars(self, vocabulary: list[str]) -> None:
-        self.n_char = len(vocabulary)
+        if len(vocabulary) != self.n_char:
+            raise ValueError(f"character vocabulary of {len(vocabulary)} terms for {self.n_char} idf values")
         alphabet = sorted({ch for term in vocabulary for ch in term})
         if len(alphabet) > _MAX_ALPHABET:
             raise ValueError(f"cannot compile this character block: {len(alphabet)} distinct characters, "
                              f"more than {_MAX_ALPHABET}")
+        if any(not 1 <= len(term) <= _MAX_PACKED_N for term in vocabulary):
+            raise ValueError(f"cannot compile this character block: a term longer than {_MAX_PACKED_N}")
         alpha = {ord(ch): i + 1 for i, ch in enumerate(alphabet)}
-        self.char_alpha_table = np.zeros(max(alpha, default=0) + 1, dtype=np.int64)
-        for cp, i in alpha.items():
-            self.char_alpha_table[cp] = i
+        self._set_alphabet([ord(ch) for ch in alphabet])
         keys = np.empty(self.n_char, dtype=np.int64)
         for k, term in enumerate(vocabulary):
             key = 0
@@ -224,10 +359,10 @@ class CompiledFeatures:
 
     def _word_occurrences(self, prepared: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every vocabulary word n-gram occurrence, grouped by row."""
-        get = self.token_id.get
         # One regex pass over the whole batch: documents are joined by a token that
         # preprocessing can never produce (see _SEPARATOR) and split apart again by it.
-        tid = np.array([get(t, -1) for t in words(_SEPARATOR.join(prepared))], dtype=np.int64)
+        tokens = words(_SEPARATOR.join(prepared))
+        tid = np.fromiter(map(self.token_id.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
         is_sep = tid == -2  # the separator's id in token_id
         doc = np.cumsum(is_sep)[~is_sep]
         tid = tid[~is_sep]
@@ -254,9 +389,10 @@ class CompiledFeatures:
         bounded cache, so a stream of paragraphs pays for a word only the first
         time it appears.
         """
-        uid_of: dict[str, int] = {_SEPARATOR_TOKEN: 0}  # word ids start at 1
-        setdefault = uid_of.setdefault
-        occ_all = np.array([setdefault(w, len(uid_of)) for w in _SEPARATOR.join(prepared).split()], dtype=np.int64)
+        tokens = _SEPARATOR.join(prepared).split()
+        # word ids start at 1; the separator is 0
+        uid_of = {w: i for i, w in enumerate(dict.fromkeys([_SEPARATOR_TOKEN, *tokens]))}
+        occ_all = np.fromiter(map(uid_of.__getitem__, tokens), dtype=np.int64, count=len(tokens))
         is_sep = occ_all == 0
         occ_doc = np.cumsum(is_sep)[~is_sep]
         occ = occ_all[~is_sep] - 1
@@ -273,10 +409,10 @@ class CompiledFeatures:
             lookup = {**fresh, **{w: cache[w] for w in unique if w not in fresh}}
         else:
             lookup = cache
-        per_word = [lookup[w] for w in unique]
+        per_word = list(map(lookup.__getitem__, unique))
         word_cols = np.concatenate(per_word)
         word_ptr = np.zeros(len(unique) + 1, dtype=np.int64)
-        np.cumsum([len(a) for a in per_word], out=word_ptr[1:])
+        np.cumsum(np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word)), out=word_ptr[1:])
         occ_uid = occ
         per_occ = np.diff(word_ptr)[occ_uid]
         # a ragged gather: each occurrence takes its word's column list
@@ -332,6 +468,81 @@ class CompiledFeatures:
         indptr = np.zeros(len(unique_words) + 1, dtype=np.int64)
         np.cumsum(np.bincount(owner, minlength=len(unique_words)), out=indptr[1:])
         return indptr, col[order]
+
+
+def _decode_tokens(buffer: np.ndarray) -> list[str]:
+    text = np.asarray(buffer, dtype=np.uint8).tobytes().decode("utf-8")
+    return text.split("\n") if text else []
+
+
+def check_compiled_arrays(arrays: dict, word_ngram_range, char_ngram_range) -> str | None:
+    """What is wrong with stored compiled tables (a phrase naming the array), or ``None`` when they are consistent.
+
+    Checks what :meth:`CompiledFeatures.from_arrays` relies on: shapes, integer
+    kinds, sorted unique keys, every column defined exactly once, tokens that are
+    distinct UTF-8 words, character ids inside the alphabet and n-gram lengths
+    inside ``char_ngram_range`` (or 3 characters, a padded short word).
+    """
+    def ints(name):
+        a = arrays.get(name)
+        if a is None:
+            return None
+        return a if a.dtype.kind in "iu" and a.ndim == 1 else None
+
+    for name in ("word_tokens", "word_unigram_col", "word_bigram_keys", "word_bigram_cols"):
+        if ints(name) is None:
+            return f"'{name}' must be a 1-d integer array"
+    n_word = len(arrays["idf_word"])
+    try:
+        tokens = _decode_tokens(arrays["word_tokens"])
+    except (UnicodeDecodeError, ValueError, OverflowError):
+        return "'word_tokens' must be UTF-8 text"
+    if (len(set(tokens)) != len(tokens) or any(not t or t.isspace() or " " in t for t in tokens)
+            or _SEPARATOR_TOKEN in tokens):
+        return "'word_tokens' must be distinct non-empty tokens without spaces"
+    n_tokens = len(tokens)
+    uni, keys, cols = arrays["word_unigram_col"], arrays["word_bigram_keys"], arrays["word_bigram_cols"]
+    if len(uni) != n_tokens or ((uni < -1) | (uni >= n_word)).any():
+        return f"'word_unigram_col' must hold one column in [-1, {n_word}) per token"
+    if len(keys) != len(cols) or (len(keys) and (not tuple(word_ngram_range) == (1, 2))):
+        return "'word_bigram_keys' and 'word_bigram_cols' must have one key per column (bigrams only for (1, 2))"
+    if len(keys) and ((np.diff(keys) <= 0).any() or keys[0] < 0 or keys[-1] >= n_tokens * n_tokens):
+        return "'word_bigram_keys' must be sorted distinct keys of token pairs"
+    if len(cols) and ((cols < 0) | (cols >= n_word)).any():
+        return f"'word_bigram_cols' must be columns in [0, {n_word})"
+    covered = np.bincount(np.concatenate([uni[uni >= 0], cols]).astype(np.int64), minlength=n_word)
+    if len(covered) != n_word or (covered != 1).any():
+        return f"the word tables must define each of the {n_word} word columns exactly once"
+    if char_ngram_range is None:
+        return None
+    for name in ("char_alphabet", "char_keys", "char_cols"):
+        if ints(name) is None:
+            return f"'{name}' must be a 1-d integer array"
+    alphabet, ckeys, ccols = arrays["char_alphabet"], arrays["char_keys"], arrays["char_cols"]
+    n_char = len(arrays["idf_char"])
+    if (len(alphabet) > _MAX_ALPHABET or (len(alphabet) and (alphabet[0] < 1 or alphabet[-1] >= 0x110000))
+            or (np.diff(alphabet) <= 0).any() or ((alphabet >= 0xD800) & (alphabet < 0xE000)).any()):
+        return f"'char_alphabet' must be at most {_MAX_ALPHABET} sorted distinct code points"
+    if len(ckeys) != n_char or len(ccols) != n_char:
+        return f"'char_keys' and 'char_cols' must hold {n_char} values"
+    if not n_char:
+        return None
+    if (np.diff(ckeys) <= 0).any() or ckeys[0] < 0:
+        return "'char_keys' must be sorted distinct keys"
+    ckeys = ckeys.astype(np.int64)
+    lengths = ckeys >> 60
+    low = min(3, char_ngram_range[0])
+    if ((lengths < low) | (lengths > char_ngram_range[1])).any():
+        return f"'char_keys' must hold n-grams of {low} to {char_ngram_range[1]} characters"
+    shifts = _ALPHABET_BITS * np.arange(_MAX_PACKED_N)
+    ids = (ckeys[:, None] >> shifts) & _MAX_ALPHABET
+    inside = np.arange(_MAX_PACKED_N)[None, :] < lengths[:, None]
+    if ((ids > len(alphabet)) | (inside & (ids == 0)) | (~inside & (ids != 0))).any() \
+            or (ckeys & ~((1 << (_ALPHABET_BITS * _MAX_PACKED_N)) - 1) & ~(7 << 60)).any():
+        return "'char_keys' must pack characters of 'char_alphabet'"
+    if not np.array_equal(np.sort(ccols), np.arange(n_char)):
+        return f"'char_cols' must be a permutation of the {n_char} character columns"
+    return None
 
 
 def _check_tfidf(vectorizer) -> None:

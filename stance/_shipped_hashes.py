@@ -2,7 +2,7 @@
 
 SHIPPED_PICKLES: dict[str, dict[str, str]] = {
     'default': {
-        'stance.joblib': 'cdd7365d7f6c2584923596370c866ec17fc88badd2e951974f51c0d3c08f5180',
-        'topic.joblib': 'f535342d8c5ed41523f0c38978439375733a7aaca299caaff37108b380bdacaa',
+        'stance.joblib': '19c5c0a058c6cd3e8eca49f134d16572cbb30f21a23d67f88f79b5b35e0d0eec',
+        'topic.joblib': '119337240d22cf14d7591050f1ee7a87fc8e9c93755f5e4b98cae12e70e08ec8',
     },
 }

@@ -1,27 +1,46 @@
-"""Scoring paragraphs with a fitted model in numpy alone: one feature pass, one product for every head.
+"""The one scoring core: features to scores, probabilities, decisions and evidence.
 
-:class:`Predictor` holds what classification needs from a fitted
-:class:`~stance.models.TopicClassifier` and :class:`~stance.models.StanceClassifier`
-trained on the same features: the compiled TF-IDF tables, one weight matrix
-whose columns are all topic heads and all stance heads, the thresholds, the
-stance calibrator and decision weights. It is built from fitted estimators or
-straight from a safe-format model directory, without importing scikit-learn
-or scipy, which keeps ``stance.load_model().classify(...)`` fast from a cold start.
-Its arithmetic follows the estimators' (tested to float32 rounding).
+:class:`ScoringCore` is the only code that turns a paragraph's features into
+topic probabilities, calibrated stance probabilities, decisions and evidence.
+The estimators' ``predict_proba``/``predict``/``explain``
+(:class:`~stance.models.TopicClassifier`, :class:`~stance.models.StanceClassifier`)
+and :meth:`stance.StanceModel.classify` all delegate to it; they differ only in
+where the feature rows come from:
+
+- a :class:`~stance._compiled.CompiledFeatures` (numpy only, exact TF-IDF of the
+  fitted union), which is what a loaded model uses: ``load_model()`` needs
+  neither scikit-learn nor scipy;
+- the fitted scikit-learn union itself (plus hashed target crosses for a stance
+  head fitted with targets), for settings the compiled transform does not cover.
+
+One more feature block (for example word vectors) is one more column range of
+the rows a feature source returns. Probabilities are computed in float64.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from ._compiled import CompiledFeatures, SparseRows
 
-__all__ = ["HEAD_DESIGNS", "Predictor", "effective_class_weights", "stance_head_names"]
+__all__ = ["Evidence", "HEAD_DESIGNS", "Predictor", "ScoringCore", "effective_class_weights", "stance_head_names"]
 
 #: Head designs of a stance classifier: one-vs-rest, or side-taking then side (see ``StanceClassifier``).
 HEAD_DESIGNS = ("ovr", "two_stage")
+#: Decimal places of every probability and evidence weight reported.
+ROUND_DIGITS = 4
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A word n-gram that pushed a decision, with its contribution (tf-idf x weight)."""
+
+    term: str
+    weight: float
+    label: str
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -34,48 +53,65 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-class Predictor:
-    """Topic probabilities, stance probabilities and evidence for raw paragraphs.
+def as_rows(A) -> SparseRows:
+    """Feature rows as :class:`SparseRows` (from a SparseRows or any scipy sparse matrix)."""
+    if isinstance(A, SparseRows):
+        return A
+    A = A.tocsr()
+    return SparseRows(A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data, A.shape)
+
+
+class ScoringCore:
+    """Topic and/or stance heads over one source of feature rows.
 
     Parameters
     ----------
-    features : CompiledFeatures
-    topics : list of str
+    features : object
+        ``transform_rows(texts)`` (or ``transform_rows(texts, targets)``) giving
+        :class:`SparseRows`, ``n_word`` (the first ``n_word`` columns are word
+        n-grams, the only ones reported as evidence) and ``word_term(column)``.
+    topics : list of str or None
+        ``None`` for a core without topic heads.
     topic_coef : ndarray of shape (n_topics, n_features)
     topic_intercept, thresholds : ndarray of shape (n_topics,)
-    stances : list of str
+    stances : list of str or None
+        ``None`` for a core without a stance head.
     stance_coef : ndarray of shape (n_heads, n_features)
-        One head for two labels, else one per label (one-vs-rest).
     stance_intercept : ndarray of shape (n_heads,)
     calibrator_coef : ndarray of shape (1 or n_stances, n_heads)
     calibrator_intercept : ndarray
     decision_weights : ndarray of shape (n_stances,)
     """
 
-    def __init__(self, *, features: CompiledFeatures, topics, topic_coef, topic_intercept, thresholds, stances,
-                 stance_coef, stance_intercept, calibrator_coef, calibrator_intercept, decision_weights):
+    def __init__(self, *, features, topics=None, topic_coef=None, topic_intercept=None, thresholds=None,
+                 stances=None, stance_coef=None, stance_intercept=None, calibrator_coef=None,
+                 calibrator_intercept=None, decision_weights=None):
         self.features = features
-        self.topics = [str(t) for t in topics]
-        self.stances = [str(s) for s in stances]
-        self.n_topics = len(self.topics)
-        self.weights = np.ascontiguousarray(np.vstack([topic_coef, stance_coef]).T.astype(np.float32))
-        self.topic_intercept = np.asarray(topic_intercept, dtype=np.float64)
-        self.thresholds = np.asarray(thresholds, dtype=np.float64)
-        self.stance_coef = np.asarray(stance_coef, dtype=np.float32)
-        self.stance_intercept = np.asarray(stance_intercept, dtype=np.float64)
-        self.calibrator_coef = np.asarray(calibrator_coef, dtype=np.float64)
-        self.calibrator_intercept = np.asarray(calibrator_intercept, dtype=np.float64)
-        self.decision_weights = np.asarray(decision_weights, dtype=np.float64)
-        self.stance_explain = effective_class_weights(self.stance_coef, self.calibrator_coef)
-        self.topic_coef = np.asarray(topic_coef, dtype=np.float32)
+        self.topics = None if topics is None else [str(t) for t in topics]
+        self.stances = None if stances is None else [str(s) for s in stances]
+        self.n_topics = 0 if topics is None else len(self.topics)
+        blocks = []
+        if topics is not None:
+            self.topic_coef = np.asarray(topic_coef, dtype=np.float32)
+            self.topic_intercept = np.asarray(topic_intercept, dtype=np.float64)
+            self.thresholds = np.asarray(thresholds, dtype=np.float64)
+            blocks.append(self.topic_coef)
+        if stances is not None:
+            self.stance_coef = np.asarray(stance_coef, dtype=np.float32)
+            self.stance_intercept = np.asarray(stance_intercept, dtype=np.float64)
+            self.calibrator_coef = np.asarray(calibrator_coef, dtype=np.float64)
+            self.calibrator_intercept = np.asarray(calibrator_intercept, dtype=np.float64)
+            self.decision_weights = np.asarray(decision_weights, dtype=np.float64)
+            blocks.append(self.stance_coef)
+        # every head's weights as the columns of one matrix: one product scores a batch
+        self.weights = np.ascontiguousarray(np.vstack(blocks).T)
+        self._explain_weights = None
 
+    # -- building ---------------------------------------------------------------------------
     @classmethod
-    def from_estimators(cls, topic_classifier, stance_classifier) -> Predictor | None:
-        """Build from fitted estimators that share their features; ``None`` when they cannot be served here.
-
-        The fast path needs the same TF-IDF features in both heads and a stance
-        model without target features.
-        """
+    def from_estimators(cls, topic_classifier, stance_classifier) -> ScoringCore | None:
+        """One core for both fitted estimators when they share compilable features and the stance head
+        uses no targets; ``None`` otherwise (each estimator then scores with its own core)."""
         tc, sc = topic_classifier, stance_classifier
         if getattr(sc, "uses_targets_", False) or not _same_features(tc.features_, sc.features_):
             return None
@@ -83,15 +119,23 @@ class Predictor:
             features = CompiledFeatures.from_union(tc.features_)
         except ValueError:
             return None
-        return cls(features=features, topics=tc.classes_, topic_coef=tc.coef_, topic_intercept=tc.intercept_,
-                   thresholds=tc.thresholds_, stances=sc.classes_, stance_coef=sc.coef_,
-                   stance_intercept=sc.intercept_, calibrator_coef=sc.calibrator_.coef_,
-                   calibrator_intercept=sc.calibrator_.intercept_, decision_weights=sc.decision_weights_)
+        return cls(features=features, **topic_head(tc), **stance_head(sc))
+
+    @classmethod
+    def from_parts(cls, features: CompiledFeatures, topic_meta: dict, topic_arrays: dict, stance_meta: dict,
+                   stance_arrays: dict) -> ScoringCore:
+        """Build from compiled features and the JSON and arrays of a safe-format model's parts."""
+        return cls(features=features, topics=topic_meta["classes"], topic_coef=topic_arrays["coef"],
+                   topic_intercept=topic_arrays["intercept"], thresholds=topic_arrays["thresholds"],
+                   stances=stance_meta["classes"], stance_coef=stance_arrays["coef"],
+                   stance_intercept=stance_arrays["intercept"], calibrator_coef=stance_arrays["calibrator_coef"],
+                   calibrator_intercept=stance_arrays["calibrator_intercept"],
+                   decision_weights=stance_arrays["decision_weights"])
 
     @classmethod
     def from_safe_parts(cls, topic_meta: dict, topic_arrays: dict, stance_meta: dict,
-                        stance_arrays: dict) -> Predictor | None:
-        """Build from the JSON and arrays of a safe-format model directory (``None`` if not servable)."""
+                        stance_arrays: dict) -> ScoringCore | None:
+        """Build from a v1 safe-format model's parts (vocabularies compiled here; ``None`` if not servable)."""
         if stance_meta.get("uses_targets") or topic_meta["vocabularies"] != stance_meta["vocabularies"]:
             return None
         for name in topic_meta["vocabularies"]:
@@ -109,43 +153,109 @@ class Predictor:
             )
         except ValueError:
             return None
-        return cls(features=features, topics=topic_meta["classes"], topic_coef=topic_arrays["coef"],
-                   topic_intercept=topic_arrays["intercept"], thresholds=topic_arrays["thresholds"],
-                   stances=stance_meta["classes"], stance_coef=stance_arrays["coef"],
-                   stance_intercept=stance_arrays["intercept"], calibrator_coef=stance_arrays["calibrator_coef"],
-                   calibrator_intercept=stance_arrays["calibrator_intercept"],
-                   decision_weights=stance_arrays["decision_weights"])
+        return cls.from_parts(features, topic_meta, topic_arrays, stance_meta, stance_arrays)
 
-    def score(self, texts: Sequence[str]) -> tuple[SparseRows, np.ndarray, np.ndarray]:
-        """Features, topic probabilities and calibrated stance probabilities of ``texts``."""
-        X = self.features.transform_rows(texts)
-        raw = X.dot(self.weights)
-        topic_proba = _sigmoid(raw[:, : self.n_topics] + self.topic_intercept)
-        stance_scores = raw[:, self.n_topics :] + self.stance_intercept
-        z = stance_scores @ self.calibrator_coef.T + self.calibrator_intercept
+    # -- scoring -------------------------------------------------------------------------------
+    def transform(self, texts: Sequence[str], targets=None) -> SparseRows:
+        """The feature rows of ``texts``."""
+        if targets is None:
+            return self.features.transform_rows(texts)
+        return self.features.transform_rows(texts, targets)
+
+    def raw(self, X: SparseRows) -> np.ndarray:
+        """Every head's linear score (before intercepts), float64, shape (n_rows, n_heads)."""
+        return X.dot(self.weights).astype(np.float64)
+
+    def topic_proba(self, raw: np.ndarray) -> np.ndarray:
+        """Per-topic probabilities from :meth:`raw` scores."""
+        return _sigmoid(raw[:, : self.n_topics] + self.topic_intercept)
+
+    def stance_proba(self, raw: np.ndarray) -> np.ndarray:
+        """Calibrated stance probabilities from :meth:`raw` scores (rows sum to 1)."""
+        scores = raw[:, self.n_topics :] + self.stance_intercept
+        z = scores @ self.calibrator_coef.T + self.calibrator_intercept
         if z.shape[1] == 1:
             p = _sigmoid(z[:, 0])
-            stance_proba = np.column_stack([1.0 - p, p])
-        else:
-            stance_proba = _softmax(z)
-        return X, topic_proba, stance_proba
+            return np.column_stack([1.0 - p, p])
+        return _softmax(z)
 
     def decide(self, stance_proba: np.ndarray) -> np.ndarray:
         """Stance indices from probabilities and the tuned decision weights."""
         return np.argmax(stance_proba * self.decision_weights, axis=1)
 
-    def evidence(self, X: SparseRows, row: int, weights: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """The ``k`` word n-grams of one row whose tf-idf x weight is largest (positive ones only)."""
-        lo, hi = X.indptr[row], X.indptr[row + 1]
-        idx, vals = X.indices[lo:hi], X.data[lo:hi]
-        keep = idx < self.features.n_word
-        idx, vals = idx[keep], vals[keep]
-        if idx.size == 0:
-            return []
-        contrib = vals * weights[idx]
-        order = np.argsort(-contrib)[:k]
-        vocab = self.features.word_vocabulary
-        return [(vocab[idx[o]], round(float(contrib[o]), 4)) for o in order if contrib[o] > 0]
+    def score(self, texts: Sequence[str], targets=None) -> tuple[SparseRows, np.ndarray | None, np.ndarray | None]:
+        """Features, topic probabilities and calibrated stance probabilities of ``texts`` (``None`` for a head
+        this core lacks)."""
+        X = self.transform(texts, targets)
+        raw = self.raw(X)
+        return (X, self.topic_proba(raw) if self.topics is not None else None,
+                self.stance_proba(raw) if self.stances is not None else None)
+
+    # -- evidence -------------------------------------------------------------------------------
+    def explain_weights(self) -> np.ndarray:
+        """Evidence weights, shape (n_topics + n_stances, n_features): topic heads, then each stance's
+        effective weight behind the calibrator (see :func:`effective_class_weights`). Built on first use."""
+        if self._explain_weights is None:
+            blocks = []
+            if self.topics is not None:
+                blocks.append(self.topic_coef.astype(np.float64))
+            if self.stances is not None:
+                blocks.append(effective_class_weights(self.stance_coef, self.calibrator_coef))
+            self._explain_weights = np.vstack(blocks)
+        return self._explain_weights
+
+    def evidence(self, X: SparseRows, rows: np.ndarray, columns: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
+        """For each request (``rows[i]``, ``columns[i]``), the ``k`` word n-grams of that row whose
+        tf-idf x weight is largest (positive ones only), largest first, weights rounded to 4 places.
+
+        ``columns`` index the rows of :meth:`explain_weights` (topics first, then stances). All requests of a batch
+        are answered with one gather and one sort.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        columns = np.asarray(columns, dtype=np.int64)
+        n_req = len(rows)
+        if n_req == 0 or k <= 0:
+            return [[] for _ in range(n_req)]
+        starts, ends = X.indptr[rows], X.indptr[rows + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        req = np.repeat(np.arange(n_req), lengths)
+        pos = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+        idx = X.indices[pos]
+        word = idx < self.features.n_word
+        req, idx, pos = req[word], idx[word], pos[word]
+        if not len(idx):
+            return [[] for _ in range(n_req)]
+        contrib = X.data[pos].astype(np.float64) * self.explain_weights()[columns[req], idx]
+        keep = contrib > 0
+        req, idx, contrib = req[keep], idx[keep], contrib[keep]
+        order = np.lexsort((-contrib, req))
+        req, idx, contrib = req[order], idx[order], contrib[order]
+        first = np.searchsorted(req, np.arange(n_req))
+        rank = np.arange(len(req)) - first[req]
+        top = rank < k
+        req, idx, contrib = req[top].tolist(), idx[top].tolist(), np.round(contrib[top], ROUND_DIGITS).tolist()
+        out: list[list[tuple[str, float]]] = [[] for _ in range(n_req)]
+        term = self.features.word_term
+        for r, j, w in zip(req, idx, contrib):
+            out[r].append((term(j), w))
+        return out
+
+
+#: The numpy-only core a loaded model classifies with (the name of earlier versions).
+Predictor = ScoringCore
+
+
+def topic_head(tc) -> dict:
+    """The :class:`ScoringCore` arguments of a fitted TopicClassifier's heads."""
+    return dict(topics=tc.classes_, topic_coef=tc.coef_, topic_intercept=tc.intercept_, thresholds=tc.thresholds_)
+
+
+def stance_head(sc) -> dict:
+    """The :class:`ScoringCore` arguments of a fitted StanceClassifier's heads."""
+    return dict(stances=sc.classes_, stance_coef=sc.coef_, stance_intercept=sc.intercept_,
+                calibrator_coef=sc.calibrator_.coef_, calibrator_intercept=sc.calibrator_.intercept_,
+                decision_weights=sc.decision_weights_)
 
 
 def _same_features(a, b) -> bool:

@@ -80,7 +80,7 @@ def test_manifest_contents(fresh_model, tmp_path, train_jsonl):
     data = read_labelled_jsonl(train_jsonl)
     out = save_model(fresh_model, tmp_path / "m", training_data=[data], metrics={"x": 1}, format="joblib")
     manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
-    assert manifest["format"] == MODEL_FORMAT == "stance-model/1"
+    assert manifest["format"] == MODEL_FORMAT == "stance-model/2"
     assert manifest["serialization"] == "joblib"
     assert manifest["name"] == "m"  # the directory name by default
     assert manifest["topics"] == fresh_model.topics
