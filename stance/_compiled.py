@@ -24,7 +24,7 @@ import numpy as np
 
 from .text import preprocess, words
 
-__all__ = ["CompiledFeatures", "SparseRows"]
+__all__ = ["BlockRows", "CompiledFeatures", "SparseRows"]
 
 _ALPHABET_BITS = 12
 _MAX_ALPHABET = (1 << _ALPHABET_BITS) - 1  # id 0 means "character in no vocabulary n-gram"
@@ -86,6 +86,71 @@ class SparseRows:
         contrib *= self.data[:, None]
         out[filled] = np.add.reduceat(contrib, self.indptr[:-1][filled], axis=0)
         return out
+
+
+class BlockRows:
+    """Feature blocks side by side, each a :class:`SparseRows` over its own columns (word block first).
+
+    ``dot`` sums the blocks' products, so the blocks are never merged into one
+    CSR matrix unless asked (:meth:`merged`, :meth:`to_scipy`). One more feature
+    block is one more entry of ``blocks``.
+    """
+
+    __slots__ = ("blocks", "shape", "_merged")
+
+    def __init__(self, blocks: list[SparseRows]):
+        self.blocks = list(blocks)
+        self.shape = (blocks[0].shape[0], sum(b.shape[1] for b in blocks))
+        self._merged = None
+
+    def word_rows(self) -> SparseRows:
+        """The first block (word n-grams, the only ones reported as evidence)."""
+        return self.blocks[0]
+
+    def dot(self, W: np.ndarray) -> np.ndarray:
+        """``self @ W`` for a dense ``W`` of shape (n_features, k)."""
+        out, start = None, 0
+        for block in self.blocks:
+            part = block.dot(W[start : start + block.shape[1]])
+            out = part if out is None else out + part
+            start += block.shape[1]
+        return out
+
+    def merged(self) -> SparseRows:
+        """The blocks as one :class:`SparseRows` (each row's entries block by block)."""
+        if self._merged is None:
+            n = self.shape[0]
+            lengths = [np.diff(b.indptr) for b in self.blocks]
+            indptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.sum(lengths, axis=0), out=indptr[1:])
+            total = int(indptr[-1])
+            indices = np.empty(total, dtype=np.int64)
+            data = np.empty(total, dtype=np.result_type(*(b.data.dtype for b in self.blocks)))
+            before = np.zeros(n, dtype=np.int64)
+            offset = 0
+            for block, length in zip(self.blocks, lengths):
+                pos = np.repeat(indptr[:-1] + before - block.indptr[:-1], length) + np.arange(len(block.indices))
+                indices[pos], data[pos] = block.indices + offset, block.data
+                before += length
+                offset += block.shape[1]
+            self._merged = SparseRows(indptr, indices, data, self.shape)
+        return self._merged
+
+    @property
+    def indptr(self) -> np.ndarray:
+        return self.merged().indptr
+
+    @property
+    def indices(self) -> np.ndarray:
+        return self.merged().indices
+
+    @property
+    def data(self) -> np.ndarray:
+        return self.merged().data
+
+    def to_scipy(self):
+        """The same matrix as :class:`scipy.sparse.csr_matrix`."""
+        return self.merged().to_scipy()
 
 
 class CompiledFeatures:
@@ -325,7 +390,7 @@ class CompiledFeatures:
         self.char_keys, self.char_cols = keys[order], order.astype(np.int64)
 
     # -- transform ------------------------------------------------------------------------
-    def transform_rows(self, texts: Sequence[str]) -> SparseRows:
+    def transform_rows(self, texts: Sequence[str]) -> SparseRows | BlockRows:
         """TF-IDF rows of ``texts`` (word columns, then character columns).
 
         Parameters
@@ -334,24 +399,18 @@ class CompiledFeatures:
 
         Returns
         -------
-        SparseRows
+        SparseRows or BlockRows
+            The word block alone, or the word and character blocks side by side
+            (never interleaved: the product sums the blocks' products).
         """
         prepared = [preprocess(t) for t in texts]
         n = len(prepared)
         w_ptr, w_col, w_val = _tfidf(*self._word_occurrences(prepared), n, self.n_word, self.word_idf)
         if not self.has_char:
             return SparseRows(w_ptr, w_col, w_val.astype(self.dtype), (n, self.n_features))
-        c_ptr, c_col, c_val = _tfidf(*self._char_occurrences(prepared), n, self.n_char, self.char_idf)
-        w_len, c_len = np.diff(w_ptr), np.diff(c_ptr)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(w_len + c_len, out=indptr[1:])
-        indices = np.empty(len(w_col) + len(c_col), dtype=np.int64)
-        data = np.empty(len(indices), dtype=self.dtype)
-        w_pos = np.repeat(indptr[:-1] - w_ptr[:-1], w_len) + np.arange(len(w_col))
-        c_pos = np.repeat(indptr[:-1] + w_len - c_ptr[:-1], c_len) + np.arange(len(c_col))
-        indices[w_pos], data[w_pos] = w_col, w_val
-        indices[c_pos], data[c_pos] = c_col + self.n_word, c_val
-        return SparseRows(indptr, indices, data, (n, self.n_features))
+        c_ptr, c_col, c_val = self._char_tfidf(prepared)
+        return BlockRows([SparseRows(w_ptr, w_col, w_val.astype(self.dtype), (n, self.n_word)),
+                          SparseRows(c_ptr, c_col, c_val.astype(self.dtype), (n, self.n_char))])
 
     def transform(self, texts: Sequence[str]):
         """TF-IDF matrix of ``texts`` as a :class:`scipy.sparse.csr_matrix`."""
@@ -382,8 +441,9 @@ class CompiledFeatures:
         keep = col >= 0
         return row[keep], col[keep]
 
-    def _char_occurrences(self, prepared: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(row, column) of every vocabulary char n-gram occurrence.
+    def _char_occurrences(self, prepared: list[str], expand: bool = True):
+        """(row, column) of every vocabulary char n-gram occurrence (``expand=False``: the words of each
+        occurrence and each distinct word's columns, ``(doc, word, word_ptr, word_cols)``, or ``None``).
 
         The n-grams of each distinct word are computed once and kept in a
         bounded cache, so a stream of paragraphs pays for a word only the first
@@ -397,7 +457,7 @@ class CompiledFeatures:
         occ_doc = np.cumsum(is_sep)[~is_sep]
         occ = occ_all[~is_sep] - 1
         if not len(occ):
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+            return (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)) if expand else None
         unique = list(uid_of)[1:]
         cache = self._word_cache
         missing = [w for w in unique if w not in cache]
@@ -413,6 +473,16 @@ class CompiledFeatures:
         word_cols = np.concatenate(per_word)
         word_ptr = np.zeros(len(unique) + 1, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word)), out=word_ptr[1:])
+        if expand:
+            return self._expand(occ_doc, occ, word_ptr, word_cols)
+        return occ_doc, occ, word_ptr, word_cols
+
+    def _char_tfidf(self, prepared: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """CSR (indptr, columns, values) of the character block."""
+        return _tfidf(*self._char_occurrences(prepared), len(prepared), self.n_char, self.char_idf)
+
+    @staticmethod
+    def _expand(occ_doc, occ, word_ptr, word_cols) -> tuple[np.ndarray, np.ndarray]:
         occ_uid = occ
         per_occ = np.diff(word_ptr)[occ_uid]
         # a ragged gather: each occurrence takes its word's column list
@@ -494,11 +564,12 @@ def check_compiled_arrays(arrays: dict, word_ngram_range, char_ngram_range) -> s
             return f"'{name}' must be a 1-d integer array"
     n_word = len(arrays["idf_word"])
     try:
-        tokens = _decode_tokens(arrays["word_tokens"])
+        text = np.asarray(arrays["word_tokens"], dtype=np.uint8).tobytes().decode("utf-8")
     except (UnicodeDecodeError, ValueError, OverflowError):
         return "'word_tokens' must be UTF-8 text"
-    if (len(set(tokens)) != len(tokens) or any(not t or t.isspace() or " " in t for t in tokens)
-            or _SEPARATOR_TOKEN in tokens):
+    tokens = text.split("\n") if text else []
+    # split() on any whitespace gives the same tokens only if none is empty or holds whitespace
+    if len(set(tokens)) != len(tokens) or text.split() != tokens or _SEPARATOR_TOKEN in text:
         return "'word_tokens' must be distinct non-empty tokens without spaces"
     n_tokens = len(tokens)
     uni, keys, cols = arrays["word_unigram_col"], arrays["word_bigram_keys"], arrays["word_bigram_cols"]

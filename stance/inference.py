@@ -103,8 +103,9 @@ class ScoringCore:
             self.calibrator_intercept = np.asarray(calibrator_intercept, dtype=np.float64)
             self.decision_weights = np.asarray(decision_weights, dtype=np.float64)
             blocks.append(self.stance_coef)
-        # every head's weights as the columns of one matrix: one product scores a batch
-        self.weights = np.ascontiguousarray(np.vstack(blocks).T)
+        # every head's weights as the columns of one float64 matrix: one product scores a batch, summed
+        # in float64 whatever the feature source (so the compiled and scikit-learn paths agree to 1e-7)
+        self.weights = np.ascontiguousarray(np.vstack(blocks).T, dtype=np.float64)
         self._explain_weights = None
 
     # -- building ---------------------------------------------------------------------------
@@ -216,6 +217,7 @@ class ScoringCore:
         n_req = len(rows)
         if n_req == 0 or k <= 0:
             return [[] for _ in range(n_req)]
+        X = X.word_rows() if hasattr(X, "word_rows") else X  # only word n-grams are evidence
         starts, ends = X.indptr[rows], X.indptr[rows + 1]
         lengths = ends - starts
         total = int(lengths.sum())
@@ -223,7 +225,8 @@ class ScoringCore:
         pos = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
         idx = X.indices[pos]
         word = idx < self.features.n_word
-        req, idx, pos = req[word], idx[word], pos[word]
+        if not word.all():
+            req, idx, pos = req[word], idx[word], pos[word]
         if not len(idx):
             return [[] for _ in range(n_req)]
         contrib = X.data[pos].astype(np.float64) * self.explain_weights()[columns[req], idx]

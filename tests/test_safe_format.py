@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import pathlib
 from pathlib import Path
@@ -637,3 +638,52 @@ def test_json_over_the_load_cap_is_refused_before_parsing(copy_safe_model_dir, m
     monkeypatch.setattr(json, "loads", lambda *a, **k: pytest.fail("parsed"))
     with pytest.raises(ModelIntegrityError, match=r"corrupt manifest .*manifest\.json: more than 100 bytes"):
         load_model(model_dir)
+
+
+# --------------------------------------------------------------------------- layout versions
+
+
+@pytest.mark.parametrize("shared_vocabulary", [True, False], ids=["shared-vocabulary", "inline-vocabularies"])
+def test_every_v1_layout_still_loads_and_predicts_the_same(fresh_model, tmp_path, shared_vocabulary,
+                                                           no_pickle_loads):
+    from _old_formats import V1_FORMAT, write_v1_safe
+
+    old = write_v1_safe(fresh_model, tmp_path / "v1", shared_vocabulary=shared_vocabulary)
+    assert ("vocabulary.json" in os.listdir(old)) is shared_vocabulary
+    loaded = load_model(old)
+    assert loaded.manifest["format"] == V1_FORMAT
+    assert loaded.predictor is not None
+    _assert_same_predictions(loaded, fresh_model)
+    # and re-saving it writes the current layout, with the same predictions
+    again = load_model(save_model(loaded, tmp_path / "v2", format="safe"))
+    assert again.manifest["format"] == stance.persistence.MODEL_FORMAT == "stance-model/2"
+    _assert_same_predictions(again, fresh_model)
+
+
+def test_a_newer_layout_is_refused_with_a_clear_message(copy_safe_model_dir):
+    model_dir = copy_safe_model_dir()
+    _edit_manifest(model_dir, lambda m: m.__setitem__("format", "stance-model/3"))
+    with pytest.raises(stance.ModelVersionError, match=r"model format 'stance-model/3' is not supported by stance "
+                                                       r".*\(it reads stance-model/1, stance-model/2\); it was written "
+                                                       r"by a newer stance: upgrade stance to read it"):
+        load_model(model_dir)
+
+
+def test_parts_with_their_own_features_and_uncompiled_settings_round_trip(train_rows, tmp_path, no_pickle_loads):
+    from stance.api import StanceModel
+    from stance.models import StanceClassifier, TopicClassifier
+
+    texts = [r[0] for r in train_rows]
+    # the topic part's char n-grams up to 6 do not compile: its features are stored as terms
+    tc = TopicClassifier(min_df=1, cv=2, random_state=0, char_ngram_range=(2, 6)).fit(texts, [r[1] for r in train_rows])
+    sc = StanceClassifier(min_df=1, cv=2, random_state=0, char_ngram_range=None).fit(texts, [r[2] for r in train_rows])
+    model = StanceModel(tc, sc)
+    out = save_model(model, tmp_path / "m", format="safe")
+    files = sorted(os.listdir(out))
+    assert "topic.features.npz" in files and "stance.features.npz" in files and "features.npz" not in files
+    with np.load(out / "topic.features.npz") as npz:
+        assert "terms_char" in npz.files and "char_keys" not in npz.files
+    with np.load(out / "stance.features.npz") as npz:
+        assert "word_tokens" in npz.files and "idf_char" not in npz.files
+    loaded = load_model(out)
+    _assert_same_predictions(loaded, model)
