@@ -10,9 +10,14 @@ with batch-wide numpy operations:
   ``searchsorted`` per n-gram length, computed once per distinct word of a batch;
 - word n-grams go through one dict lookup per token and packed bigram keys.
 
-It imports neither scikit-learn nor scipy, so a model in the safe format can
-be loaded and used in a fraction of a second. Tests check it against
-scikit-learn's own transform.
+The compiled tables are plain arrays (:meth:`CompiledFeatures.to_arrays`); a saved
+model stores them (``features.npz``), so loading one reads them back
+(:meth:`CompiledFeatures.from_arrays`) and compiles nothing.
+
+It imports neither scikit-learn nor scipy (scipy only multiplies batches of
+:data:`SCIPY_MIN_ROWS` rows or more), so a model in the safe format can be
+loaded and used in a fraction of a second. Tests check it against
+scikit-learn's own transform over a grid of n-gram ranges.
 """
 
 from __future__ import annotations
@@ -215,7 +220,8 @@ class CompiledFeatures:
 
     def _finish(self) -> None:
         self.n_features = self.n_word + self.n_char
-        self._word_cache: dict[str, np.ndarray] = {}
+        self._word_cache: dict[str, np.ndarray] = {}  # chunk -> its char n-gram columns
+        self._chunk_cache: dict[str, np.ndarray] = {}  # chunk -> its word token ids
         self._term_parts = None
         self._word_vocabulary = None
 
@@ -405,10 +411,11 @@ class CompiledFeatures:
         """
         prepared = [preprocess(t) for t in texts]
         n = len(prepared)
-        w_ptr, w_col, w_val = _tfidf(*self._word_occurrences(prepared), n, self.n_word, self.word_idf)
+        chunks = self._chunks(prepared)
+        w_ptr, w_col, w_val = _tfidf(*self._word_occurrences(chunks), n, self.n_word, self.word_idf)
         if not self.has_char:
             return SparseRows(w_ptr, w_col, w_val.astype(self.dtype), (n, self.n_features))
-        c_ptr, c_col, c_val = self._char_tfidf(prepared)
+        c_ptr, c_col, c_val = self._char_tfidf(chunks, n)
         return BlockRows([SparseRows(w_ptr, w_col, w_val.astype(self.dtype), (n, self.n_word)),
                           SparseRows(c_ptr, c_col, c_val.astype(self.dtype), (n, self.n_char))])
 
@@ -416,15 +423,59 @@ class CompiledFeatures:
         """TF-IDF matrix of ``texts`` as a :class:`scipy.sparse.csr_matrix`."""
         return self.transform_rows(texts).to_scipy()
 
-    def _word_occurrences(self, prepared: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(row, column) of every vocabulary word n-gram occurrence, grouped by row."""
-        # One regex pass over the whole batch: documents are joined by a token that
-        # preprocessing can never produce (see _SEPARATOR) and split apart again by it.
-        tokens = words(_SEPARATOR.join(prepared))
+    def _chunks(self, prepared: list[str]):
+        """The whitespace-separated chunks of a batch: ``(doc, chunk, distinct)`` with each occurrence's
+        document and distinct-chunk index, in text order, and the distinct chunks; ``None`` if there are none.
+
+        Both blocks work per distinct chunk: no word token and no ``char_wb`` n-gram
+        crosses whitespace, so a chunk's tokens and n-grams are computed once (and
+        cached across batches) and every occurrence reuses them.
+        """
+        tokens = _SEPARATOR.join(prepared).split()
+        # chunk ids start at 1; the separator between documents is 0
+        uid_of = {w: i for i, w in enumerate(dict.fromkeys([_SEPARATOR_TOKEN, *tokens]))}
+        occ_all = np.fromiter(map(uid_of.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        is_sep = occ_all == 0
+        occ = occ_all[~is_sep] - 1
+        if not len(occ):
+            return None
+        return np.cumsum(is_sep)[~is_sep], occ, list(uid_of)[1:]
+
+    @staticmethod
+    def _per_chunk(unique: list[str], cache: dict, compute) -> tuple[np.ndarray, np.ndarray]:
+        """``(ptr, values)``: each distinct chunk's values, from ``cache`` or ``compute(missing chunks)``."""
+        missing = [w for w in unique if w not in cache]
+        if missing:
+            ptr, values = compute(missing)
+            fresh = {w: values[ptr[k] : ptr[k + 1]] for k, w in enumerate(missing)}
+            if len(cache) + len(fresh) <= _WORD_CACHE_SIZE:
+                cache.update(fresh)
+            lookup = {**fresh, **{w: cache[w] for w in unique if w not in fresh}}
+        else:
+            lookup = cache
+        per = list(map(lookup.__getitem__, unique))
+        flat = np.concatenate(per)
+        ptr = np.zeros(len(unique) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, per), dtype=np.int64, count=len(per)), out=ptr[1:])
+        return ptr, flat
+
+    def _token_ids_of_chunks(self, chunks: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids (-1: not in the vocabulary) of each chunk's word tokens, as (ptr, ids); one regex pass."""
+        tokens = words(_SEPARATOR.join(chunks))
         tid = np.fromiter(map(self.token_id.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
         is_sep = tid == -2  # the separator's id in token_id
-        doc = np.cumsum(is_sep)[~is_sep]
-        tid = tid[~is_sep]
+        owner = np.cumsum(is_sep)[~is_sep]
+        ptr = np.zeros(len(chunks) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner, minlength=len(chunks)), out=ptr[1:])
+        return ptr, tid[~is_sep]
+
+    def _word_occurrences(self, chunks) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every vocabulary word n-gram occurrence, grouped by row."""
+        if chunks is None:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        occ_doc, occ, unique = chunks
+        ptr, ids = self._per_chunk(unique, self._chunk_cache, self._token_ids_of_chunks)
+        doc, tid = self._expand(occ_doc, occ, ptr, ids)  # every token of the batch, in text order
         col = np.full(len(tid), -1, dtype=np.int64)
         known = tid >= 0
         col[known] = self.unigram_col[tid[known]]
@@ -441,45 +492,19 @@ class CompiledFeatures:
         keep = col >= 0
         return row[keep], col[keep]
 
-    def _char_occurrences(self, prepared: list[str], expand: bool = True):
-        """(row, column) of every vocabulary char n-gram occurrence (``expand=False``: the words of each
-        occurrence and each distinct word's columns, ``(doc, word, word_ptr, word_cols)``, or ``None``).
+    def _char_table(self, chunks):
+        """``(doc, chunk, ptr, columns)``: each occurrence's chunk and each distinct chunk's n-gram columns."""
+        occ_doc, occ, unique = chunks
+        ptr, cols = self._per_chunk(unique, self._word_cache, self._ngrams_of_words)
+        return occ_doc, occ, ptr, cols
 
-        The n-grams of each distinct word are computed once and kept in a
-        bounded cache, so a stream of paragraphs pays for a word only the first
-        time it appears.
-        """
-        tokens = _SEPARATOR.join(prepared).split()
-        # word ids start at 1; the separator is 0
-        uid_of = {w: i for i, w in enumerate(dict.fromkeys([_SEPARATOR_TOKEN, *tokens]))}
-        occ_all = np.fromiter(map(uid_of.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-        is_sep = occ_all == 0
-        occ_doc = np.cumsum(is_sep)[~is_sep]
-        occ = occ_all[~is_sep] - 1
-        if not len(occ):
-            return (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)) if expand else None
-        unique = list(uid_of)[1:]
-        cache = self._word_cache
-        missing = [w for w in unique if w not in cache]
-        if missing:
-            ptr, cols = self._ngrams_of_words(missing)
-            fresh = {w: cols[ptr[k] : ptr[k + 1]] for k, w in enumerate(missing)}
-            if len(cache) + len(fresh) <= _WORD_CACHE_SIZE:
-                cache.update(fresh)
-            lookup = {**fresh, **{w: cache[w] for w in unique if w not in fresh}}
-        else:
-            lookup = cache
-        per_word = list(map(lookup.__getitem__, unique))
-        word_cols = np.concatenate(per_word)
-        word_ptr = np.zeros(len(unique) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word)), out=word_ptr[1:])
-        if expand:
-            return self._expand(occ_doc, occ, word_ptr, word_cols)
-        return occ_doc, occ, word_ptr, word_cols
-
-    def _char_tfidf(self, prepared: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _char_tfidf(self, chunks, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """CSR (indptr, columns, values) of the character block."""
-        return _tfidf(*self._char_occurrences(prepared), len(prepared), self.n_char, self.char_idf)
+        if chunks is None:
+            rows = cols = np.empty(0, dtype=np.int64)
+        else:
+            rows, cols = self._expand(*self._char_table(chunks))
+        return _tfidf(rows, cols, n, self.n_char, self.char_idf)
 
     @staticmethod
     def _expand(occ_doc, occ, word_ptr, word_cols) -> tuple[np.ndarray, np.ndarray]:
