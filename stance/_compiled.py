@@ -444,16 +444,17 @@ class CompiledFeatures:
     @staticmethod
     def _per_chunk(unique: list[str], cache: dict, compute) -> tuple[np.ndarray, np.ndarray]:
         """``(ptr, values)``: each distinct chunk's values, from ``cache`` or ``compute(missing chunks)``."""
-        missing = [w for w in unique if w not in cache]
-        if missing:
+        missing = list(set(unique).difference(cache.keys()))  # set operations in C, no per-word Python loop
+        if not missing:
+            per = list(map(cache.__getitem__, unique))
+        else:
             ptr, values = compute(missing)
             fresh = {w: values[ptr[k] : ptr[k + 1]] for k, w in enumerate(missing)}
             if len(cache) + len(fresh) <= _WORD_CACHE_SIZE:
                 cache.update(fresh)
-            lookup = {**fresh, **{w: cache[w] for w in unique if w not in fresh}}
-        else:
-            lookup = cache
-        per = list(map(lookup.__getitem__, unique))
+                per = list(map(cache.__getitem__, unique))
+            else:  # the cache is full: this batch's new chunks are used once and not kept
+                per = [fresh[w] if w in fresh else cache[w] for w in unique]
         flat = np.concatenate(per)
         ptr = np.zeros(len(unique) + 1, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, per), dtype=np.int64, count=len(per)), out=ptr[1:])

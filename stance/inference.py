@@ -26,7 +26,18 @@ import numpy as np
 
 from ._compiled import CompiledFeatures, SparseRows
 
-__all__ = ["Evidence", "HEAD_DESIGNS", "Predictor", "ScoringCore", "effective_class_weights", "stance_head_names"]
+__all__ = [
+    "Evidence",
+    "HEAD_DESIGNS",
+    "Predictor",
+    "ScoringCore",
+    "as_rows",
+    "effective_class_weights",
+    "same_features",
+    "stance_head",
+    "stance_head_names",
+    "topic_head",
+]
 
 #: Head designs of a stance classifier: one-vs-rest, or side-taking then side (see ``StanceClassifier``).
 HEAD_DESIGNS = ("ovr", "two_stage")
@@ -114,7 +125,7 @@ class ScoringCore:
         """One core for both fitted estimators when they share compilable features and the stance head
         uses no targets; ``None`` otherwise (each estimator then scores with its own core)."""
         tc, sc = topic_classifier, stance_classifier
-        if getattr(sc, "uses_targets_", False) or not _same_features(tc.features_, sc.features_):
+        if getattr(sc, "uses_targets_", False) or not same_features(tc.features_, sc.features_):
             return None
         try:
             features = CompiledFeatures.from_union(tc.features_)
@@ -261,7 +272,7 @@ def stance_head(sc) -> dict:
                 decision_weights=sc.decision_weights_)
 
 
-def _same_features(a, b) -> bool:
+def same_features(a, b) -> bool:
     """Whether two fitted feature unions compute the same matrix (same blocks, parameters, vocabularies, idf)."""
     if a is b:
         return True

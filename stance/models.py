@@ -458,6 +458,11 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     def _heads(self) -> dict:
         return topic_head(self)
 
+    def predict_proba_features(self, A) -> np.ndarray:
+        """Per-topic probabilities from already computed features (:meth:`transform_texts`), by the scoring core."""
+        core = self._core()
+        return core.topic_proba(core.raw(as_rows(A)))
+
     def predict_proba(self, X) -> np.ndarray:
         """Probability of each topic, independently (rows need not sum to 1).
 
@@ -833,6 +838,11 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     # -- prediction -----------------------------------------------------------------
     def _heads(self) -> dict:
         return stance_head(self)
+
+    def predict_proba_features(self, A) -> np.ndarray:
+        """Calibrated probabilities from already computed features (:meth:`transform_texts`), by the scoring core."""
+        core = self._core()
+        return core.stance_proba(core.raw(as_rows(A)))
 
     def predict_proba(self, X, *, targets=None) -> np.ndarray:
         """Calibrated probability of each stance.

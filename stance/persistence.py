@@ -177,10 +177,10 @@ def save_model(model, path: str | os.PathLike, *, format: str = "both", name: st
         files = {}
         feature_files = {}
         if format in ("safe", "both"):
-            from .inference import _same_features
+            from .inference import same_features
 
             tc, sc = model.topic_classifier, model.stance_classifier
-            if _same_features(tc.features_, sc.features_):
+            if same_features(tc.features_, sc.features_):
                 feature_files = dict.fromkeys(_PARTS.values(), FEATURES_FILE)  # written once, used by both
                 _dump_features(tc, tmp / FEATURES_FILE)
             else:

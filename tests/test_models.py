@@ -617,3 +617,10 @@ def test_predicted_stance_is_the_most_probable(heads):
     assert np.allclose(clf.decision_weights_, 1.0)
     proba = clf.predict_proba(texts + QUERY)
     assert list(clf.predict(texts + QUERY)) == list(clf.classes_[np.argmax(proba, axis=1)])
+
+
+def test_predict_proba_features_is_the_same_core(topic_clf, stance_clf):
+    np.testing.assert_allclose(topic_clf.predict_proba_features(topic_clf.transform_texts(QUERY)),
+                               topic_clf.predict_proba(QUERY), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(stance_clf.predict_proba_features(stance_clf.transform_texts(QUERY)),
+                               stance_clf.predict_proba(QUERY), rtol=0, atol=1e-12)
