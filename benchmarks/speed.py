@@ -44,8 +44,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import stance  # noqa: E402
-from stance.datasets import load_domain, load_domain_grown, resolve_data_root  # noqa: E402
-from stance.persistence import default_model_path  # noqa: E402
+from stance.datasets.domain import load_domain, load_domain_grown, resolve_data_root  # noqa: E402
+from stance.io.persistence import default_model_path  # noqa: E402
 
 
 def _best_rate(fn, n: int, repeats: int = 3) -> float:

@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from stance.benchmark_data import (
+from stance.datasets.benchmarks import (
     SEMEVAL2016_TARGETS,
     FNCData,
     StanceBenchmarkData,
@@ -235,9 +235,8 @@ def test_for_target_unknown(tmp_path):
 
 
 def test_loaders_are_reachable_from_stance_datasets():
-    import stance.benchmark_data as bd
+    import stance.datasets.benchmarks as bd
     import stance.datasets as ds
-
     assert ds.load_semeval2016 is bd.load_semeval2016
     assert ds.load_fnc1 is bd.load_fnc1
     assert ds.load_ruw is bd.load_ruw

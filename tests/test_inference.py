@@ -1,4 +1,4 @@
-"""Tests of stance.inference: the numpy-only Predictor against the scikit-learn estimators."""
+"""Tests of stance.model.scoring: the numpy-only Predictor against the scikit-learn estimators."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import stance
-from stance.api import StanceModel
-from stance.inference import Predictor
-from stance.persistence import MANIFEST_FILE, default_model_path, load_model, save_model
+from stance.model.stance_model import StanceModel
+from stance.model.scoring import Predictor
+from stance.io.persistence import MANIFEST_FILE, default_model_path, load_model, save_model
 
 REPO = Path(__file__).resolve().parents[1]
 TEXTS = [
@@ -52,7 +52,7 @@ def test_predictor_probabilities_match_predict_proba(tiny_model):
 
 
 def test_target_models_use_the_estimators(tiny_model, train_rows):
-    from stance.models import StanceClassifier
+    from stance.estimators.linear import StanceClassifier
 
     texts = [r[0] for r in train_rows]
     sc = StanceClassifier(min_df=1, cv=2, random_state=0, target_hash_features=2**12)

@@ -13,7 +13,7 @@ import sklearn
 
 import stance
 from stance.exceptions import ModelError, ModelIntegrityError, ModelNotFoundError, ModelVersionError
-from stance.persistence import MANIFEST_FILE, export_model, load_model, read_manifest, save_model
+from stance.io.persistence import MANIFEST_FILE, export_model, load_model, read_manifest, save_model
 
 PARAGRAPHS = [
     "NATO must stop its expansion toward Russia, the Kremlin said.",
@@ -299,7 +299,7 @@ def test_plain_pickle_named_npz_is_refused(copy_safe_model_dir, tmp_path):
 def test_shared_vocabulary_file_is_written_once_and_checked(fresh_model, tmp_path):
     import json as _json
 
-    from stance.persistence import VOCABULARY_FILE, load_model, save_model
+    from stance.io.persistence import VOCABULARY_FILE, load_model, save_model
 
     out = save_model(fresh_model, tmp_path / "safe", format="safe")
     manifest = _json.loads((out / "manifest.json").read_text())
@@ -315,8 +315,8 @@ def test_shared_vocabulary_file_is_written_once_and_checked(fresh_model, tmp_pat
 def test_vocabulary_reference_outside_the_manifest_is_refused(fresh_model, tmp_path):
     import json as _json
 
-    from stance.persistence import VOCABULARY_FILE, load_model, save_model
-    from stance.datasets import sha256_file
+    from stance.io.persistence import VOCABULARY_FILE, load_model, save_model
+    from stance.datasets.domain import sha256_file
 
     out = save_model(fresh_model, tmp_path / "safe", format="safe")
     manifest_path = out / "manifest.json"
@@ -451,7 +451,7 @@ def test_an_array_declaring_more_than_it_holds_is_refused_before_allocating(copy
 
 
 def test_arrays_over_the_load_cap_are_refused_from_the_zip_header(copy_safe_model_dir, monkeypatch):
-    import stance.persistence as persistence
+    import stance.io.persistence as persistence
 
     model_dir = copy_safe_model_dir()
     monkeypatch.setattr(persistence, "MAX_NPZ_BYTES", 1000)
@@ -484,8 +484,8 @@ def test_a_huge_stance_version_number_is_a_version_error(copy_safe_model_dir):
 
 
 def test_a_char_4_5_model_classifies_short_new_words(tmp_path, train_rows):
-    from stance.api import fit_model
-    from stance.datasets import LabelledData
+    from stance.model.stance_model import fit_model
+    from stance.datasets.domain import LabelledData
 
     data = LabelledData(texts=[r[0] for r in train_rows], topics=[r[1] for r in train_rows],
                         stances=[r[2] for r in train_rows], targets=[None] * len(train_rows),
@@ -563,7 +563,7 @@ def test_any_manifest_is_read_or_a_model_error(tiny_safe_model_dir, tmp_path_fac
 
 
 def test_json_over_the_load_cap_is_refused_before_parsing(copy_safe_model_dir, monkeypatch):
-    import stance.persistence as persistence
+    import stance.io.persistence as persistence
 
     model_dir = copy_safe_model_dir()
     monkeypatch.setattr(persistence, "MAX_JSON_BYTES", 100)

@@ -1,7 +1,7 @@
 """Scoring paragraphs with a fitted model in numpy alone: one feature pass, one product for every head.
 
 :class:`Predictor` holds what classification needs from a fitted
-:class:`~stance.models.TopicClassifier` and :class:`~stance.models.StanceClassifier`
+:class:`~stance.estimators.linear.TopicClassifier` and :class:`~stance.estimators.linear.StanceClassifier`
 trained on the same features: the compiled TF-IDF tables, one weight matrix
 whose columns are all topic heads and all stance heads, the thresholds, the
 stance calibrator and decision weights. It is built from fitted estimators or
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._compiled import CompiledFeatures, SparseRows
+from ..features.compiled import CompiledFeatures, SparseRows
 
 __all__ = ["HEAD_DESIGNS", "Predictor", "effective_class_weights", "stance_head_names"]
 

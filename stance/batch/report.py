@@ -27,7 +27,7 @@ falls in the group ``(missing)``. Every report also has the group ``all``.
 Examples
 --------
 >>> import json, os, tempfile
->>> from stance.report import build_report
+>>> from stance.batch.report import build_report
 >>> tmp = tempfile.TemporaryDirectory()
 >>> src = os.path.join(tmp.name, "in.jsonl")
 >>> with open(src, "w") as fh:
@@ -55,11 +55,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._files import remove_stale_temps, same_file, write_text
-from ._version import __version__
-from .exceptions import DataError, DataRootNotFoundError
-from .language import NOT_ENGLISH
-from .text import DEFAULT_MAX_PARAGRAPH_CHARS
+from ..io.files import remove_stale_temps, same_file, write_text
+from .._version import __version__
+from ..exceptions import DataError, DataRootNotFoundError
+from ..text.language import NOT_ENGLISH
+from ..text.processing import DEFAULT_MAX_PARAGRAPH_CHARS
 
 __all__ = ["CSV_FIELDS", "DEFAULT_REPORT_BATCH_SIZE", "Report", "build_report"]
 
@@ -181,9 +181,9 @@ def build_report(
     DataError
         On a malformed line (named ``file:line``); nothing is written then.
     """
-    from .api import StanceModel
-    from .persistence import load_model
-    from .stream import ProgressBar, _batched, _isatty, _LineReader, _parse_line
+    from ..model.stance_model import StanceModel
+    from ..io.persistence import load_model
+    from ..batch.stream import ProgressBar, _batched, _isatty, _LineReader, _parse_line
 
     for name, value, minimum in (("batch_size", batch_size, 1), ("top_paragraphs", top_paragraphs, 0),
                                  ("top_terms", top_terms, 0)):

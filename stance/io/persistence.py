@@ -34,11 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import remove_stale_temps, same_file, temp_dir
-from ._version import __version__
-from .datasets import sha256_file
-from .inference import HEAD_DESIGNS, stance_head_names
-from .exceptions import (
+from ..io.files import remove_stale_temps, same_file, temp_dir
+from .._version import __version__
+from ..datasets.domain import sha256_file
+from ..model.scoring import HEAD_DESIGNS, stance_head_names
+from ..exceptions import (
     ModelError,
     ModelIntegrityError,
     ModelNotFoundError,
@@ -72,7 +72,7 @@ FORMATS = ("joblib", "safe", "both")
 _PARTS = {"topic_classifier": "topic", "stance_classifier": "stance"}
 #: Safe format: the vocabularies, written once when both parts share their features.
 VOCABULARY_FILE = "vocabulary.json"
-_REPO_MODELS = Path(__file__).resolve().parents[1] / "models"
+_REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
 def default_model_path() -> Path:
@@ -82,7 +82,7 @@ def default_model_path() -> Path:
     repository's ``models/`` packaged as data); in a source checkout,
     ``models/default`` beside the package.
     """
-    shipped = Path(__file__).resolve().parent / "_shipped" / DEFAULT_MODEL_NAME
+    shipped = Path(__file__).resolve().parents[1] / "_shipped" / DEFAULT_MODEL_NAME
     if (shipped / MANIFEST_FILE).is_file():
         return shipped
     return _REPO_MODELS / DEFAULT_MODEL_NAME
@@ -326,7 +326,7 @@ MAX_TARGET_HASH_FEATURES = 2**24
 
 def _read_json(path: Path):
     """A JSON file of a model directory, with a size cap and one-line errors naming it."""
-    from ._files import JSONLineError, loads_json
+    from ..io.files import JSONLineError, loads_json
 
     size = path.stat().st_size
     if size > MAX_JSON_BYTES:
@@ -697,7 +697,7 @@ def read_manifest(path: str | os.PathLike) -> dict:
     manifest_path = path / MANIFEST_FILE
     if not manifest_path.is_file():
         raise ModelNotFoundError(f"not a model directory: {manifest_path} is missing")
-    from ._files import JSONLineError, loads_json
+    from ..io.files import JSONLineError, loads_json
 
     if manifest_path.stat().st_size > MAX_JSON_BYTES:
         raise ModelIntegrityError(f"corrupt manifest {manifest_path}: more than {MAX_JSON_BYTES:,} bytes")
@@ -756,10 +756,10 @@ def is_shipped(path: str | os.PathLike) -> bool:
 
     Trust comes from content, not from the folder: the directory must lie among the shipped models
     *and* hold exactly the pickles whose sha256 the package records in code
-    (``stance/_shipped_hashes.py``, written by ``tools/record_shipped_hashes.py``). A pickle that
+    (``stance/io/shipped_hashes.py``, written by ``tools/record_shipped_hashes.py``). A pickle that
     someone places among the shipped models is refused like any other.
     """
-    from ._shipped_hashes import SHIPPED_PICKLES
+    from ..io.shipped_hashes import SHIPPED_PICKLES
 
     root = default_model_path().parent.resolve()
     resolved = Path(path).resolve()
@@ -809,7 +809,7 @@ def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False, 
     -----
     Every file is checked against the manifest's sha256 before it is read.
     A safe-format model is served by a numpy-only
-    :class:`~stance.inference.Predictor`; its scikit-learn estimators are built
+    :class:`~stance.model.scoring.Predictor`; its scikit-learn estimators are built
     only when ``model.topic_classifier`` or ``model.stance_classifier`` is used.
     """
     path = default_model_path() if path is None else Path(path)
@@ -866,8 +866,8 @@ def _reading(path: Path, names: str):
 
 
 def _load_safe_model(path: Path, manifest: dict, verified: set[str]):
-    from .api import StanceModel
-    from .inference import Predictor
+    from ..model.stance_model import StanceModel
+    from ..model.scoring import Predictor
 
     parts, cache = {}, {}
     for attr, stem in _PARTS.items():
@@ -876,7 +876,7 @@ def _load_safe_model(path: Path, manifest: dict, verified: set[str]):
             _check_labels(path, manifest, attr, parts[attr][0]["classes"])
 
     def estimators():
-        from .models import StanceClassifier, TopicClassifier
+        from ..estimators.linear import StanceClassifier, TopicClassifier
 
         with _reading(path, "topic/stance .json/.npz"):
             return (_estimator_from_safe(*parts["topic_classifier"], TopicClassifier),
@@ -894,8 +894,8 @@ def _load_joblib_model(path: Path, manifest: dict):
     import joblib
     from sklearn.exceptions import InconsistentVersionWarning
 
-    from .api import StanceModel
-    from .models import StanceClassifier, TopicClassifier
+    from ..model.stance_model import StanceModel
+    from ..estimators.linear import StanceClassifier, TopicClassifier
 
     expected = {"topic_classifier": TopicClassifier, "stance_classifier": StanceClassifier}
     parts = {}

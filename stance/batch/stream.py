@@ -39,7 +39,7 @@ each of which loads the model once; results are written in input order.
 Examples
 --------
 >>> import json, os, tempfile
->>> from stance.stream import classify_jsonl
+>>> from stance.batch.stream import classify_jsonl
 >>> tmp = tempfile.TemporaryDirectory()
 >>> src, dst = os.path.join(tmp.name, "in.jsonl"), os.path.join(tmp.name, "out.jsonl")
 >>> with open(src, "w") as fh:
@@ -67,11 +67,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .api import DEFAULT_EVIDENCE_TERMS
-from ._files import JSONLineError, loads_line, same_file
-from .exceptions import DataError, DataRootNotFoundError
-from .language import NOT_ENGLISH
-from .text import DEFAULT_MAX_PARAGRAPH_CHARS
+from ..model.stance_model import DEFAULT_EVIDENCE_TERMS
+from ..io.files import JSONLineError, loads_line, same_file
+from ..exceptions import DataError, DataRootNotFoundError
+from ..text.language import NOT_ENGLISH
+from ..text.processing import DEFAULT_MAX_PARAGRAPH_CHARS
 
 __all__ = [
     "DEFAULT_STREAM_BATCH_SIZE",
@@ -91,7 +91,7 @@ MAX_LINE_BYTES = 8 * 2**20
 RESULT_FIELDS = ("text", "topics", "topic_scores", "stance", "stance_scores", "evidence", "language")
 #: Input fields that would clash with the output's own fields; they are kept under ``input``.
 _RESERVED = frozenset({"line", "error", "input", *RESULT_FIELDS}) - {"text"}
-#: Same, for :func:`stance.distributed.classify_partition` (which writes no ``line``).
+#: Same, for :func:`stance.batch.distributed.classify_partition` (which writes no ``line``).
 _RESERVED_RECORDS = frozenset({"error", "input", *RESULT_FIELDS}) - {"text"}
 _READ_CHUNK = 1 << 16
 
@@ -205,7 +205,7 @@ def classify_jsonl(
     ValueError
         On a bad parameter.
     """
-    from .api import StanceModel
+    from ..model.stance_model import StanceModel
 
     _check_int("batch_size", batch_size, minimum=1)
     _check_int("evidence", evidence, minimum=0)
@@ -488,7 +488,7 @@ _model_lock = threading.Lock()
 
 @functools.lru_cache(maxsize=2)
 def _load_cached(path: str | None, trusted: bool, stamp):
-    from .persistence import load_model
+    from ..io.persistence import load_model
 
     return load_model(path, trusted=trusted)
 
@@ -500,7 +500,7 @@ def _cached_model(path: str | None, trusted: bool):
     file of the model directory, so a directory replaced or edited on disk
     (``stance train --force``, a damaged file) is loaded, and checked, again.
     """
-    from .persistence import default_model_path
+    from ..io.persistence import default_model_path
 
     try:
         with os.scandir(Path(path or default_model_path())) as entries:
@@ -518,7 +518,7 @@ def _worker_batch(path: str | None, trusted: bool, items: list, spec: _Spec):
 
 
 def _is_model(model) -> bool:
-    from .api import StanceModel
+    from ..model.stance_model import StanceModel
 
     return isinstance(model, StanceModel)
 

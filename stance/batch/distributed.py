@@ -10,7 +10,7 @@ over chunks; dask itself is the optional extra ``stance-nlp[dask]``.
 
 Examples
 --------
->>> from stance.distributed import classify_partition
+>>> from stance.batch.distributed import classify_partition
 >>> out = classify_partition([{"id": "a1", "text": "NATO must stop its eastward expansion."}])
 >>> out[0]["id"], sorted(out[0])
 ('a1', ['evidence', 'id', 'language', 'stance', 'stance_scores', 'text', 'topic_scores', 'topics'])
@@ -20,7 +20,7 @@ With dask (``pip install "stance-nlp[dask]"``)::
     import json
     import dask.bag as db
     from dask.distributed import Client, LocalCluster
-    from stance.distributed import classify_partition
+    from stance.batch.distributed import classify_partition
 
     client = Client(LocalCluster(n_workers=2, threads_per_worker=1))
     bag = db.read_text("big.jsonl", blocksize="32MiB").map(json.loads)
@@ -36,9 +36,9 @@ import os
 import sys
 from collections.abc import Iterable
 
-from .api import DEFAULT_EVIDENCE_TERMS
-from .exceptions import InvalidInputError
-from .stream import _RESERVED_RECORDS, _cached_model, _is_model, _metadata, _merge_result
+from ..model.stance_model import DEFAULT_EVIDENCE_TERMS
+from ..exceptions import InvalidInputError
+from ..batch.stream import _RESERVED_RECORDS, _cached_model, _is_model, _metadata, _merge_result
 
 __all__ = ["RESULT_COLUMNS", "classify_partition"]
 

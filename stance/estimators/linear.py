@@ -1,13 +1,13 @@
 """Estimators: multi-label topics and calibrated stance, scikit-learn style.
 
 Both estimators take raw paragraphs (a list of ``str``), own their TF-IDF
-features (:func:`stance.features.make_text_features`) and keep their linear
+features (:func:`stance.features.tfidf.make_text_features`) and keep their linear
 weights as one dense matrix (``coef_``), so scoring a batch is one sparse
 matrix product per head.
 
 Examples
 --------
->>> from stance.models import TopicClassifier, StanceClassifier
+>>> from stance.estimators.linear import TopicClassifier, StanceClassifier
 >>> texts = ["NATO expansion to Ukraine", "sanctions on banks", "NATO enlargement east",
 ...          "new sanctions package", "NATO membership for Georgia", "sanctions lifted"] * 3
 >>> topics = [["nato_expansion"], ["sanctions"]] * 9
@@ -28,8 +28,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
-from .exceptions import InvalidInputError, LabelError
-from .features import (
+from ..exceptions import InvalidInputError, LabelError
+from ..features.tfidf import (
     CompiledFeatures,
     DEFAULT_CHAR_NGRAM_RANGE,
     DEFAULT_MAX_CHAR_FEATURES,
@@ -42,8 +42,8 @@ from .features import (
     prune_vectorizers,
     target_cross_features,
 )
-from .inference import HEAD_DESIGNS, effective_class_weights, stance_head_names
-from .text import check_targets, check_texts
+from ..model.scoring import HEAD_DESIGNS, effective_class_weights, stance_head_names
+from ..text.processing import check_targets, check_texts
 
 __all__ = [
     "DEFAULT_STANCE_C",
@@ -220,7 +220,7 @@ class _TextLinearMixin:
     def _text_features(self, texts: list[str]) -> sp.csr_matrix:
         """TF-IDF of ``texts`` through the compiled fast path when the features allow it.
 
-        :class:`~stance.features.CompiledFeatures` gives the same matrix as
+        :class:`~stance.features.tfidf.CompiledFeatures` gives the same matrix as
         ``features_.transform`` (tested); it is built on first use and not pickled.
         """
         compiled = getattr(self, "_compiled_cache", None)

@@ -28,9 +28,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._files import JSONLineError, loads_line
-from .exceptions import DataError, DataRootNotFoundError, LabelError
-from .text import DEFAULT_MAX_PARAGRAPH_CHARS
+from ..io.files import JSONLineError, loads_line
+from ..exceptions import DataError, DataRootNotFoundError, LabelError
+from ..text.processing import DEFAULT_MAX_PARAGRAPH_CHARS
 
 __all__ = [
     "DATA_ROOT_ENV",
@@ -65,7 +65,7 @@ DOMAIN_TOPICS = (
 #: The stances toward Russia's position of ``domain/GUIDELINES.md``.
 DOMAIN_STANCES = ("favor", "against", "none")
 
-_REPO_ROOT = Path(__file__).resolve().parents[1]
+_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _candidate_roots() -> list[Path]:
@@ -474,16 +474,3 @@ def load_seed_article(*, data_root: str | os.PathLike | None = None) -> str:
     if not files:
         raise DataRootNotFoundError(f"no .txt file in {root / 'seed'}")
     return files[0].read_text(encoding="utf-8")
-
-
-_BENCHMARK_LOADERS = ("load_fnc1", "load_ruw", "load_semeval2016")
-
-
-def __getattr__(name: str):
-    # The public benchmarks' loaders live in stance.benchmark_data; they are
-    # reachable from here too (imported on first use to avoid a circular import).
-    if name in _BENCHMARK_LOADERS:
-        from . import benchmark_data
-
-        return getattr(benchmark_data, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """Loaders of the public stance benchmarks: SemEval-2016 Task 6, FNC-1 and RUW.
 
-The corpora are read from the data root (see :func:`stance.datasets.resolve_data_root`),
+The corpora are read from the data root (see :func:`stance.datasets.domain.resolve_data_root`),
 never copied into this repository. Each loader returns a small dataclass with one
 row per (text, target) pair and labels normalised to lowercase strings:
 
@@ -38,8 +38,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .datasets import resolve_data_root
-from .exceptions import DataError, DataRootNotFoundError, LabelError
+from ..datasets.domain import resolve_data_root
+from ..exceptions import DataError, DataRootNotFoundError, LabelError
 
 __all__ = [
     "FNC_SPLITS",
@@ -230,7 +230,7 @@ def load_semeval2016(split: str, *, data_root: str | os.PathLike | None = None) 
     split : {"train", "val", "test"}
         ``"dev"`` is accepted as a name of ``"val"``.
     data_root : path-like or None, default=None
-        Folder that holds ``semeval2016/``; see :func:`stance.datasets.resolve_data_root`.
+        Folder that holds ``semeval2016/``; see :func:`stance.datasets.domain.resolve_data_root`.
 
     Returns
     -------
