@@ -184,7 +184,7 @@ def test_cli_default_batch_size_is_the_library_default():
 
 
 def test_worker_model_is_loaded_once_per_process():
-    assert stream._cached_model(None, False) is stream._cached_model(None, False)
+    assert stream.cached_model(None, False) is stream.cached_model(None, False)
 
 
 def test_a_loaded_model_cannot_go_to_workers(model, small):

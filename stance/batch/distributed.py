@@ -38,7 +38,7 @@ from collections.abc import Iterable
 
 from ..model.stance_model import DEFAULT_EVIDENCE_TERMS
 from ..exceptions import InvalidInputError
-from ..batch.stream import _RESERVED_RECORDS, _cached_model, _is_model, _metadata, _merge_result
+from ..batch.stream import RESERVED_RECORDS, cached_model, is_model, metadata, merge_result
 
 __all__ = ["RESULT_COLUMNS", "classify_partition"]
 
@@ -110,10 +110,10 @@ def classify_partition(
         return []
     results = _model(model, trusted).classify([r[text_field] for r in records], targets=target, evidence=evidence)
     if text_field == "text":
-        return [_merge_result(record, result) for record, result in zip(records, results)]
+        return [merge_result(record, result) for record, result in zip(records, results)]
     out = []
     for record, result in zip(records, results):  # the text stays in its own field
-        merged = _metadata(record, _RESERVED_RECORDS)
+        merged = metadata(record, RESERVED_RECORDS)
         merged.update((k, v) for k, v in result.to_dict().items() if k in RESULT_COLUMNS)
         out.append(merged)
     return out
@@ -141,6 +141,6 @@ def _classify_frame(pd, frame, model, trusted, text_field, evidence, target):
 
 
 def _model(model, trusted: bool):
-    if _is_model(model):
+    if is_model(model):
         return model
-    return _cached_model(None if model is None else os.fspath(os.path.abspath(model)), trusted)
+    return cached_model(None if model is None else os.fspath(os.path.abspath(model)), trusted)

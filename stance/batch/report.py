@@ -183,7 +183,7 @@ def build_report(
     """
     from ..model.stance_model import StanceModel
     from ..io.persistence import load_model
-    from ..batch.stream import ProgressBar, _batched, _isatty, _LineReader, _parse_line
+    from ..batch.stream import ProgressBar, batched, isatty, LineReader, parse_line
 
     for name, value, minimum in (("batch_size", batch_size, 1), ("top_paragraphs", top_paragraphs, 0),
                                  ("top_terms", top_terms, 0)):
@@ -226,16 +226,16 @@ def build_report(
         c.stances[si] += 1
 
     if progress is None:
-        progress = _isatty(sys.stderr)
+        progress = isatty(sys.stderr)
     with open(path, "rb") as fh:
         total = os.fstat(fh.fileno()).st_size
-        reader = _LineReader(fh)
+        reader = LineReader(fh)
         bar = ProgressBar(sys.stderr, total=total) if progress else None
-        for items in _batched(reader, batch_size):
+        for items in batched(reader, batch_size):
             records = []
             for lineno, raw in items:
                 try:
-                    obj, error = _parse_line(lineno, raw, max_chars)
+                    obj, error = parse_line(lineno, raw, max_chars)
                 except Exception as exc:  # noqa: BLE001 - any failure is this line's error
                     obj, error = None, f"cannot read the line ({type(exc).__name__}: {exc})"
                 if error is not None:

@@ -198,9 +198,9 @@ def _add_trust(parser: argparse.ArgumentParser) -> None:
 
 def _load(args):
     # Loaded once per process and directory state (main() may be called many times in one process).
-    from ..batch.stream import _cached_model, _model_key
+    from ..batch.stream import cached_model, model_key
 
-    return _cached_model(_model_key(args.model), args.trust)
+    return cached_model(model_key(args.model), args.trust)
 
 
 def _read_input(name: str, max_chars: int | None = None) -> str:
@@ -344,7 +344,7 @@ def _size(name: str) -> int:
 
 def _file_progress(files, *, to_terminal: bool):
     """A progress bar over the input files' bytes, on a terminal stderr only (and not when results go there)."""
-    if not _isatty(sys.stderr) or (to_terminal and _isatty(sys.stdout)) or len(files) < 2 and _size(files[0]) < 1 << 20:
+    if not isatty(sys.stderr) or (to_terminal and isatty(sys.stdout)) or len(files) < 2 and _size(files[0]) < 1 << 20:
         return None
     from ..batch.stream import ProgressBar
 
@@ -448,7 +448,7 @@ class _Writer:
 def _cmd_train(args) -> int:
     from ..training import DEFAULT_SOURCE_BALANCE, train_model
 
-    stages = _Stages("train") if _isatty(sys.stderr) else None
+    stages = _Stages("train") if isatty(sys.stderr) else None
     source_balance = DEFAULT_SOURCE_BALANCE if args.source_balance is None else args.source_balance
     model = train_model(args.data, args.out, dev=args.dev, topics=args.topics, stances=args.stances,
                         min_df=args.min_df, random_state=args.random_state, name=args.name,
@@ -489,7 +489,7 @@ class _Stages:
         self("done")
 
 
-def _isatty(stream) -> bool:
+def isatty(stream) -> bool:
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError, OSError):

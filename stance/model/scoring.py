@@ -77,7 +77,7 @@ class Predictor:
         model without target features.
         """
         tc, sc = topic_classifier, stance_classifier
-        if getattr(sc, "uses_targets_", False) or not _same_features(tc.features_, sc.features_):
+        if getattr(sc, "uses_targets_", False) or not same_features(tc.features_, sc.features_):
             return None
         try:
             features = CompiledFeatures.from_union(tc.features_)
@@ -148,7 +148,7 @@ class Predictor:
         return [(vocab[idx[o]], round(float(contrib[o]), 4)) for o in order if contrib[o] > 0]
 
 
-def _same_features(a, b) -> bool:
+def same_features(a, b) -> bool:
     """Whether two fitted feature unions compute the same matrix (same blocks, parameters, vocabularies, idf)."""
     if a is b:
         return True

@@ -476,9 +476,9 @@ def _check_not_a_path(text) -> None:
 
 
 def _features_shared(tc, sc) -> bool:
-    from ..model.scoring import _same_features
+    from ..model.scoring import same_features
 
-    return _same_features(tc.features_, sc.features_)
+    return same_features(tc.features_, sc.features_)
 
 
 def analyze(text: str | bytes, *, model: StanceModel | None = None, **kwargs) -> Document:
