@@ -1,13 +1,13 @@
 """Corpora: the data root, the domain corpus and its label files (:mod:`.domain`), and the
 public stance benchmarks (:mod:`.benchmarks`)."""
 
-from .benchmarks import FNCData, StanceBenchmarkData, load_fnc1, load_ruw, load_semeval2016
+from .benchmarks import FNCData, load_fnc1, load_ruw, load_semeval2016
+from .labelled import LabelledData
 from .domain import (
     DATA_ROOT_ENV,
     DOMAIN_POOLS,
     DOMAIN_STANCES,
     DOMAIN_TOPICS,
-    LabelledData,
     load_domain,
     load_domain_grown,
     load_seed_article,
@@ -22,7 +22,6 @@ __all__ = [
     "DOMAIN_TOPICS",
     "FNCData",
     "LabelledData",
-    "StanceBenchmarkData",
     "load_domain",
     "load_domain_grown",
     "load_fnc1",

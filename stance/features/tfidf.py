@@ -23,7 +23,7 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
 from ..features.compiled import CompiledFeatures
-from ..text.processing import normalize, preprocess, words
+from ..text.processing import preprocess, words
 
 __all__ = [
     "DEFAULT_CHAR_NGRAM_RANGE",
