@@ -17,7 +17,7 @@ and (3); the same for topic micro-F1.
 Systems:
 - ``plain``: ``TfidfVectorizer()`` + ``LogisticRegression()`` per label (one per topic, one for stance);
 - ``svc``: word 1-2 + char_wb 2-5 TF-IDF (sublinear, min_df=2) + ``LinearSVC(class_weight="balanced")`` per label;
-- ``stance``: this library's training recipe (:func:`stance.api.fit_model`) with the shipped model's
+- ``stance``: this library's training recipe (:func:`stance.model.stance_model.fit_model`) with the shipped model's
   parameters (``stance.training.DEFAULT_*``); ``--ideas`` adds the variants tried for the stance model.
 
 Usage::
@@ -47,9 +47,9 @@ from sklearn.svm import LinearSVC
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stance.datasets import DOMAIN_STANCES, DOMAIN_TOPICS, load_domain_grown  # noqa: E402
+from stance.datasets.domain import DOMAIN_STANCES, DOMAIN_TOPICS, load_domain_grown  # noqa: E402
 from stance.evaluation import evaluate_by_group, evaluate_predictions  # noqa: E402
-from stance.models import topics_to_indicator  # noqa: E402
+from stance.estimators.linear import topics_to_indicator  # noqa: E402
 from stance.training import DEFAULT_SOURCE_BALANCE, DEFAULT_STANCE_PARAMS, DEFAULT_TOPIC_PARAMS  # noqa: E402
 from stance.training import predict_held_out  # noqa: E402
 
@@ -98,7 +98,7 @@ def _baseline_split(make, X, Y, S, train, test):
 
 def _stance_split(data, train, test, fit_params):
     """One split of a stance-only variant: the stance classifier of the recipe with other parameters."""
-    from stance.models import StanceClassifier, balanced_sample_weight
+    from stance.estimators.linear import StanceClassifier, balanced_sample_weight
 
     part, held = data.subset(train), data.subset(test)
     weights = None

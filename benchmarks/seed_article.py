@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import stance  # noqa: E402
-from stance.datasets import load_seed_article  # noqa: E402
+from stance.datasets.domain import load_seed_article  # noqa: E402
 
 RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
 BEGIN, END = "<!-- seed_article:begin (written by benchmarks/seed_article.py --render) -->", "<!-- seed_article:end -->"

@@ -47,8 +47,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import stance  # noqa: E402
-from stance.datasets import load_domain, load_domain_grown, resolve_data_root  # noqa: E402
-from stance.persistence import default_model_path  # noqa: E402
+from stance.datasets.domain import load_domain, load_domain_grown, resolve_data_root  # noqa: E402
+from stance.io.persistence import default_model_path  # noqa: E402
 
 
 def _rates(fn, n: int, repeats: int = 3) -> dict:
@@ -100,8 +100,8 @@ def _token_ids_by_batch_regex(features, prepared: list[str]):
 
     import numpy as np
 
-    from stance._compiled import _SEPARATOR
-    from stance.text import words
+    from stance.features.compiled import _SEPARATOR
+    from stance.text.processing import words
 
     tokens = words(_SEPARATOR.join(prepared))
     return np.fromiter(map(features.token_id.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
@@ -116,8 +116,8 @@ def experiments(texts: list[str], batch: int = 512) -> list[dict]:
     """What was tried on the feature path, measured against what is kept, on the same paragraphs (CPU time)."""
     import numpy as np
 
-    import stance._compiled as compiled
-    from stance.text import preprocess
+    import stance.features.compiled as compiled
+    from stance.text.processing import preprocess
 
     model = stance.load_model()
     core = model.predictor

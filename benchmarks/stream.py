@@ -49,8 +49,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from stance import __version__  # noqa: E402
-from stance.datasets import resolve_data_root  # noqa: E402
-from stance.stream import DEFAULT_STREAM_BATCH_SIZE  # noqa: E402
+from stance.datasets.domain import resolve_data_root  # noqa: E402
+from stance.batch.stream import DEFAULT_STREAM_BATCH_SIZE  # noqa: E402
 
 DEFAULT_N = 1_000_000
 DEFAULT_JSON = REPO / "benchmarks" / "results" / "stream.json"

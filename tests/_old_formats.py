@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from stance.datasets import sha256_file
-from stance.persistence import MANIFEST_FILE, _jsonable, _versions
+from stance.datasets.domain import sha256_file
+from stance.io.persistence import MANIFEST_FILE, _jsonable, _versions
 
 V1_FORMAT = "stance-model/1"
 _ARRAYS = {

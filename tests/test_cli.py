@@ -1,4 +1,4 @@
-"""Tests of the command line (stance.cli.main), called in-process with argument lists."""
+"""Tests of the command line (stance.cli.commands), called in-process with argument lists."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from stance import cli
-from stance.cli import CSV_FIELDS, main
-from stance.datasets import read_labelled_jsonl
+from stance.cli import commands as cli
+from stance.cli.commands import CSV_FIELDS, main
+from stance.datasets.domain import read_labelled_jsonl
 from stance.evaluation import evaluate_model
-from stance.persistence import MANIFEST_FILE
-from stance.text import split_paragraphs
+from stance.io.persistence import MANIFEST_FILE
+from stance.text.processing import split_paragraphs
 
 ARTICLE = (
     "MOSCOW, February 9. /TASS/.\n"
@@ -429,7 +429,7 @@ def test_module_entry_point_reports_errors_without_traceback(tmp_path):
 # --------------------------------------------------------------------------- the shipped default model
 
 def _default_manifest() -> Path:
-    from stance.persistence import default_model_path
+    from stance.io.persistence import default_model_path
 
     return default_model_path() / MANIFEST_FILE
 
@@ -658,9 +658,9 @@ def test_ctrl_c_leaves_an_existing_output_as_it_was(article, tmp_path, monkeypat
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    import stance.text
+    import stance.text.processing
 
-    monkeypatch.setattr(stance.text, "split_paragraphs", interrupted)
+    monkeypatch.setattr(stance.text.processing, "split_paragraphs", interrupted)
     assert main(["classify", str(article), "-o", str(out)]) == 130
     assert capsys.readouterr().err.strip() == "stance: interrupted; no output file was changed"
     assert out.read_text(encoding="utf-8") == "previous\n"

@@ -1,4 +1,4 @@
-"""Tests of stance.inference: the numpy-only Predictor against the scikit-learn estimators."""
+"""Tests of stance.model.scoring: the numpy-only Predictor against the scikit-learn estimators."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import stance
-from stance.api import StanceModel
-from stance.inference import Evidence, Predictor
-from stance.persistence import MANIFEST_FILE, default_model_path, load_model, save_model
+from stance.model.stance_model import StanceModel
+from stance.model.scoring import Evidence, Predictor
+from stance.io.persistence import MANIFEST_FILE, default_model_path, load_model, save_model
 
 REPO = Path(__file__).resolve().parents[1]
 TEXTS = [
@@ -52,7 +52,7 @@ def test_predictor_probabilities_match_predict_proba(tiny_model):
 
 
 def test_target_models_use_the_estimators(tiny_model, train_rows):
-    from stance.models import StanceClassifier
+    from stance.estimators.linear import StanceClassifier
 
     texts = [r[0] for r in train_rows]
     sc = StanceClassifier(min_df=1, cv=2, random_state=0, target_hash_features=2**12)
@@ -119,8 +119,8 @@ def test_odd_but_valid_text_gets_low_scores_and_none(text):
 
 def _union_core(model: StanceModel):
     """The model's heads scored over scikit-learn's own transform of the fitted union (not the compiled one)."""
-    from stance.inference import ScoringCore, stance_head, topic_head
-    from stance.models import _UnionFeatures
+    from stance.model.scoring import ScoringCore, stance_head, topic_head
+    from stance.estimators.linear import _UnionFeatures
 
     tc, sc = model.topic_classifier, model.stance_classifier
     return ScoringCore(features=_UnionFeatures(tc), **topic_head(tc), **stance_head(sc))
@@ -145,7 +145,7 @@ def _assert_paths_agree(model: StanceModel, texts: list[str]) -> None:
 @pytest.mark.parametrize("word_range", [(1, 1), (1, 2)])
 @pytest.mark.parametrize("char_range", [None, (1, 3), (2, 4), (2, 5), (3, 5), (4, 5), (5, 5)])
 def test_numpy_and_estimator_paths_agree_over_a_grid_of_ngram_ranges(train_rows, word_range, char_range):
-    from stance.models import StanceClassifier, TopicClassifier
+    from stance.estimators.linear import StanceClassifier, TopicClassifier
 
     texts = [r[0] for r in train_rows]
     params = dict(min_df=1, cv=2, random_state=0, word_ngram_range=word_range, char_ngram_range=char_range)

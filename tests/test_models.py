@@ -1,4 +1,4 @@
-"""Estimator contracts of stance.models.TopicClassifier and StanceClassifier."""
+"""Estimator contracts of stance.estimators.linear.TopicClassifier and StanceClassifier."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from sklearn.base import clone
 
 from stance.exceptions import InputTooLargeError, InvalidInputError, LabelError, NotFittedError
-from stance.models import StanceClassifier, TopicClassifier, check_texts, topics_to_indicator
-from stance.text import DEFAULT_MAX_PARAGRAPH_CHARS
+from stance.estimators.linear import StanceClassifier, TopicClassifier, check_texts, topics_to_indicator
+from stance.text.processing import DEFAULT_MAX_PARAGRAPH_CHARS
 
 # A dozen made-up paragraphs with topics (multi-label) and stances.
 TEXTS = [
@@ -535,7 +535,7 @@ def test_stance_target_features_off_ignores_targets():
 
 
 def test_balanced_sample_weight_balances_each_group():
-    from stance.models import balanced_sample_weight
+    from stance.estimators.linear import balanced_sample_weight
 
     groups = ["k"] * 4 + ["w"] * 3
     y = ["favor", "favor", "favor", "none", "against", "none", "none"]

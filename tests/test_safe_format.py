@@ -14,7 +14,7 @@ import sklearn
 
 import stance
 from stance.exceptions import ModelError, ModelIntegrityError, ModelNotFoundError, ModelVersionError
-from stance.persistence import MANIFEST_FILE, export_model, load_model, read_manifest, save_model
+from stance.io.persistence import MANIFEST_FILE, export_model, load_model, read_manifest, save_model
 
 PARAGRAPHS = [
     "NATO must stop its expansion toward Russia, the Kremlin said.",
@@ -298,7 +298,7 @@ def test_plain_pickle_named_npz_is_refused(copy_safe_model_dir, tmp_path):
 
 
 def test_shared_features_file_is_written_once_and_checked(fresh_model, tmp_path):
-    from stance.persistence import FEATURES_FILE, load_model, save_model
+    from stance.io.persistence import FEATURES_FILE, load_model, save_model
 
     out = save_model(fresh_model, tmp_path / "safe", format="safe")
     manifest = json.loads((out / "manifest.json").read_text())
@@ -313,7 +313,7 @@ def test_shared_features_file_is_written_once_and_checked(fresh_model, tmp_path)
 
 
 def test_features_reference_outside_the_manifest_is_refused(fresh_model, tmp_path):
-    from stance.persistence import FEATURES_FILE, load_model, save_model
+    from stance.io.persistence import FEATURES_FILE, load_model, save_model
 
     out = save_model(fresh_model, tmp_path / "safe", format="safe")
     _edit_manifest(out, lambda m: m["files"].pop(FEATURES_FILE))
@@ -325,7 +325,7 @@ def test_features_reference_outside_the_manifest_is_refused(fresh_model, tmp_pat
 
 
 def test_v1_shared_vocabulary_file_is_checked(copy_v1_safe_model_dir):
-    from stance.persistence import VOCABULARY_FILE
+    from stance.io.persistence import VOCABULARY_FILE
 
     out = copy_v1_safe_model_dir()
     assert json.loads((out / "topic.json").read_text())["vocabularies"] == VOCABULARY_FILE
@@ -336,8 +336,8 @@ def test_v1_shared_vocabulary_file_is_checked(copy_v1_safe_model_dir):
 
 
 def test_v1_vocabulary_reference_outside_the_manifest_is_refused(copy_v1_safe_model_dir):
-    from stance.persistence import VOCABULARY_FILE
-    from stance.datasets import sha256_file
+    from stance.io.persistence import VOCABULARY_FILE
+    from stance.datasets.domain import sha256_file
 
     out = copy_v1_safe_model_dir()
     _edit_manifest(out, lambda m: m["files"].pop(VOCABULARY_FILE))
@@ -519,7 +519,7 @@ def test_an_array_declaring_more_than_it_holds_is_refused_before_allocating(copy
 
 
 def test_arrays_over_the_load_cap_are_refused_from_the_zip_header(copy_safe_model_dir, monkeypatch):
-    import stance.persistence as persistence
+    import stance.io.persistence as persistence
 
     model_dir = copy_safe_model_dir()
     monkeypatch.setattr(persistence, "MAX_NPZ_BYTES", 1000)
@@ -552,8 +552,8 @@ def test_a_huge_stance_version_number_is_a_version_error(copy_safe_model_dir):
 
 
 def test_a_char_4_5_model_classifies_short_new_words(tmp_path, train_rows):
-    from stance.api import fit_model
-    from stance.datasets import LabelledData
+    from stance.model.stance_model import fit_model
+    from stance.datasets.domain import LabelledData
 
     data = LabelledData(texts=[r[0] for r in train_rows], topics=[r[1] for r in train_rows],
                         stances=[r[2] for r in train_rows], targets=[None] * len(train_rows),
@@ -631,7 +631,7 @@ def test_any_manifest_is_read_or_a_model_error(tiny_safe_model_dir, tmp_path_fac
 
 
 def test_json_over_the_load_cap_is_refused_before_parsing(copy_safe_model_dir, monkeypatch):
-    import stance.persistence as persistence
+    import stance.io.persistence as persistence
 
     model_dir = copy_safe_model_dir()
     monkeypatch.setattr(persistence, "MAX_JSON_BYTES", 100)
@@ -647,6 +647,7 @@ def test_json_over_the_load_cap_is_refused_before_parsing(copy_safe_model_dir, m
 def test_every_v1_layout_still_loads_and_predicts_the_same(fresh_model, tmp_path, shared_vocabulary,
                                                            no_pickle_loads):
     from _old_formats import V1_FORMAT, write_v1_safe
+    from stance.io.persistence import MODEL_FORMAT
 
     old = write_v1_safe(fresh_model, tmp_path / "v1", shared_vocabulary=shared_vocabulary)
     assert ("vocabulary.json" in os.listdir(old)) is shared_vocabulary
@@ -656,7 +657,7 @@ def test_every_v1_layout_still_loads_and_predicts_the_same(fresh_model, tmp_path
     _assert_same_predictions(loaded, fresh_model)
     # and re-saving it writes the current layout, with the same predictions
     again = load_model(save_model(loaded, tmp_path / "v2", format="safe"))
-    assert again.manifest["format"] == stance.persistence.MODEL_FORMAT == "stance-model/2"
+    assert again.manifest["format"] == MODEL_FORMAT == "stance-model/2"
     _assert_same_predictions(again, fresh_model)
 
 
@@ -670,8 +671,8 @@ def test_a_newer_layout_is_refused_with_a_clear_message(copy_safe_model_dir):
 
 
 def test_parts_with_their_own_features_and_uncompiled_settings_round_trip(train_rows, tmp_path, no_pickle_loads):
-    from stance.api import StanceModel
-    from stance.models import StanceClassifier, TopicClassifier
+    from stance.model.stance_model import StanceModel
+    from stance.estimators.linear import StanceClassifier, TopicClassifier
 
     texts = [r[0] for r in train_rows]
     # the topic part's char n-grams up to 6 do not compile: its features are stored as terms

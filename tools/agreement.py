@@ -27,7 +27,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from stance.datasets import DOMAIN_STANCES, DOMAIN_TOPICS, LABELS_DIR  # noqa: E402
+from stance.datasets.domain import DOMAIN_STANCES, DOMAIN_TOPICS, LABELS_DIR  # noqa: E402
 
 
 def cohen_kappa(a: list, b: list) -> float:

@@ -55,7 +55,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import stance  # noqa: E402
-from stance.datasets import resolve_data_root  # noqa: E402
+from stance.datasets.domain import resolve_data_root  # noqa: E402
 
 RARE_TOPICS = ("nato_expansion", "security_guarantees")
 NEWS_SOURCES = ("allsides", "semeval23")

@@ -1,8 +1,8 @@
 """Fast, exact TF-IDF transform of a fitted word + char_wb feature union, in numpy only.
 
 :class:`CompiledFeatures` re-implements the ``transform`` of the union that
-:func:`stance.features.make_text_features` builds (word 1-2-grams of
-:func:`stance.text.words` and ``char_wb`` n-grams, sublinear tf, idf, L2 rows)
+:func:`stance.features.tfidf.make_text_features` builds (word 1-2-grams of
+:func:`stance.text.processing.words` and ``char_wb`` n-grams, sublinear tf, idf, L2 rows)
 with batch-wide numpy operations:
 
 - character n-grams are packed into exact 63-bit keys (12 bits per character
@@ -27,7 +27,7 @@ from itertools import repeat
 
 import numpy as np
 
-from .text import preprocess, words
+from ..text.processing import preprocess, words
 
 __all__ = ["BlockRows", "CompiledFeatures", "SparseRows"]
 
@@ -182,7 +182,7 @@ class CompiledFeatures:
 
     Examples
     --------
-    >>> from stance.features import make_text_features
+    >>> from stance.features.tfidf import make_text_features
     >>> union = make_text_features(min_df=1).fit(["NATO expansion east", "arms control talks"])
     >>> fast = CompiledFeatures.from_union(union)
     >>> X = ["NATO talks", "east"]
@@ -315,7 +315,7 @@ class CompiledFeatures:
 
     @classmethod
     def from_union(cls, union) -> CompiledFeatures:
-        """Compile a fitted union built by :func:`stance.features.make_text_features`."""
+        """Compile a fitted union built by :func:`stance.features.tfidf.make_text_features`."""
         blocks = dict(union.transformer_list)
         names = [name for name, _ in union.transformer_list]
         if names not in (["word"], ["word", "char"]) or union.transformer_weights:

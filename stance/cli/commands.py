@@ -6,7 +6,7 @@ library errors into one line on stderr and an exit status (1 for errors,
 
 Examples
 --------
->>> from stance.cli import main
+>>> from stance.cli.commands import main
 >>> main(["info"])  # doctest: +SKIP
 """
 
@@ -22,9 +22,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._version import __version__
-from ._files import atomic_write, remove_stale_temps, same_file
-from .exceptions import StanceError
+from .._version import __version__
+from ..io.files import atomic_write, remove_stale_temps, same_file
+from ..exceptions import StanceError
 
 __all__ = ["main"]
 
@@ -32,8 +32,8 @@ FORMATS = ("table", "jsonl", "csv")
 CSV_FIELDS = ("file", "index", "topics", "stance", "stance_score", "topic_scores", "stance_scores", "evidence",
               "language", "text")
 PROG = "stance"
-_STREAM_BATCH_SIZE = 2000  # stance.stream.DEFAULT_STREAM_BATCH_SIZE, without importing the model stack for --help
-_MAX_PARAGRAPH_CHARS = 100_000  # stance.text.DEFAULT_MAX_PARAGRAPH_CHARS
+_STREAM_BATCH_SIZE = 2000  # stance.batch.stream.DEFAULT_STREAM_BATCH_SIZE, without importing the model stack for --help
+_MAX_PARAGRAPH_CHARS = 100_000  # stance.text.processing.DEFAULT_MAX_PARAGRAPH_CHARS
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -198,14 +198,14 @@ def _add_trust(parser: argparse.ArgumentParser) -> None:
 
 def _load(args):
     # Loaded once per process and directory state (main() may be called many times in one process).
-    from .stream import _cached_model, _model_key
+    from ..batch.stream import cached_model, model_key
 
-    return _cached_model(_model_key(args.model), args.trust)
+    return cached_model(model_key(args.model), args.trust)
 
 
 def _read_input(name: str, max_chars: int | None = None) -> str:
     """The text of one input file, checked: UTF-8, within the size limits, not JSON lines."""
-    from .text import DEFAULT_MAX_ARTICLE_CHARS, check_text
+    from ..text.processing import DEFAULT_MAX_ARTICLE_CHARS, check_text
 
     label = name if name != "-" else "standard input"
     if name == "-":
@@ -280,7 +280,7 @@ def _check_classify(sub: argparse.ArgumentParser, args) -> None:
 
 
 def _cmd_classify(args) -> int:
-    from .text import split_paragraphs
+    from ..text.processing import split_paragraphs
 
     if args.evidence < 0:
         raise StanceError(f"--evidence must be 0 or more, got {args.evidence}")
@@ -344,9 +344,9 @@ def _size(name: str) -> int:
 
 def _file_progress(files, *, to_terminal: bool):
     """A progress bar over the input files' bytes, on a terminal stderr only (and not when results go there)."""
-    if not _isatty(sys.stderr) or (to_terminal and _isatty(sys.stdout)) or len(files) < 2 and _size(files[0]) < 1 << 20:
+    if not isatty(sys.stderr) or (to_terminal and isatty(sys.stdout)) or len(files) < 2 and _size(files[0]) < 1 << 20:
         return None
-    from .stream import ProgressBar
+    from ..batch.stream import ProgressBar
 
     return ProgressBar(sys.stderr, total=sum(_size(name) for name in files) or None)
 
@@ -362,7 +362,7 @@ def _check_target(args, uses_targets: bool) -> None:
 
 
 def _cmd_classify_jsonl(args) -> int:
-    from .stream import classify_jsonl
+    from ..batch.stream import classify_jsonl
 
     jobs = args.jobs or 1
     # One process: load here (errors are reported before any output is touched). Several:
@@ -371,7 +371,7 @@ def _cmd_classify_jsonl(args) -> int:
         model = _load(args)
         _check_target(args, model.uses_targets)
     else:
-        from .persistence import default_model_path, read_manifest
+        from ..io.persistence import default_model_path, read_manifest
 
         model = args.model
         manifest = read_manifest(args.model or default_model_path())
@@ -446,9 +446,9 @@ class _Writer:
 
 
 def _cmd_train(args) -> int:
-    from .training import DEFAULT_SOURCE_BALANCE, train_model
+    from ..training import DEFAULT_SOURCE_BALANCE, train_model
 
-    stages = _Stages("train") if _isatty(sys.stderr) else None
+    stages = _Stages("train") if isatty(sys.stderr) else None
     source_balance = DEFAULT_SOURCE_BALANCE if args.source_balance is None else args.source_balance
     model = train_model(args.data, args.out, dev=args.dev, topics=args.topics, stances=args.stances,
                         min_df=args.min_df, random_state=args.random_state, name=args.name,
@@ -489,7 +489,7 @@ class _Stages:
         self("done")
 
 
-def _isatty(stream) -> bool:
+def isatty(stream) -> bool:
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError, OSError):
@@ -497,8 +497,8 @@ def _isatty(stream) -> bool:
 
 
 def _cmd_evaluate(args) -> int:
-    from .datasets import read_labelled_jsonl
-    from .evaluation import evaluate_model
+    from ..datasets.domain import read_labelled_jsonl
+    from ..evaluation import evaluate_model
 
     model = _load(args)
     data = read_labelled_jsonl(args.data, topics=model.topics, stances=model.stances)
@@ -531,7 +531,7 @@ def format_metrics(m: dict) -> str:
 
 
 def _cmd_export(args) -> int:
-    from .persistence import export_model
+    from ..io.persistence import export_model
 
     path = export_model(args.model, args.out, trusted=args.trust, overwrite=args.force)
     print(f"wrote {path} (pickle-free: .npz arrays and JSON)")
@@ -539,7 +539,7 @@ def _cmd_export(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from .report import build_report
+    from ..batch.report import build_report
 
     if args.batch_size < 1:
         raise StanceError(f"--batch-size must be 1 or more, got {args.batch_size}")
@@ -555,7 +555,7 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_info(args) -> int:
-    from .persistence import default_model_path, read_manifest
+    from ..io.persistence import default_model_path, read_manifest
 
     path = Path(args.model) if args.model else default_model_path()
     manifest = read_manifest(path)

@@ -6,7 +6,7 @@ Layout versions (the manifest's ``format``):
 
 - ``stance-model/2`` (written now): the TF-IDF features are stored once, in
   ``features.npz``, as the compiled lookup tables of
-  :class:`~stance._compiled.CompiledFeatures` (tokens, packed n-gram keys, idf):
+  :class:`~stance.features.compiled.CompiledFeatures` (tokens, packed n-gram keys, idf):
   loading reads them and builds nothing. Parts that do not share their features
   get ``topic.features.npz`` / ``stance.features.npz``; a feature setting the
   compiled transform does not reproduce stores its terms instead.
@@ -46,11 +46,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import remove_stale_temps, same_file, temp_dir
-from ._version import __version__
-from .datasets import sha256_file
-from .inference import HEAD_DESIGNS, stance_head_names
-from .exceptions import (
+from ..io.files import remove_stale_temps, same_file, temp_dir
+from .._version import __version__
+from ..datasets.domain import sha256_file
+from ..model.scoring import HEAD_DESIGNS, stance_head_names
+from ..exceptions import (
     ModelError,
     ModelIntegrityError,
     ModelNotFoundError,
@@ -89,7 +89,7 @@ _PARTS = {"topic_classifier": "topic", "stance_classifier": "stance"}
 VOCABULARY_FILE = "vocabulary.json"
 #: Safe format v2: the compiled features, written once when both parts share them.
 FEATURES_FILE = "features.npz"
-_REPO_MODELS = Path(__file__).resolve().parents[1] / "models"
+_REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
 def default_model_path() -> Path:
@@ -99,7 +99,7 @@ def default_model_path() -> Path:
     repository's ``models/`` packaged as data); in a source checkout,
     ``models/default`` beside the package.
     """
-    shipped = Path(__file__).resolve().parent / "_shipped" / DEFAULT_MODEL_NAME
+    shipped = Path(__file__).resolve().parents[1] / "_shipped" / DEFAULT_MODEL_NAME
     if (shipped / MANIFEST_FILE).is_file():
         return shipped
     return _REPO_MODELS / DEFAULT_MODEL_NAME
@@ -177,7 +177,7 @@ def save_model(model, path: str | os.PathLike, *, format: str = "both", name: st
         files = {}
         feature_files = {}
         if format in ("safe", "both"):
-            from .inference import same_features
+            from ..model.scoring import same_features
 
             tc, sc = model.topic_classifier, model.stance_classifier
             if same_features(tc.features_, sc.features_):
@@ -277,11 +277,11 @@ def _vocabularies(estimator) -> dict[str, list[str]]:
 def _dump_features(estimator, path: Path) -> None:
     """Write an estimator's fitted TF-IDF features as arrays (layout v2).
 
-    The compiled tables of :class:`~stance._compiled.CompiledFeatures` when the
+    The compiled tables of :class:`~stance.features.compiled.CompiledFeatures` when the
     features compile (loading then builds nothing); otherwise each block's terms
     (UTF-8, newline-separated) and idf.
     """
-    from ._compiled import CompiledFeatures
+    from ..features.compiled import CompiledFeatures
 
     try:
         arrays = CompiledFeatures.from_union(estimator.features_).to_arrays()
@@ -398,7 +398,7 @@ def _read_safe_v2(directory: Path, stem: str, class_name: str, verified: set[str
 
 def _read_features(path: Path, word_range, char_range) -> dict:
     """The arrays of a v2 features file, checked: ``{"arrays", "compiled", "n_word", "n_char"}``."""
-    from ._compiled import check_compiled_arrays
+    from ..features.compiled import check_compiled_arrays
 
     arrays = _read_npz(path)
 
@@ -450,8 +450,8 @@ def _read_features(path: Path, word_range, char_range) -> dict:
 
 
 def _compiled_features(features: dict):
-    """The :class:`~stance._compiled.CompiledFeatures` of a checked v2 features file (``None`` for terms)."""
-    from ._compiled import CompiledFeatures
+    """The :class:`~stance.features.compiled.CompiledFeatures` of a checked v2 features file (``None`` for terms)."""
+    from ..features.compiled import CompiledFeatures
 
     if "object" not in features:
         features["object"] = (CompiledFeatures.from_arrays(
@@ -485,7 +485,7 @@ MAX_TARGET_HASH_FEATURES = 2**24
 
 def _read_json(path: Path):
     """A JSON file of a model directory, with a size cap and one-line errors naming it."""
-    from ._files import JSONLineError, loads_json
+    from ..io.files import JSONLineError, loads_json
 
     size = path.stat().st_size
     if size > MAX_JSON_BYTES:
@@ -868,7 +868,7 @@ def read_manifest(path: str | os.PathLike) -> dict:
     manifest_path = path / MANIFEST_FILE
     if not manifest_path.is_file():
         raise ModelNotFoundError(f"not a model directory: {manifest_path} is missing")
-    from ._files import JSONLineError, loads_json
+    from ..io.files import JSONLineError, loads_json
 
     if manifest_path.stat().st_size > MAX_JSON_BYTES:
         raise ModelIntegrityError(f"corrupt manifest {manifest_path}: more than {MAX_JSON_BYTES:,} bytes")
@@ -930,10 +930,10 @@ def is_shipped(path: str | os.PathLike) -> bool:
 
     Trust comes from content, not from the folder: the directory must lie among the shipped models
     *and* hold exactly the pickles whose sha256 the package records in code
-    (``stance/_shipped_hashes.py``, written by ``tools/record_shipped_hashes.py``). A pickle that
+    (``stance/io/shipped_hashes.py``, written by ``tools/record_shipped_hashes.py``). A pickle that
     someone places among the shipped models is refused like any other.
     """
-    from ._shipped_hashes import SHIPPED_PICKLES
+    from ..io.shipped_hashes import SHIPPED_PICKLES
 
     root = default_model_path().parent.resolve()
     resolved = Path(path).resolve()
@@ -983,7 +983,7 @@ def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False, 
     -----
     Every file is checked against the manifest's sha256 before it is read.
     A safe-format model is served by a numpy-only
-    :class:`~stance.inference.Predictor`; its scikit-learn estimators are built
+    :class:`~stance.model.scoring.Predictor`; its scikit-learn estimators are built
     only when ``model.topic_classifier`` or ``model.stance_classifier`` is used.
     """
     path = default_model_path() if path is None else Path(path)
@@ -1045,8 +1045,8 @@ def _reading(path: Path, names: str):
 def _load_safe_model(path: Path, manifest: dict, verified: set[str]):
     if manifest["format"] == "stance-model/1":
         return _load_safe_model_v1(path, manifest, verified)
-    from .api import StanceModel
-    from .inference import Predictor
+    from ..model.stance_model import StanceModel
+    from ..model.scoring import Predictor
 
     parts, cache = {}, {}
     for attr, stem in _PARTS.items():
@@ -1055,7 +1055,7 @@ def _load_safe_model(path: Path, manifest: dict, verified: set[str]):
             _check_labels(path, manifest, attr, parts[attr][0]["classes"])
 
     def estimators():
-        from .models import StanceClassifier, TopicClassifier
+        from ..estimators.linear import StanceClassifier, TopicClassifier
 
         out = []
         for attr, cls in (("topic_classifier", TopicClassifier), ("stance_classifier", StanceClassifier)):
@@ -1081,8 +1081,8 @@ def _load_safe_model(path: Path, manifest: dict, verified: set[str]):
 
 def _load_safe_model_v1(path: Path, manifest: dict, verified: set[str]):
     """Layout ``stance-model/1``: vocabularies as JSON, compiled when loaded."""
-    from .api import StanceModel
-    from .inference import Predictor
+    from ..model.stance_model import StanceModel
+    from ..model.scoring import Predictor
 
     parts, cache = {}, {}
     for attr, stem in _PARTS.items():
@@ -1091,7 +1091,7 @@ def _load_safe_model_v1(path: Path, manifest: dict, verified: set[str]):
             _check_labels(path, manifest, attr, parts[attr][0]["classes"])
 
     def estimators():
-        from .models import StanceClassifier, TopicClassifier
+        from ..estimators.linear import StanceClassifier, TopicClassifier
 
         with _reading(path, "topic/stance .json/.npz"):
             return (_estimator_from_safe(*parts["topic_classifier"], TopicClassifier),
@@ -1109,8 +1109,8 @@ def _load_joblib_model(path: Path, manifest: dict):
     import joblib
     from sklearn.exceptions import InconsistentVersionWarning
 
-    from .api import StanceModel
-    from .models import StanceClassifier, TopicClassifier
+    from ..model.stance_model import StanceModel
+    from ..estimators.linear import StanceClassifier, TopicClassifier
 
     expected = {"topic_classifier": TopicClassifier, "stance_classifier": StanceClassifier}
     parts = {}

@@ -1,13 +1,13 @@
 """Estimators: multi-label topics and calibrated stance, scikit-learn style.
 
 Both estimators take raw paragraphs (a list of ``str``), own their TF-IDF
-features (:func:`stance.features.make_text_features`) and keep their linear
+features (:func:`stance.features.tfidf.make_text_features`) and keep their linear
 weights as one dense matrix (``coef_``), so scoring a batch is one sparse
 matrix product per head.
 
 Examples
 --------
->>> from stance.models import TopicClassifier, StanceClassifier
+>>> from stance.estimators.linear import TopicClassifier, StanceClassifier
 >>> texts = ["NATO expansion to Ukraine", "sanctions on banks", "NATO enlargement east",
 ...          "new sanctions package", "NATO membership for Georgia", "sanctions lifted"] * 3
 >>> topics = [["nato_expansion"], ["sanctions"]] * 9
@@ -28,8 +28,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
-from .exceptions import InvalidInputError, LabelError
-from .features import (
+from ..exceptions import InvalidInputError, LabelError
+from ..features.tfidf import (
     CompiledFeatures,
     DEFAULT_CHAR_NGRAM_RANGE,
     DEFAULT_MAX_CHAR_FEATURES,
@@ -42,7 +42,7 @@ from .features import (
     prune_vectorizers,
     target_cross_features,
 )
-from .inference import (
+from ..model.scoring import (
     HEAD_DESIGNS,
     Evidence,
     ScoringCore,
@@ -52,7 +52,7 @@ from .inference import (
     stance_head_names,
     topic_head,
 )
-from .text import check_targets, check_texts
+from ..text.processing import check_targets, check_texts
 
 __all__ = [
     "DEFAULT_STANCE_C",
@@ -270,7 +270,7 @@ class _TextLinearMixin:
         return compiled if compiled is not None else _UnionFeatures(self)
 
     def _core(self) -> ScoringCore:
-        """The :class:`~stance.inference.ScoringCore` of this fitted estimator (built once, not pickled)."""
+        """The :class:`~stance.model.scoring.ScoringCore` of this fitted estimator (built once, not pickled)."""
         check_is_fitted(self, "coef_")
         cached = getattr(self, "_core_cache", None)
         key = (id(self.coef_), id(self.features_), id(getattr(self, "calibrator_", None)),

@@ -22,13 +22,13 @@ import numpy as np
 
 from typing import TYPE_CHECKING
 
-from .exceptions import InvalidInputError
-from .inference import Evidence, Predictor, ScoringCore
-from .language import ENGLISH, NOT_ENGLISH, UNKNOWN, detect_language
-from .text import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MAX_PARAGRAPH_CHARS, check_targets, check_texts, split_paragraphs
+from ..exceptions import InvalidInputError
+from ..model.scoring import Evidence, Predictor, ScoringCore
+from ..text.language import ENGLISH, NOT_ENGLISH, UNKNOWN, detect_language
+from ..text.processing import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MAX_PARAGRAPH_CHARS, check_targets, check_texts, split_paragraphs
 
 if TYPE_CHECKING:  # scikit-learn is imported only where estimators are built
-    from .datasets import LabelledData
+    from ..datasets.domain import LabelledData
 
 __all__ = [
     "ArticleSummary",
@@ -71,7 +71,7 @@ class ParagraphResult:
     language : str
         ``"en"``, ``"other"`` (not English: the model cannot read it, so its stance
         is ``"none"`` with every stance equally likely) or ``"unknown"`` (too
-        little text to tell; read as English). See :func:`stance.language.detect_language`.
+        little text to tell; read as English). See :func:`stance.text.language.detect_language`.
     """
 
     index: int
@@ -215,7 +215,7 @@ class StanceModel:
     -----
     When both heads share their TF-IDF features (as :func:`stance.train_model`
     trains them) and the stance head uses no targets, :meth:`classify` runs on
-    a numpy-only :class:`~stance.inference.Predictor`: one feature pass and one
+    a numpy-only :class:`~stance.model.scoring.Predictor`: one feature pass and one
     matrix product for all heads. Otherwise it goes through the estimators.
     A loaded model is safe to share between threads.
 
@@ -246,13 +246,13 @@ class StanceModel:
 
     @property
     def topic_classifier(self):
-        """The fitted :class:`~stance.models.TopicClassifier`."""
+        """The fitted :class:`~stance.estimators.linear.TopicClassifier`."""
         self._load_estimators()
         return self._topic_classifier
 
     @property
     def stance_classifier(self):
-        """The fitted :class:`~stance.models.StanceClassifier`."""
+        """The fitted :class:`~stance.estimators.linear.StanceClassifier`."""
         self._load_estimators()
         return self._stance_classifier
 
@@ -447,8 +447,8 @@ class StanceModel:
         return Document(self.classify(split_paragraphs(text, max_chars=max_chars), **kwargs))
 
     def save(self, path: str | os.PathLike, **kwargs) -> None:
-        """Write the model directory; see :func:`stance.persistence.save_model`."""
-        from .persistence import save_model
+        """Write the model directory; see :func:`stance.io.persistence.save_model`."""
+        from ..io.persistence import save_model
 
         save_model(self, path, **kwargs)
 
@@ -495,7 +495,7 @@ def analyze(text: str | bytes, *, model: StanceModel | None = None, **kwargs) ->
     [(0, 'MOSCOW'), (1, 'Talks ')]
     """
     if model is None:
-        from .persistence import load_default_model
+        from ..io.persistence import load_default_model
 
         model = load_default_model()
     return model.analyze(text, **kwargs)
@@ -520,18 +520,18 @@ def fit_model(
     topics, stances : sequence of str or None, default=None
         Label sets (``None``: the labels found in ``data``).
     topic_params, stance_params : dict or None, default=None
-        Parameters of :class:`~stance.models.TopicClassifier` and
-        :class:`~stance.models.StanceClassifier`.
+        Parameters of :class:`~stance.estimators.linear.TopicClassifier` and
+        :class:`~stance.estimators.linear.StanceClassifier`.
     random_state : int or None, default=0
     source_balance : float, default=0.0
         When positive and ``data`` has sources, the stance heads are fitted with
-        :func:`~stance.models.balanced_sample_weight` over source x stance with
+        :func:`~stance.estimators.linear.balanced_sample_weight` over source x stance with
         this power (1: every stance of a source weighs the same), so that no
         source's register stands in for a stance.
     progress : callable or None, default=None
         Called with the name of each stage as it starts.
     """
-    from .models import StanceClassifier, TopicClassifier, balanced_sample_weight
+    from ..estimators.linear import StanceClassifier, TopicClassifier, balanced_sample_weight
 
     if isinstance(source_balance, bool) or not isinstance(source_balance, (int, float)) or source_balance < 0:
         raise ValueError(f"'source_balance' must be a number >= 0, got {source_balance!r}")

@@ -3,11 +3,11 @@
 :class:`ScoringCore` is the only code that turns a paragraph's features into
 topic probabilities, calibrated stance probabilities, decisions and evidence.
 The estimators' ``predict_proba``/``predict``/``explain``
-(:class:`~stance.models.TopicClassifier`, :class:`~stance.models.StanceClassifier`)
+(:class:`~stance.estimators.linear.TopicClassifier`, :class:`~stance.estimators.linear.StanceClassifier`)
 and :meth:`stance.StanceModel.classify` all delegate to it; they differ only in
 where the feature rows come from:
 
-- a :class:`~stance._compiled.CompiledFeatures` (numpy only, exact TF-IDF of the
+- a :class:`~stance.features.compiled.CompiledFeatures` (numpy only, exact TF-IDF of the
   fitted union), which is what a loaded model uses: ``load_model()`` needs
   neither scikit-learn nor scipy;
 - the fitted scikit-learn union itself (plus hashed target crosses for a stance
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._compiled import CompiledFeatures, SparseRows
+from ..features.compiled import CompiledFeatures, SparseRows
 
 __all__ = [
     "Evidence",
