@@ -152,6 +152,35 @@ def training_time(data) -> float:
     return round(time.perf_counter() - start, 1)
 
 
+def render_markdown(r: dict) -> str:
+    """The tables of ``RESULTS.md`` for one results file (``benchmarks/render_results.py`` writes them)."""
+    ours, sk, ft = r["stance"], r["sklearn_union"], r.get("fasttext", {})
+    rows = [("**stance** shipped model, `classify(..., evidence=0)`", "6 topics + stance, language flag",
+             f"**{ours['paragraphs_per_s']:,}**"),
+            ("stance, `classify(...)` with 3 evidence terms per decision", "same, plus evidence",
+             f"{ours['paragraphs_per_s_with_evidence']:,}"),
+            ("scikit-learn: word 1-2 + char_wb 2-5 `TfidfVectorizer` union + one `LogisticRegression`, `predict`",
+             "stance only", f"{sk['paragraphs_per_s']:,}")]
+    if "paragraphs_per_s" in ft:
+        rows.append((f"fastText supervised (`{ft['settings']}`), a topic model (one-vs-all) and a stance model, "
+                     "batch `predict`, lower-casing and punctuation splitting included", "topics + stance",
+                     f"{ft['paragraphs_per_s']:,}"))
+    lines = [f"{r['n_paragraphs']:,} paragraphs, {r['date']}, {r['threads']} thread per system; paragraphs per "
+             "second of process CPU time, best of 3 runs after a warm-up.", "",
+             "| system | what it computes | paragraphs/s (CPU) |", "|---|---|---|",
+             *(f"| {a} | {b} | {c} |" for a, b, c in rows), "",
+             f"Against the scikit-learn pipeline: **{ours['paragraphs_per_s'] / sk['paragraphs_per_s']:.1f}x**"
+             + (f"; against this fastText: **{ours['paragraphs_per_s'] / ft['paragraphs_per_s']:.2f}x**"
+                if "paragraphs_per_s" in ft else f"; fastText: {ft.get('skipped', 'not run')}") + ".", "",
+             "| measure | value |", "|---|---|",
+             f"| cold start, `python -c \"import stance; stance.load_model().classify(['x'])\"`, median of 5, wall "
+             f"| {r['cold_start_s']:.2f} s |",
+             f"| shipped model files on disk (all formats) | {r['model_size']['all_files_mb']:.2f} MB |",
+             f"| files read by `load_model()` | {r['model_size']['files_loaded_by_default_mb']:.2f} MB |",
+             f"| training the default model (`train_model`, no outer CV), wall | {r['training_s']:.1f} s |"]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", default=None)
