@@ -23,7 +23,7 @@ that a machine shared with other work slows them alike; the absolute rates are o
 Usage::
 
     python benchmarks/speed.py [--data-root DIR] [--n 5000] [--json benchmarks/results/speed.json]
-    python benchmarks/speed.py --render benchmarks/results/speed.json   # only rewrite RESULTS.md's table
+    python benchmarks/render_results.py   # then: RESULTS.md's tables and the README's summary from the JSON
 """
 
 from __future__ import annotations
@@ -254,16 +254,12 @@ def training_time(data) -> float:
     return round(time.perf_counter() - start, 1)
 
 
-RESULTS_MD = REPO / "benchmarks" / "RESULTS.md"
-BEGIN, END = "<!-- speed:begin (written by benchmarks/speed.py) -->", "<!-- speed:end -->"
-
-
 def _ratio(a: int, b: int) -> str:
     return f"{a / b:.2f}x"
 
 
-def render(r: dict) -> str:
-    """The RESULTS.md table of one speed result file."""
+def render_markdown(r: dict) -> str:
+    """The tables of ``RESULTS.md`` for one results file (``benchmarks/render_results.py`` writes them)."""
     n = r["n_paragraphs"]
     st, sk = r["stance"], r["sklearn_union"]
     rows = [
@@ -315,28 +311,13 @@ def render(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_results(markdown: str, path: Path = RESULTS_MD) -> None:
-    """Replace the block between the speed markers of ``RESULTS.md`` with ``markdown``."""
-    text = path.read_text(encoding="utf-8")
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"{path} lacks the {BEGIN!r} ... {END!r} markers")
-    head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
-    path.write_text(f"{head}{BEGIN}\n{markdown}{END}{tail}", encoding="utf-8")
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", default=None)
     parser.add_argument("--n", type=int, default=5_000, help="paragraphs to classify (default: 5000)")
     parser.add_argument("--json", default=str(REPO / "benchmarks" / "results" / "speed.json"))
     parser.add_argument("--training", action="store_true", help="also time training the default recipe")
-    parser.add_argument("--render", metavar="RESULTS.json", default=None,
-                        help="only render this result file into RESULTS.md (no measuring)")
     args = parser.parse_args(argv)
-    if args.render:
-        update_results(render(json.loads(Path(args.render).read_text())))
-        return 0
     root = resolve_data_root(args.data_root, require="domain/unlabeled.jsonl")
     data = load_domain(data_root=root)
     texts = _paragraphs(root, args.n)
@@ -356,9 +337,8 @@ def main(argv=None) -> int:
     print("cold start", results["cold_start_s"], "s; model", results["model_size"], flush=True)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
-    markdown = render(results)
-    print(markdown)
-    update_results(markdown)
+    print(render_markdown(results))
+    print("now run: python benchmarks/render_results.py  (writes RESULTS.md and the README from the result files)")
     return 0
 
 
