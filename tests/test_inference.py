@@ -64,8 +64,8 @@ def test_target_models_use_the_estimators(tiny_model, train_rows):
                                sc.predict_proba(TEXTS, targets="NATO"), atol=1e-4)
 
 
-def test_both_format_prefers_the_safe_files(tiny_model, tmp_path):
-    out = save_model(tiny_model, tmp_path / "both", format="both")
+def test_both_format_prefers_the_safe_files(tiny_model, fresh_model, tmp_path):
+    out = save_model(fresh_model, tmp_path / "both", format="both")
     manifest = json.loads((out / MANIFEST_FILE).read_text())
     assert manifest["serialization"] == "both"
     assert {"topic.joblib", "topic.npz", "topic.json", "stance.joblib"} <= set(manifest["files"])
@@ -78,14 +78,14 @@ def test_both_format_prefers_the_safe_files(tiny_model, tmp_path):
     assert [r.stance for r in pickled.classify(TEXTS)] == [r.stance for r in safe.classify(TEXTS)]
 
 
-def test_safe_only_model_has_no_joblib(tiny_model, tmp_path):
-    out = save_model(tiny_model, tmp_path / "safe", format="safe")
+def test_safe_only_model_has_no_joblib(tiny_model, fresh_model, tmp_path):
+    out = save_model(fresh_model, tmp_path / "safe", format="safe")
     with pytest.raises(stance.ModelNotFoundError, match="has no 'joblib' files"):
         load_model(out, serialization="joblib", trusted=True)
 
 
-def test_estimators_are_built_on_demand_from_safe_files(tiny_model, tmp_path):
-    out = save_model(tiny_model, tmp_path / "safe", format="safe")
+def test_estimators_are_built_on_demand_from_safe_files(tiny_model, fresh_model, tmp_path):
+    out = save_model(fresh_model, tmp_path / "safe", format="safe")
     model = load_model(out)
     np.testing.assert_array_equal(model.topic_classifier.predict_proba(TEXTS),
                                   tiny_model.topic_classifier.predict_proba(TEXTS))
