@@ -1,4 +1,4 @@
-"""Tests of stance.model.scoring: the numpy-only Predictor against the scikit-learn estimators."""
+"""Tests of stance.estimators.scoring: the numpy-only Predictor against the scikit-learn estimators."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 import stance
 from stance.model.stance_model import StanceModel
-from stance.model.scoring import Evidence, Predictor
+from stance.estimators.scoring import Evidence, Predictor
 from stance.io.persistence import MANIFEST_FILE, default_model_path, load_model, save_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -119,7 +119,7 @@ def test_odd_but_valid_text_gets_low_scores_and_none(text):
 
 def _union_core(model: StanceModel):
     """The model's heads scored over scikit-learn's own transform of the fitted union (not the compiled one)."""
-    from stance.model.scoring import ScoringCore, stance_head, topic_head
+    from stance.estimators.scoring import ScoringCore, stance_head, topic_head
     from stance.estimators.linear import _UnionFeatures
 
     tc, sc = model.topic_classifier, model.stance_classifier

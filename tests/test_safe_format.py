@@ -552,7 +552,7 @@ def test_a_huge_stance_version_number_is_a_version_error(copy_safe_model_dir):
 
 
 def test_a_char_4_5_model_classifies_short_new_words(tmp_path, train_rows):
-    from stance.model.stance_model import fit_model
+    from stance.training import fit_model
     from stance.datasets.domain import LabelledData
 
     data = LabelledData(texts=[r[0] for r in train_rows], topics=[r[1] for r in train_rows],

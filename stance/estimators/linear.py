@@ -42,7 +42,7 @@ from ..features.tfidf import (
     prune_vectorizers,
     target_cross_features,
 )
-from ..model.scoring import (
+from .scoring import (
     HEAD_DESIGNS,
     Evidence,
     ScoringCore,
@@ -270,7 +270,7 @@ class _TextLinearMixin:
         return compiled if compiled is not None else _UnionFeatures(self)
 
     def _core(self) -> ScoringCore:
-        """The :class:`~stance.model.scoring.ScoringCore` of this fitted estimator (built once, not pickled)."""
+        """The :class:`~stance.estimators.scoring.ScoringCore` of this fitted estimator (built once, not pickled)."""
         check_is_fitted(self, "coef_")
         cached = getattr(self, "_core_cache", None)
         key = (id(self.coef_), id(self.features_), id(getattr(self, "calibrator_", None)),

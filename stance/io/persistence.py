@@ -46,10 +46,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io.files import remove_stale_temps, same_file, temp_dir
+from .files import remove_stale_temps, same_file, sha256_file, temp_dir
 from .._version import __version__
-from ..datasets.domain import sha256_file
-from ..model.scoring import HEAD_DESIGNS, stance_head_names
+from ..estimators.scoring import HEAD_DESIGNS, stance_head_names
 from ..exceptions import (
     ModelError,
     ModelIntegrityError,
@@ -177,7 +176,7 @@ def save_model(model, path: str | os.PathLike, *, format: str = "both", name: st
         files = {}
         feature_files = {}
         if format in ("safe", "both"):
-            from ..model.scoring import same_features
+            from ..estimators.scoring import same_features
 
             tc, sc = model.topic_classifier, model.stance_classifier
             if same_features(tc.features_, sc.features_):
@@ -485,7 +484,7 @@ MAX_TARGET_HASH_FEATURES = 2**24
 
 def _read_json(path: Path):
     """A JSON file of a model directory, with a size cap and one-line errors naming it."""
-    from ..io.files import JSONLineError, loads_json
+    from .files import JSONLineError, loads_json
 
     size = path.stat().st_size
     if size > MAX_JSON_BYTES:
@@ -868,7 +867,7 @@ def read_manifest(path: str | os.PathLike) -> dict:
     manifest_path = path / MANIFEST_FILE
     if not manifest_path.is_file():
         raise ModelNotFoundError(f"not a model directory: {manifest_path} is missing")
-    from ..io.files import JSONLineError, loads_json
+    from .files import JSONLineError, loads_json
 
     if manifest_path.stat().st_size > MAX_JSON_BYTES:
         raise ModelIntegrityError(f"corrupt manifest {manifest_path}: more than {MAX_JSON_BYTES:,} bytes")
@@ -983,7 +982,7 @@ def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False, 
     -----
     Every file is checked against the manifest's sha256 before it is read.
     A safe-format model is served by a numpy-only
-    :class:`~stance.model.scoring.Predictor`; its scikit-learn estimators are built
+    :class:`~stance.estimators.scoring.Predictor`; its scikit-learn estimators are built
     only when ``model.topic_classifier`` or ``model.stance_classifier`` is used.
     """
     path = default_model_path() if path is None else Path(path)
@@ -1046,7 +1045,7 @@ def _load_safe_model(path: Path, manifest: dict, verified: set[str]):
     if manifest["format"] == "stance-model/1":
         return _load_safe_model_v1(path, manifest, verified)
     from ..model.stance_model import StanceModel
-    from ..model.scoring import Predictor
+    from ..estimators.scoring import Predictor
 
     parts, cache = {}, {}
     for attr, stem in _PARTS.items():
@@ -1082,7 +1081,7 @@ def _load_safe_model(path: Path, manifest: dict, verified: set[str]):
 def _load_safe_model_v1(path: Path, manifest: dict, verified: set[str]):
     """Layout ``stance-model/1``: vocabularies as JSON, compiled when loaded."""
     from ..model.stance_model import StanceModel
-    from ..model.scoring import Predictor
+    from ..estimators.scoring import Predictor
 
     parts, cache = {}, {}
     for attr, stem in _PARTS.items():

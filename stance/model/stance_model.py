@@ -20,15 +20,12 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from typing import TYPE_CHECKING
 
 from ..exceptions import InvalidInputError
-from ..model.scoring import Evidence, Predictor, ScoringCore
+from ..estimators.scoring import Evidence, Predictor, ScoringCore
 from ..text.language import ENGLISH, NOT_ENGLISH, UNKNOWN, detect_language
 from ..text.processing import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MAX_PARAGRAPH_CHARS, check_targets, check_texts, split_paragraphs
 
-if TYPE_CHECKING:  # scikit-learn is imported only where estimators are built
-    from ..datasets.domain import LabelledData
 
 __all__ = [
     "ArticleSummary",
@@ -38,7 +35,6 @@ __all__ = [
     "Evidence",
     "ParagraphResult",
     "StanceModel",
-    "analyze",
 ]
 
 #: Paragraphs scored per sparse matrix product.
@@ -215,7 +211,7 @@ class StanceModel:
     -----
     When both heads share their TF-IDF features (as :func:`stance.train_model`
     trains them) and the stance head uses no targets, :meth:`classify` runs on
-    a numpy-only :class:`~stance.model.scoring.Predictor`: one feature pass and one
+    a numpy-only :class:`~stance.estimators.scoring.Predictor`: one feature pass and one
     matrix product for all heads. Otherwise it goes through the estimators.
     A loaded model is safe to share between threads.
 
@@ -446,11 +442,6 @@ class StanceModel:
         _check_not_a_path(text)
         return Document(self.classify(split_paragraphs(text, max_chars=max_chars), **kwargs))
 
-    def save(self, path: str | os.PathLike, **kwargs) -> None:
-        """Write the model directory; see :func:`stance.io.persistence.save_model`."""
-        from ..io.persistence import save_model
-
-        save_model(self, path, **kwargs)
 
 
 _PATH_RE = re.compile(r"(?:~|\.{1,2})?/[^\s/]+(?:/[^\s/]+)*/?|[^\s/]+(?:/[^\s/]+)*\."
@@ -468,83 +459,3 @@ def _check_not_a_path(text) -> None:
     if _PATH_RE.fullmatch(candidate) is not None or (candidate and " " not in candidate and os.path.isfile(candidate)):
         raise InvalidInputError(f"analyze() takes the text of an article, got what looks like a file path "
                                 f"{candidate!r}; read the file first: analyze(Path({candidate!r}).read_text())")
-
-
-def analyze(text: str | bytes, *, model: StanceModel | None = None, **kwargs) -> Document:
-    """Split an article into paragraphs and label each with the shipped (or given) model.
-
-    Parameters
-    ----------
-    text : str or bytes
-    model : StanceModel or None, default=None
-        ``None`` uses :func:`stance.load_model` (cached).
-    **kwargs
-        Passed to :meth:`StanceModel.classify`.
-
-    Returns
-    -------
-    Document
-        The paragraphs' results; ``doc.summary()`` gives the article as a whole
-        (:class:`ArticleSummary`: topic shares, overall stance, the paragraphs that carry it).
-
-    Examples
-    --------
-    >>> import stance
-    >>> doc = stance.analyze("MOSCOW, February 9. /TASS/.\\nRussia wants security guarantees.\\n\\nTalks go on.")
-    >>> [(p.index, p.text[:6]) for p in doc]
-    [(0, 'MOSCOW'), (1, 'Talks ')]
-    """
-    if model is None:
-        from ..io.persistence import load_default_model
-
-        model = load_default_model()
-    return model.analyze(text, **kwargs)
-
-
-def fit_model(
-    data: LabelledData,
-    *,
-    topics: Sequence[str] | None = None,
-    stances: Sequence[str] | None = None,
-    topic_params: dict | None = None,
-    stance_params: dict | None = None,
-    random_state: int | None = 0,
-    source_balance: float = 0.0,
-    progress=None,
-) -> StanceModel:
-    """Fit a :class:`StanceModel` on labelled data (internal CV grouped by article).
-
-    Parameters
-    ----------
-    data : LabelledData
-    topics, stances : sequence of str or None, default=None
-        Label sets (``None``: the labels found in ``data``).
-    topic_params, stance_params : dict or None, default=None
-        Parameters of :class:`~stance.estimators.linear.TopicClassifier` and
-        :class:`~stance.estimators.linear.StanceClassifier`.
-    random_state : int or None, default=0
-    source_balance : float, default=0.0
-        When positive and ``data`` has sources, the stance heads are fitted with
-        :func:`~stance.estimators.linear.balanced_sample_weight` over source x stance with
-        this power (1: every stance of a source weighs the same), so that no
-        source's register stands in for a stance.
-    progress : callable or None, default=None
-        Called with the name of each stage as it starts.
-    """
-    from ..estimators.linear import StanceClassifier, TopicClassifier, balanced_sample_weight
-
-    if isinstance(source_balance, bool) or not isinstance(source_balance, (int, float)) or source_balance < 0:
-        raise ValueError(f"'source_balance' must be a number >= 0, got {source_balance!r}")
-    stage = progress if progress is not None else (lambda name: None)
-    groups = data.docs if len(set(data.docs)) >= 2 else None
-    stage(f"fitting the topic classifier ({len(data):,} paragraphs)")
-    tc = TopicClassifier(topics=topics, random_state=random_state, **(topic_params or {}))
-    tc.fit(data.texts, data.topics, groups=groups)
-    stage("fitting the stance classifier")
-    sc = StanceClassifier(labels=stances, random_state=random_state, **(stance_params or {}))
-    weights = None
-    if source_balance > 0 and any(s is not None for s in data.sources):
-        weights = balanced_sample_weight(data.sources, data.stances, power=source_balance)
-    sc.fit(data.texts, data.stances, targets=data.targets if data.has_targets else None, groups=groups,
-           sample_weight=weights)
-    return StanceModel(tc, sc)
