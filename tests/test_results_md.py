@@ -26,6 +26,7 @@ def _block(text: str, begin: str, end: str) -> str:
 @pytest.mark.parametrize(("script", "files"), [
     ("domain_cv", ["domain_cv_round1.json", "domain_cv.json", "domain_cv_ideas.json"]),
     ("seed_article", ["seed_article.json"]),
+    ("adapt_round", ["adapt_round.json"]),
 ])
 def test_rendered_tables_match_their_result_files(script, files):
     module = _module(script)
