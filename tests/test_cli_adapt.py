@@ -164,3 +164,37 @@ def test_random_selection_needs_no_model_and_writes_atomically(corpus, capsys):
     assert "wrote" in captured.out and "by source: blog 8" in captured.out
     assert "20 asked, only 8 could be chosen" in captured.err
     assert len(out.read_text().splitlines()) == 8
+
+
+def test_a_killed_labelling_session_keeps_every_answer_given(corpus, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _, _, pool, _ = corpus
+    labels = tmp_path / "killed.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen([sys.executable, "-m", "stance", "label", str(pool), "-o", str(labels)],
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        proc.stdin.write(b"2f\n3a\n")
+        proc.stdin.flush()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (not labels.exists() or labels.read_text().count("\n") < 2):
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)  # in the middle of the session, waiting for the third answer
+    finally:
+        proc.wait()
+    assert [(r["id"], r["stance"]) for r in map(json.loads, labels.read_text().splitlines())] == \
+        [("b1", "favor"), ("b2", "against")]
+    # the next session resumes with the third paragraph
+    from stance.labelling import label_records
+    from stance.datasets import DOMAIN_STANCES, DOMAIN_TOPICS
+    from stance.selection import read_pool
+
+    out = io.StringIO()
+    summary = label_records(read_pool(pool), labels, topics=DOMAIN_TOPICS, stances=DOMAIN_STANCES,
+                            input=io.StringIO("q\n"), output=out)
+    assert "[3/8]  id b3" in out.getvalue() and summary.done == 2
