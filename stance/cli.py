@@ -574,6 +574,10 @@ def _cmd_info(args) -> int:
 # stance.selection, stance.labelling, stance.compare and stance.agreement.
 
 
+_RANDOM_SHARE = 0.25  # stance.selection.DEFAULT_RANDOM_SHARE, without importing numpy for --help
+_SHOW_CHANGED = 20  # stance.compare.DEFAULT_MAX_CHANGED
+
+
 def _add_adapt_commands(sub) -> None:
     p = sub.add_parser("select", help="choose paragraphs of a pool to label next (uncertainty, diversity, random)")
     p.add_argument("--pool", required=True, metavar="POOL.jsonl", help="JSON lines with 'text' (other fields kept)")
@@ -583,7 +587,7 @@ def _add_adapt_commands(sub) -> None:
     p.add_argument("--strategy", choices=("uncertainty", "random", "mixed"), default="uncertainty",
                    help="uncertainty sampling with diversity, uniform random, or both (default: uncertainty)")
     p.add_argument("--random-share", type=float, default=None, metavar="F",
-                   help="share drawn at random with --strategy mixed (default: 0.25)")
+                   help=f"share drawn at random with --strategy mixed (default: {_RANDOM_SHARE})")
     p.add_argument("--by", metavar="FIELD", help="spread the choice evenly over the values of this field")
     p.add_argument("--seed", type=int, default=0, help="seed of the random choices and of the order (default: 0)")
     p.add_argument("--exclude-labels", nargs="+", default=[], metavar="PATH",
@@ -612,7 +616,8 @@ def _add_adapt_commands(sub) -> None:
     p.add_argument("--data", required=True, metavar="HELDOUT.jsonl", help="labelled JSON lines neither model trained on")
     p.add_argument("--by", metavar="FIELD", help="also compare within each value of this field (e.g. source)")
     p.add_argument("--json", metavar="OUT", help="write the whole comparison (every changed paragraph) here")
-    p.add_argument("--show", type=int, default=20, metavar="N", help="changed paragraphs listed (default: 20)")
+    p.add_argument("--show", type=int, default=_SHOW_CHANGED, metavar="N",
+                   help=f"changed paragraphs listed (default: {_SHOW_CHANGED})")
     _add_trust(p)
     p.set_defaults(func=_cmd_compare)
 
@@ -630,7 +635,7 @@ def _load_path(path, trust: bool):
 
 
 def _cmd_select(args) -> int:
-    from .selection import DEFAULT_RANDOM_SHARE, labelled_keys, read_pool, select_for_labelling
+    from .selection import labelled_keys, read_pool, select_for_labelling
 
     if same_file(args.pool, args.output):
         raise StanceError(f"refusing to write the selection over the pool {args.pool}: give another -o FILE")
@@ -639,7 +644,7 @@ def _cmd_select(args) -> int:
     pool = read_pool(args.pool)
     exclude = labelled_keys(args.exclude_labels) if args.exclude_labels else set()
     model = None if args.strategy == "random" else _load(args)
-    share = DEFAULT_RANDOM_SHARE if args.random_share is None else args.random_share
+    share = _RANDOM_SHARE if args.random_share is None else args.random_share
     sel = select_for_labelling(model, pool, args.n, strategy=args.strategy, by=args.by, random_share=share,
                                exclude=exclude, random_state=args.seed)
     remove_stale_temps(args.output)

@@ -198,3 +198,11 @@ def test_a_killed_labelling_session_keeps_every_answer_given(corpus, tmp_path):
     summary = label_records(read_pool(pool), labels, topics=DOMAIN_TOPICS, stances=DOMAIN_STANCES,
                             input=io.StringIO("q\n"), output=out)
     assert "[3/8]  id b3" in out.getvalue() and summary.done == 2
+
+
+def test_help_defaults_mirror_the_library():
+    from stance import cli
+    from stance.compare import DEFAULT_MAX_CHANGED
+    from stance.selection import DEFAULT_RANDOM_SHARE
+
+    assert cli._RANDOM_SHARE == DEFAULT_RANDOM_SHARE and cli._SHOW_CHANGED == DEFAULT_MAX_CHANGED
