@@ -32,7 +32,6 @@ import json
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -62,10 +61,11 @@ def _write_jsonl(path: Path, rows) -> None:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def _train(data, out: Path, name: str) -> float:
-    start = time.perf_counter()
+def _train(data, out: Path, name: str) -> tuple[float, float]:
+    """Train and save; (wall seconds, CPU seconds of this process)."""
+    start, cpu = time.perf_counter(), time.process_time()
     train_model(data, out, name=name, format="safe", overwrite=True)
-    return round(time.perf_counter() - start, 1)
+    return round(time.perf_counter() - start, 1), round(time.process_time() - cpu, 1)
 
 
 def _summary(cmp_side: dict) -> dict:
@@ -149,13 +149,15 @@ def run(data_root, source: str, n: int, random_seeds: list[int]) -> dict:
             report = json.loads(cmp_json.read_text(encoding="utf-8"))
             if "unadapted" not in payload["arms"]:
                 payload["arms"]["unadapted"] = {"labels": 0, "selected": None, "select": None,
-                                                "train_seconds": seconds["unadapted"], **_summary(report["a"])}
+                                                "train_seconds": seconds["unadapted"][0],
+                                                "train_cpu_seconds": seconds["unadapted"][1], **_summary(report["a"])}
             payload["arms"][name] = {
                 "labels": len(sel["idx"]),
                 "selected": counts(sel["idx"]),
                 "select": sel["argv"],
                 "select_seconds": sel["seconds"],
-                "train_seconds": seconds[name],
+                "train_seconds": seconds[name][0],
+                "train_cpu_seconds": seconds[name][1],
                 **_summary(report["b"]),
                 "vs_unadapted": report["changes"],
             }
@@ -185,7 +187,8 @@ def render_markdown(payload: dict) -> str:
         + ", ".join(stances) + "); `favor` predictions count as errors.",
         "",
         "| model | labels of the source | stance macro-F1 | " + " | ".join(f"F1 {s}" for s in stances)
-        + " | recall " + " / ".join(stances) + " | topic micro-F1 | topic macro-F1 | stance vs unadapted: fixed / broken |",
+        + " | recall " + " / ".join(stances)
+        + " | topic micro-F1 | topic macro-F1 | stance vs unadapted: fixed / broken |",
         "|---|---|---|" + "---|" * len(stances) + "---|---|---|---|",
     ]
     random_rows = []
@@ -211,7 +214,8 @@ def render_markdown(payload: dict) -> str:
                       f"{payload['arms']['uncertainty']['stance_macro_f1'] - vals.mean():+.3f}{spread}; "
                       + (f"mixed minus random: {payload['arms']['mixed']['stance_macro_f1'] - vals.mean():+.3f}; "
                          if "mixed" in payload["arms"] else "")
-                      + f"unadapted to random: {vals.mean() - payload['arms']['unadapted']['stance_macro_f1']:+.3f}. "
+                      + "unadapted to random: "
+                      f"{vals.mean() - payload['arms']['unadapted']['stance_macro_f1']:+.3f}. "
                       "Caveat: this source's labelled paragraphs are not a raw corpus. Round 2 chose most of them by the "
                       "shipped model's uncertainty and a targeted search (`datasets/domain/README.md`), so the pool is "
                       "already a hard sample and leaves uncertainty sampling less to find than a raw corpus would."]
@@ -226,9 +230,11 @@ def render_markdown(payload: dict) -> str:
                      + f" | {c['no_topic']:,} | {c['topics']['nato_expansion']:,} | "
                      f"{c['topics']['security_guarantees']:,} |")
     seconds = [a["train_seconds"] for a in payload["arms"].values()]
+    cpu = [a["train_cpu_seconds"] for a in payload["arms"].values() if a.get("train_cpu_seconds") is not None]
+    cpu_note = f" ({min(cpu):.0f}-{max(cpu):.0f} s of CPU time)" if cpu else ""
     lines += ["", f"Command: `{payload['command'].strip()}`; {len(seconds)} models trained, "
-                  f"{min(seconds):.0f}-{max(seconds):.0f} s each, {payload['seconds_total'] / 60:.1f} min in all "
-                  "(wall clock, on two cores shared with other jobs). Selections: "
+                  f"{min(seconds):.0f}-{max(seconds):.0f} s each{cpu_note}, {payload['seconds_total'] / 60:.1f} min in "
+                  "all (wall clock, on two cores shared with other jobs). Selections: "
               + "; ".join(f"`{a['select']}`" for a in payload["arms"].values() if a.get("select")) + "."]
     return "\n".join(lines) + "\n"
 

@@ -36,7 +36,6 @@ __all__ = [
     "jaccard_distance",
     "krippendorff_alpha_sets",
     "read_label_passes",
-    "record_key",
 ]
 
 
@@ -127,34 +126,14 @@ def krippendorff_alpha_sets(first: Sequence[Iterable], second: Sequence[Iterable
     return float(1.0 - observed / expected) if expected > 0 else float("nan")
 
 
-def record_key(record: Mapping) -> str:
-    """The key a labelled record is known by: its ``id``, else a hash of its normalised text.
-
-    Examples
-    --------
-    >>> record_key({"id": "p7", "text": "..."})
-    'p7'
-    >>> record_key({"text": "NATO  talks"}) == record_key({"text": "NATO talks"})
-    True
-    """
-    from .selection import text_key
-
-    if record.get("id") is not None:
-        return str(record["id"])
-    text = record.get("text")
-    if not isinstance(text, str):
-        raise DataError("a label record needs an 'id' or a 'text' to be matched")
-    return text_key(text)
-
-
 def read_label_passes(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> dict[str, dict]:
-    """Read the label files of one pass into ``{key: record}`` (see :func:`record_key`).
+    """Read the label files of one pass into ``{key: record}`` (see :func:`stance.selection.record_key`).
 
     Parameters
     ----------
     paths : path-like or sequence of path-like
         JSON-lines files with ``topics`` (list) and ``stance`` per line, and ``id``
-        or ``text`` to match the other pass by.
+        or ``text`` to match the other pass by (:func:`stance.selection.record_key`).
 
     Returns
     -------
@@ -167,6 +146,7 @@ def read_label_passes(paths: str | os.PathLike | Sequence[str | os.PathLike]) ->
         twice in the same pass.
     """
     from .datasets import _read_objects
+    from .selection import record_key
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -211,7 +191,7 @@ def agreement_report(
     ----------
     first, second : mapping of str to mapping
         ``{key: {"topics": [...], "stance": ...}}`` of each pass (e.g. from
-        :func:`read_label_passes`); only keys in both are compared.
+        :func:`read_label_passes`, keyed by :func:`stance.selection.record_key`); only keys in both are compared.
     topics, stances : sequence of str or None, default=None
         Label orders. ``None``: the domain guideline's labels when every label
         used is one of them, else the labels used, sorted.

@@ -601,8 +601,10 @@ def _add_adapt_commands(sub) -> None:
                    help="answers are appended here as they are given; an existing file is resumed")
     p.add_argument("--topics", default=None, help="comma-separated topics (default: the model's with --model, "
                    "else the 6 domain topics)")
-    p.add_argument("--stances", default=None, help="comma-separated stances (default: the model's, else favor,against,none)")
-    p.add_argument("--model", metavar="DIR", help="model whose label sets (and, with --show-prediction, guesses) to use")
+    p.add_argument("--stances", default=None,
+                   help="comma-separated stances (default: the model's, else favor,against,none)")
+    p.add_argument("--model", metavar="DIR",
+                   help="model whose label sets (and, with --show-prediction, guesses) to use")
     p.add_argument("--show-prediction", action="store_true",
                    help="show the model's guess under each paragraph (off by default: it anchors answers)")
     p.add_argument("--annotator", metavar="NAME", help="recorded in every answer")
@@ -613,7 +615,8 @@ def _add_adapt_commands(sub) -> None:
 
     p = sub.add_parser("compare", help="two models side by side on held-out labelled paragraphs")
     p.add_argument("--models", nargs=2, required=True, metavar=("A", "B"), help="model directories (A before, B after)")
-    p.add_argument("--data", required=True, metavar="HELDOUT.jsonl", help="labelled JSON lines neither model trained on")
+    p.add_argument("--data", required=True, metavar="HELDOUT.jsonl",
+                   help="labelled JSON lines neither model trained on")
     p.add_argument("--by", metavar="FIELD", help="also compare within each value of this field (e.g. source)")
     p.add_argument("--json", metavar="OUT", help="write the whole comparison (every changed paragraph) here")
     p.add_argument("--show", type=int, default=_SHOW_CHANGED, metavar="N",

@@ -190,8 +190,9 @@ def format_comparison(report: dict, *, max_changed: int = DEFAULT_MAX_CHANGED) -
             lines.append(f"{g:{gw}}  {v['n']:6,}  {v['a']['stance_macro_f1']:8.3f}  {v['b']['stance_macro_f1']:8.3f}  "
                          f"{v['a']['topic_micro_f1']:7.3f}  {v['b']['topic_micro_f1']:7.3f}")
     c = report["changes"]
+    still_wrong = c["stance_changed"] - c["stance_fixed"] - c["stance_broken"]
     lines += ["", f"stance changed on {c['stance_changed']:,} paragraphs: fixed {c['stance_fixed']:,}, broken "
-                  f"{c['stance_broken']:,}, wrong both times {c['stance_changed'] - c['stance_fixed'] - c['stance_broken']:,}",
+                  f"{c['stance_broken']:,}, wrong both times {still_wrong:,}",
               f"topic set changed on {c['topics_changed']:,} paragraphs: fixed {c['topics_fixed']:,}, broken "
               f"{c['topics_broken']:,}"]
     stance_changes = [e for e in report["changed"] if e["stance"] != "same"]

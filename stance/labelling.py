@@ -130,7 +130,7 @@ class LabelSummary:
 
 
 def _key(record: Mapping) -> str:
-    from .agreement import record_key
+    from .selection import record_key
 
     return record_key(record)
 
@@ -343,7 +343,8 @@ class _Session:
                         n_done -= 1
                         queue.appendleft(i)
                         queue.appendleft(index[key])
-                        self.say(f"took back the answer for {key if not key.startswith('sha256:') else 'the last paragraph'}")
+                        shown = key if not key.startswith("sha256:") else "the last paragraph"
+                        self.say(f"took back the answer for {shown}")
                     else:
                         self.out.write(f"took back the last answer in the file ({key}), which is not in this input\n> ")
                         self.out.flush()

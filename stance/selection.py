@@ -47,6 +47,7 @@ __all__ = [
     "Selection",
     "labelled_keys",
     "read_pool",
+    "record_key",
     "select_for_labelling",
     "text_key",
     "uncertainty_scores",
@@ -83,6 +84,24 @@ def text_key(text: str) -> str:
 
     flat = _SPACE_RE.sub(" ", normalize(text)).strip().casefold()
     return "sha256:" + hashlib.sha256(flat.encode("utf-8")).hexdigest()[:32]
+
+
+def record_key(record: Mapping) -> str:
+    """The key a paragraph record is known by across files: its ``id``, else its :func:`text_key`.
+
+    Examples
+    --------
+    >>> record_key({"id": "p7", "text": "..."})
+    'p7'
+    >>> record_key({"text": "NATO  talks"}) == record_key({"text": "NATO talks"})
+    True
+    """
+    if record.get("id") is not None:
+        return str(record["id"])
+    text = record.get("text")
+    if not isinstance(text, str):
+        raise DataError("a label record needs an 'id' or a 'text' to be matched")
+    return text_key(text)
 
 
 def _record_keys(record: Mapping) -> set[str]:
@@ -349,7 +368,8 @@ def select_for_labelling(
         raise ValueError(f"'strategy' must be one of {STRATEGIES!r}, got {strategy!r}")
     if isinstance(random_share, bool) or not isinstance(random_share, (int, float)) or not 0 <= random_share <= 1:
         raise ValueError(f"'random_share' must be a number between 0 and 1, got {random_share!r}")
-    if isinstance(candidate_factor, bool) or not isinstance(candidate_factor, (int, np.integer)) or candidate_factor < 1:
+    if (isinstance(candidate_factor, bool) or not isinstance(candidate_factor, (int, np.integer))
+            or candidate_factor < 1):
         raise ValueError(f"'candidate_factor' must be a whole number of 1 or more, got {candidate_factor!r}")
     if model is None and strategy != "random":
         raise ValueError(f"strategy {strategy!r} needs a model to score the pool; only 'random' works without one")

@@ -16,8 +16,8 @@ from stance.agreement import (
     jaccard_distance,
     krippendorff_alpha_sets,
     read_label_passes,
-    record_key,
 )
+from stance.selection import record_key
 from stance.exceptions import DataError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,7 +77,8 @@ def test_read_label_passes_matches_by_id_or_text(tmp_path):
     dup = tmp_path / "dup.jsonl"
     dup.write_text(json.dumps({"id": "p", "topics": [], "stance": "none"}) + "\n"
                    + json.dumps({"id": "p", "topics": [], "stance": "favor"}) + "\n")
-    with pytest.raises(DataError, match=r"dup.jsonl:2: paragraph 'p' is labelled twice in this pass \(first at .*dup.jsonl:1\)"):
+    with pytest.raises(DataError,
+                       match=r"dup.jsonl:2: paragraph 'p' is labelled twice in this pass \(first at .*dup.jsonl:1\)"):
         read_label_passes(dup)
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"id": "p", "topics": "x", "stance": "none"}) + "\n")
