@@ -277,6 +277,7 @@ class _Session:
             self.say(f"resuming: {n_done:,} of {len(index):,} paragraphs have an answer in {self.path}")
         skipped = 0
         session_keys: list[str] = []  # answers written in this session, in order
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "ab") as fh:
             while queue:
                 i = queue.popleft()
@@ -380,8 +381,8 @@ def label_records(
         to undo reliably, an ``id`` (else the text identifies them). Other fields
         are copied into the answers (see :data:`DROPPED_FIELDS` for those that are not).
     path : path-like
-        Label file (JSON lines). Answers already in it are kept; the paragraphs
-        they answer are not shown again.
+        Label file (JSON lines; its folder is created if needed). Answers already
+        in it are kept; the paragraphs they answer are not shown again.
     topics, stances : sequence of str
         The label sets offered (see :func:`assign_keys` for their keys).
     input : text stream or None, default=None

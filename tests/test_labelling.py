@@ -83,6 +83,12 @@ def test_undo_takes_back_the_last_answer_and_shows_its_paragraph_again(tmp_path)
     assert "took back the answer for p1" in shown
 
 
+def test_the_folder_of_the_label_file_is_created(tmp_path):
+    path = tmp_path / "labels" / "round1.jsonl"
+    run(path, "n\nq\n")
+    assert answers(path) == [("p1", [], "none")]
+
+
 def test_undo_with_nothing_to_undo(tmp_path):
     summary, shown = run(tmp_path / "l.jsonl", "u\nq\n")
     assert "nothing to undo" in shown
