@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/adapt_round.py [--data-root DIR] [--source president_ua] [-n 300] [--random-seeds 0,1,2,3,4]
-    python benchmarks/adapt_round.py --render      # only re-render RESULTS.md from the result file
+    python benchmarks/render_results.py            # then: the adapt_round block of RESULTS.md from the result file
 
 What it does, with fixed seeds:
 
@@ -20,9 +20,10 @@ What it does, with fixed seeds:
 6. Trains one adapted model per selection on the other sources plus those labels, and one on the whole pool
    (the ceiling of this pool), and compares each with the unadapted model by ``stance compare`` on the test set.
 
-Writes ``benchmarks/results/adapt_round.json`` (figures only, no corpus text) and the section between the
-``adapt_round`` markers of ``benchmarks/RESULTS.md``. Nine trainings of ~9,000-10,000 paragraphs, about a
-minute of CPU each: 19 min wall on two cores shared with other jobs.
+Writes ``benchmarks/results/adapt_round.json`` (figures only, no corpus text), from which
+``benchmarks/render_results.py`` writes the ``adapt_round`` block of ``benchmarks/RESULTS.md``
+(:func:`render_markdown`). Nine trainings of ~9,000-10,000 paragraphs, about a minute of CPU each:
+19 min wall on two cores shared with other jobs.
 """
 
 from __future__ import annotations
@@ -43,9 +44,7 @@ from stance import cli  # noqa: E402
 from stance.datasets import DOMAIN_STANCES, DOMAIN_TOPICS, load_domain_grown  # noqa: E402
 from stance.training import train_model  # noqa: E402
 
-RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
 RESULTS_JSON = Path(__file__).resolve().parent / "results" / "adapt_round.json"
-BEGIN, END = "<!-- adapt_round:begin (written by benchmarks/adapt_round.py) -->", "<!-- adapt_round:end -->"
 #: Share of the held-out source's documents that form the pool to label from (the rest is the test set).
 POOL_SHARE = 2 / 3
 SPLIT_SEED = 0
@@ -239,18 +238,6 @@ def render_markdown(payload: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-render = render_markdown
-
-
-def update_results(markdown: str, path: Path = RESULTS_MD) -> None:
-    text = path.read_text(encoding="utf-8")
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"{path} has no {BEGIN!r} ... {END!r} block")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    path.write_text(head + BEGIN + "\n" + markdown + END + tail, encoding="utf-8")
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", default=None)
@@ -258,15 +245,11 @@ def main(argv=None) -> int:
     parser.add_argument("-n", type=int, default=300, help="labels of the source per adapted model")
     parser.add_argument("--random-seeds", default="0,1,2,3,4", help="seeds of the random selections")
     parser.add_argument("--json", default=str(RESULTS_JSON))
-    parser.add_argument("--render", action="store_true", help="only render the result file into RESULTS.md")
     args = parser.parse_args(argv)
-    if not args.render:
-        payload = run(args.data_root, args.source, args.n, [int(s) for s in args.random_seeds.split(",") if s])
-        Path(args.json).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    payload = json.loads(Path(args.json).read_text(encoding="utf-8"))
-    markdown = render_markdown(payload)
-    update_results(markdown)
-    print(markdown)
+    payload = run(args.data_root, args.source, args.n, [int(s) for s in args.random_seeds.split(",") if s])
+    Path(args.json).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    print(render_markdown(payload))
+    log("then: python benchmarks/render_results.py (writes the adapt_round block of RESULTS.md)")
     return 0
 
 

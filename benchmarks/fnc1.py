@@ -57,10 +57,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 from nltk.stem import PorterStemmer  # noqa: E402
 
-from stance.benchmark_data import load_fnc1  # noqa: E402
+from stance.datasets.benchmarks import load_fnc1  # noqa: E402
 from stance.evaluation import FNC_LABELS, fnc_score  # noqa: E402
-from stance.features import preprocess  # noqa: E402
-from stance.text import split_sentences, words  # noqa: E402
+from stance.features.tfidf import preprocess  # noqa: E402
+from stance.text.processing import split_sentences, words  # noqa: E402
 
 NAME = "fnc1"
 RELATED = np.array(["agree", "disagree", "discuss"], dtype=object)

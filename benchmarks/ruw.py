@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 from semeval2016 import AugmentedSVM, make_features, per_target_fit_predict  # noqa: E402
 
-from stance.benchmark_data import RUW_TARGETS, load_ruw  # noqa: E402
+from stance.datasets.benchmarks import RUW_TARGETS, load_ruw  # noqa: E402
 from stance.evaluation import f_avg  # noqa: E402
-from stance.models import StanceClassifier  # noqa: E402
+from stance.estimators.linear import StanceClassifier  # noqa: E402
 
 NAME = "ruw"
 LABELS = ("favor", "against", "none")
@@ -177,7 +177,7 @@ def main(argv=None) -> int:
 
 SYSTEM_NAMES = {
     "ours": "**ours**: linear SVM (variant chosen on val)",
-    "stance_classifier": "stance.models.StanceClassifier(targets=...)",
+    "stance_classifier": "stance.estimators.linear.StanceClassifier(targets=...)",
     "plain_per_target": "plain TfidfVectorizer() + LogisticRegression(), one per target",
     "fasttext": "fastText, one per target",
     "spacy_bow": "spaCy TextCatBOW.v3, one per target",

@@ -45,9 +45,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as C  # noqa: E402
 
-from stance.benchmark_data import load_semeval2016  # noqa: E402
+from stance.datasets.benchmarks import load_semeval2016  # noqa: E402
 from stance.evaluation import f_avg  # noqa: E402
-from stance.models import StanceClassifier  # noqa: E402
+from stance.estimators.linear import StanceClassifier  # noqa: E402
 
 NAME = "semeval2016"
 LABELS = ("favor", "against", "none")
@@ -270,7 +270,7 @@ def main(argv=None) -> int:
 
 SYSTEM_NAMES = {
     "ours": "**ours**: augmented linear SVM (shared + per-target copies)",
-    "stance_classifier": "stance.models.StanceClassifier(targets=...)",
+    "stance_classifier": "stance.estimators.linear.StanceClassifier(targets=...)",
     "plain_joint": "plain TfidfVectorizer() + LogisticRegression(), one model",
     "plain_per_target": "plain TfidfVectorizer() + LogisticRegression(), one per target",
     "fasttext": "fastText, one per target",

@@ -209,13 +209,13 @@ def evaluate_by_group(
 
 
 def evaluate_model(model, data) -> dict:
-    """Score a :class:`~stance.api.StanceModel` on :class:`~stance.datasets.LabelledData`.
+    """Score a :class:`~stance.model.stance_model.StanceModel` on :class:`~stance.datasets.domain.LabelledData`.
 
     Topics or stances of the data that the model does not know are errors
     (:class:`~stance.exceptions.LabelError`).
     """
     from .exceptions import LabelError
-    from .models import topics_to_indicator
+    from .estimators.linear import topics_to_indicator
 
     unknown = sorted({s for s in data.stances if s not in model.stances})
     if unknown:

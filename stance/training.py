@@ -1,4 +1,4 @@
-"""Training a :class:`~stance.api.StanceModel` from labelled JSONL and saving it with its manifest.
+"""Training a :class:`~stance.model.stance_model.StanceModel` from labelled JSONL and saving it with its manifest.
 
 This is the script behind ``stance train`` and the shipped default model
 (``python -m stance train --data ../shared/data/domain/train.jsonl --out models/default --name default
@@ -30,12 +30,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .api import StanceModel, fit_model
-from .datasets import DOMAIN_POOLS, DOMAIN_STANCES, DOMAIN_TOPICS, LabelledData, add_label_files, read_labelled_jsonl
+from .model.stance_model import StanceModel, fit_model
+from .datasets.domain import DOMAIN_POOLS, DOMAIN_STANCES, DOMAIN_TOPICS, LabelledData, add_label_files, read_labelled_jsonl
 from .evaluation import evaluate_model
 from .exceptions import DataError
-from .models import DEFAULT_STANCE_C, DEFAULT_TOPIC_C
-from .persistence import FORMATS, check_model_destination, save_model
+from .estimators.linear import DEFAULT_STANCE_C, DEFAULT_TOPIC_C
+from .io.persistence import FORMATS, check_model_destination, save_model
 
 __all__ = [
     "DEFAULT_RANDOM_STATE",
@@ -54,7 +54,7 @@ DEFAULT_TOPIC_PARAMS: dict = {"C": DEFAULT_TOPIC_C}
 #: Parameters of the shipped model's stance classifier, chosen the same way
 #: (stance macro-F1: C=1 0.690, 3 0.686, 10 0.685, 30 0.676).
 DEFAULT_STANCE_PARAMS: dict = {"C": DEFAULT_STANCE_C}
-#: Power of the source x stance sample weights of the shipped recipe (see :func:`stance.api.fit_model`).
+#: Power of the source x stance sample weights of the shipped recipe (see :func:`stance.model.stance_model.fit_model`).
 #: Chosen on the selection score of ``benchmarks/domain_cv.py --ideas`` (mean of the per-source CV and
 #: leave-sources-out stance macro-F1): power 0 0.524, 0.5 0.535, 1 0.532; two-stage heads 0.519, 0.533
 #: with 0.5 (``benchmarks/RESULTS.md``).
@@ -106,7 +106,7 @@ def predict_held_out(
         Called with ``"cross-validation fold K/N"`` as each split starts (once, with
         ``"cross-validation: N folds in parallel"``, when ``n_jobs`` is not 1).
     **fit_params
-        Passed to :func:`stance.api.fit_model` (``topic_params``, ``stance_params``,
+        Passed to :func:`stance.model.stance_model.fit_model` (``topic_params``, ``stance_params``,
         ``random_state``, ``source_balance``).
 
     Returns
@@ -116,7 +116,7 @@ def predict_held_out(
     """
     from joblib import Parallel, delayed
 
-    from .models import topics_to_indicator
+    from .estimators.linear import topics_to_indicator
 
     jobs = [delayed(_fit_and_predict)(data, list(train), list(test), list(topics), list(stances), fit_params)
             for train, test in splits]
@@ -142,7 +142,7 @@ def predict_held_out(
 
 def _metrics(data: LabelledData, rows, Y_pred, s_pred, topics, stances, *, by_source: bool) -> dict:
     from .evaluation import evaluate_by_group, evaluate_predictions
-    from .models import topics_to_indicator
+    from .estimators.linear import topics_to_indicator
 
     rows = list(rows)
     sub = data.subset(rows)
@@ -184,7 +184,7 @@ def cross_validate(
     topic_params, stance_params : dict or None
     random_state : int, default=0
     source_balance : float, default=0.0
-        See :func:`stance.api.fit_model`.
+        See :func:`stance.model.stance_model.fit_model`.
     n_jobs : int, default=1
         Folds fitted in parallel.
     progress : callable or None, default=None
@@ -313,7 +313,7 @@ def train_model(
         Development data, scored after training and recorded in the manifest.
     topics, stances : sequence of str, comma-separated str, "auto" or None, default=None
         Label sets. ``None`` uses the domain guideline's labels
-        (:data:`~stance.datasets.DOMAIN_TOPICS`, :data:`~stance.datasets.DOMAIN_STANCES`);
+        (:data:`~stance.datasets.domain.DOMAIN_TOPICS`, :data:`~stance.datasets.domain.DOMAIN_STANCES`);
         ``"auto"`` takes the labels found in the data.
     min_df : int or None, default=None
         Override the features' minimum document frequency (tiny corpora need 1).
@@ -323,7 +323,7 @@ def train_model(
     overwrite : bool, default=False
         Replace an existing model directory at ``out``. Checked before training starts.
     format : {"joblib", "safe", "both"}, default="both"
-        Serialisation of the saved model (see :func:`stance.persistence.save_model`).
+        Serialisation of the saved model (see :func:`stance.io.persistence.save_model`).
     extra_labels : path-like or None, default=None
         A directory of our label files (``datasets/domain/labels``): their paragraphs are
         added to the training data, with the text read from ``extra_text``.
@@ -335,7 +335,7 @@ def train_model(
         grouped by article and record its metrics in the manifest (``metrics["cv"]``,
         with ``by_source`` when the data has sources).
     source_balance : float, default=DEFAULT_SOURCE_BALANCE
-        Source x stance sample weights of the stance heads (see :func:`stance.api.fit_model`).
+        Source x stance sample weights of the stance heads (see :func:`stance.model.stance_model.fit_model`).
     leave_out : bool, default=False
         Also run :func:`leave_sources_out` (each source held out in turn) and record it in the
         manifest (``metrics["leave_sources_out"]``); needs a ``source`` on every example.

@@ -80,7 +80,7 @@ def tiny_model_dir(tmp_path_factory, train_jsonl) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(tiny_model_dir):
     """The tiny model loaded from disk. Shared: do not mutate or save it."""
-    from stance.persistence import load_model
+    from stance.io.persistence import load_model
 
     return load_model(tiny_model_dir, trusted=True)  # a joblib model the tests wrote themselves
 
@@ -88,7 +88,7 @@ def tiny_model(tiny_model_dir):
 @pytest.fixture
 def fresh_model(tiny_model_dir):
     """A private copy of the tiny model (safe to save or mutate)."""
-    from stance.persistence import load_model
+    from stance.io.persistence import load_model
 
     return load_model(tiny_model_dir, trusted=True)
 
@@ -109,7 +109,7 @@ def copy_model_dir(tiny_model_dir, tmp_path):
 @pytest.fixture(scope="session")
 def tiny_safe_model_dir(tmp_path_factory, tiny_model_dir) -> Path:
     """The tiny model saved in the pickle-free "safe" format (shared: copy it before changing it)."""
-    from stance.persistence import load_model, save_model
+    from stance.io.persistence import load_model, save_model
 
     out = tmp_path_factory.mktemp("safe-models") / "tiny-safe"
     save_model(load_model(tiny_model_dir, trusted=True), out, format="safe", name="tiny-safe")
@@ -124,6 +124,28 @@ def copy_safe_model_dir(tiny_safe_model_dir, tmp_path):
     def _copy(name: str = "safe-model") -> Path:
         dst = tmp_path / name
         shutil.copytree(tiny_safe_model_dir, dst)
+        return dst
+
+    return _copy
+
+
+@pytest.fixture(scope="session")
+def tiny_v1_safe_model_dir(tmp_path_factory, tiny_model_dir) -> Path:
+    """The tiny model in the layout of stance 1.0 (``stance-model/1``, shared ``vocabulary.json``)."""
+    from _old_formats import write_v1_safe
+    from stance.io.persistence import load_model
+
+    return write_v1_safe(load_model(tiny_model_dir, trusted=True), tmp_path_factory.mktemp("v1") / "tiny-v1")
+
+
+@pytest.fixture
+def copy_v1_safe_model_dir(tiny_v1_safe_model_dir, tmp_path):
+    """A function that copies the v1-layout tiny model to a fresh place and returns it."""
+    import shutil
+
+    def _copy(name: str = "v1-model") -> Path:
+        dst = tmp_path / name
+        shutil.copytree(tiny_v1_safe_model_dir, dst)
         return dst
 
     return _copy

@@ -1,4 +1,4 @@
-"""Tests of stance.agreement and of tools/agreement.py, its thin caller for our rounds."""
+"""Tests of stance.adapt.agreement and of tools/agreement.py, its thin caller for our rounds."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from stance.agreement import (
+from stance.adapt.agreement import (
     agreement_report,
     cohen_kappa,
     format_agreement,
@@ -17,7 +17,7 @@ from stance.agreement import (
     krippendorff_alpha_sets,
     read_label_passes,
 )
-from stance.selection import record_key
+from stance.adapt.records import record_key
 from stance.exceptions import DataError
 
 REPO = Path(__file__).resolve().parents[1]

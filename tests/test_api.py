@@ -1,4 +1,4 @@
-"""Tests of stance.api: StanceModel.classify / analyze, results, Document and analyze()."""
+"""Tests of stance.model.stance_model: StanceModel.classify / analyze, results, Document and analyze()."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from _fuzz import fuzz
 
 import stance
-from stance.api import Document, Evidence, ParagraphResult, StanceModel, fit_model
-from stance.datasets import LabelledData
+from stance.model.stance_model import Document, Evidence, ParagraphResult, StanceModel, fit_model
+from stance.datasets.domain import LabelledData
 from stance.exceptions import InputTooLargeError, InvalidInputError
-from stance.models import StanceClassifier, TopicClassifier
-from stance.text import normalize, split_paragraphs, words
+from stance.estimators.linear import StanceClassifier, TopicClassifier
+from stance.text.processing import normalize, split_paragraphs, words
 
 PARAGRAPHS = [
     "NATO must stop its expansion toward Russia, the Kremlin said.",

@@ -6,14 +6,14 @@ import csv
 
 import pytest
 
-from stance.benchmark_data import (
+from stance.datasets.benchmarks import (
     SEMEVAL2016_TARGETS,
     FNCData,
-    StanceBenchmarkData,
     load_fnc1,
     load_ruw,
     load_semeval2016,
 )
+from stance.datasets import LabelledData
 from stance.exceptions import DataError, DataRootNotFoundError, LabelError
 
 # -- fixtures ---------------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def write_ruw(root, split="train", rows=None, encoding="gb18030"):
 def test_semeval_reads_all_targets_and_maps_labels(tmp_path):
     write_semeval(tmp_path)
     data = load_semeval2016("train", data_root=tmp_path)
-    assert isinstance(data, StanceBenchmarkData)
+    assert isinstance(data, LabelledData)
     assert len(data) == 10
     assert data.name == "semeval2016" and data.split == "train"
     assert data.texts[0] == "tweet abortion one #SemST"  # trailing space stripped
@@ -235,9 +235,8 @@ def test_for_target_unknown(tmp_path):
 
 
 def test_loaders_are_reachable_from_stance_datasets():
-    import stance.benchmark_data as bd
+    import stance.datasets.benchmarks as bd
     import stance.datasets as ds
-
     assert ds.load_semeval2016 is bd.load_semeval2016
     assert ds.load_fnc1 is bd.load_fnc1
     assert ds.load_ruw is bd.load_ruw

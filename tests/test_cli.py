@@ -1,4 +1,4 @@
-"""Tests of the command line (stance.cli.main), called in-process with argument lists."""
+"""Tests of the command line (stance.cli.commands), called in-process with argument lists."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from stance import cli
-from stance.cli import CSV_FIELDS, main
-from stance.datasets import read_labelled_jsonl
+from stance.cli import commands as cli
+from stance.cli.commands import CSV_FIELDS, main
+from stance.datasets.domain import read_labelled_jsonl
 from stance.evaluation import evaluate_model
-from stance.persistence import MANIFEST_FILE
-from stance.text import split_paragraphs
+from stance.io.persistence import MANIFEST_FILE
+from stance.text.processing import split_paragraphs
 
 ARTICLE = (
     "MOSCOW, February 9. /TASS/.\n"
@@ -237,8 +237,8 @@ def test_train_writes_model_directory(train_file, article, tmp_path, capsys):
     assert manifest["name"] == "cli-model"
     assert manifest["stances"] == ["against", "favor", "none"]
     # both formats by default, so the model just trained classifies without --trust
-    assert sorted(os.listdir(out)) == ["manifest.json", "stance.joblib", "stance.json", "stance.npz",
-                                       "topic.joblib", "topic.json", "topic.npz", "vocabulary.json"]
+    assert sorted(os.listdir(out)) == ["features.npz", "manifest.json", "stance.joblib", "stance.json", "stance.npz",
+                                       "topic.joblib", "topic.json", "topic.npz"]
     assert main(["classify", str(article), "--model", str(out), "--format", "jsonl"]) == 0
     assert '"stance"' in capsys.readouterr().out
 
@@ -363,7 +363,7 @@ def test_info_prints_manifest_json(tiny_model_dir, capsys):
     assert main(["info", "--model", str(tiny_model_dir)]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["path"] == str(tiny_model_dir)
-    assert info["format"] == "stance-model/1"
+    assert info["format"] == "stance-model/2"
     assert info["name"] == "tiny"
     assert info["topics"] == ["arms_control", "diplomacy", "nato_expansion", "sanctions"]
     assert set(info["files"]) == {"topic.joblib", "stance.joblib"}
@@ -429,7 +429,7 @@ def test_module_entry_point_reports_errors_without_traceback(tmp_path):
 # --------------------------------------------------------------------------- the shipped default model
 
 def _default_manifest() -> Path:
-    from stance.persistence import default_model_path
+    from stance.io.persistence import default_model_path
 
     return default_model_path() / MANIFEST_FILE
 
@@ -455,7 +455,7 @@ def test_info_without_model_prints_the_default_manifest(capsys):
     assert main(["info"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert Path(info["path"]) == _default_manifest().parent
-    assert info["format"] == "stance-model/1"
+    assert info["format"] == "stance-model/2"
 
 
 # --------------------------------------------------------------------------- trust, export, --force, --format
@@ -509,8 +509,8 @@ def test_export_writes_a_safe_model(tiny_model_dir, article, tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.err == ""
     assert captured.out.startswith(f"wrote {out}")
-    assert sorted(os.listdir(out)) == ["manifest.json", "stance.json", "stance.npz", "topic.json", "topic.npz",
-                                       "vocabulary.json"]
+    assert sorted(os.listdir(out)) == ["features.npz", "manifest.json", "stance.json", "stance.npz", "topic.json",
+                                       "topic.npz"]
     assert json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))["serialization"] == "safe"
     # the export classifies like its source, and loads without --trust
     assert main(["classify", str(article), "--model", str(tiny_model_dir), "--trust", "--format", "jsonl"]) == 0
@@ -589,8 +589,8 @@ def test_train_format_safe(train_file, article, tmp_path, capsys):
     rc = main(["train", "--data", str(train_file), "--out", str(out), "--topics", "auto", "--stances", "auto",
                "--min-df", "1", "--format", "safe"])
     assert rc == 0
-    assert sorted(os.listdir(out)) == ["manifest.json", "stance.json", "stance.npz", "topic.json", "topic.npz",
-                                       "vocabulary.json"]
+    assert sorted(os.listdir(out)) == ["features.npz", "manifest.json", "stance.json", "stance.npz", "topic.json",
+                                       "topic.npz"]
     assert json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))["serialization"] == "safe"
     capsys.readouterr()
     assert main(["classify", str(article), "--model", str(out), "--format", "jsonl"]) == 0
@@ -658,9 +658,9 @@ def test_ctrl_c_leaves_an_existing_output_as_it_was(article, tmp_path, monkeypat
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    import stance.text
+    import stance.text.processing
 
-    monkeypatch.setattr(stance.text, "split_paragraphs", interrupted)
+    monkeypatch.setattr(stance.text.processing, "split_paragraphs", interrupted)
     assert main(["classify", str(article), "-o", str(out)]) == 130
     assert capsys.readouterr().err.strip() == "stance: interrupted; no output file was changed"
     assert out.read_text(encoding="utf-8") == "previous\n"

@@ -190,9 +190,9 @@ def test_a_killed_labelling_session_keeps_every_answer_given(corpus, tmp_path):
     assert [(r["id"], r["stance"]) for r in map(json.loads, labels.read_text().splitlines())] == \
         [("b1", "favor"), ("b2", "against")]
     # the next session resumes with the third paragraph
-    from stance.labelling import label_records
+    from stance.adapt.labelling import label_records
+    from stance.adapt.records import read_pool
     from stance.datasets import DOMAIN_STANCES, DOMAIN_TOPICS
-    from stance.selection import read_pool
 
     out = io.StringIO()
     summary = label_records(read_pool(pool), labels, topics=DOMAIN_TOPICS, stances=DOMAIN_STANCES,
@@ -201,8 +201,8 @@ def test_a_killed_labelling_session_keeps_every_answer_given(corpus, tmp_path):
 
 
 def test_help_defaults_mirror_the_library():
-    from stance import cli
-    from stance.compare import DEFAULT_MAX_CHANGED
-    from stance.selection import DEFAULT_RANDOM_SHARE
+    from stance.adapt.compare import DEFAULT_MAX_CHANGED
+    from stance.adapt.selection import DEFAULT_RANDOM_SHARE
+    from stance.cli import commands as cli
 
     assert cli._RANDOM_SHARE == DEFAULT_RANDOM_SHARE and cli._SHOW_CHANGED == DEFAULT_MAX_CHANGED

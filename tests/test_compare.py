@@ -1,4 +1,4 @@
-"""Tests of stance.compare: two models on the same labelled paragraphs."""
+"""Tests of stance.adapt.compare: two models on the same labelled paragraphs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from stance.compare import compare_models, format_comparison, read_field
+from stance.adapt.compare import compare_models, format_comparison, read_field
 from stance.datasets import LabelledData, read_labelled_jsonl
 from stance.evaluation import evaluate_model
 from stance.exceptions import DataError, LabelError

@@ -1,4 +1,4 @@
-"""Tests of stance.datasets: labelled JSONL reading and the data root."""
+"""Tests of stance.datasets.domain: labelled JSONL reading and the data root."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from stance.datasets import (
+from stance.datasets.domain import (
     DATA_ROOT_ENV,
     DOMAIN_STANCES,
     DOMAIN_TOPICS,
@@ -276,7 +276,7 @@ def test_load_seed_article(tmp_path):
 
 # --------------------------------------------------------------------------- our label files
 
-from stance.datasets import load_domain_grown, read_label_files  # noqa: E402
+from stance.datasets.domain import load_domain_grown, read_label_files  # noqa: E402
 
 
 def _label(pid, topics, stance, annotator="r1-x", rnd=1):

@@ -1,4 +1,4 @@
-"""Tests of stance.distributed.classify_partition, alone and on a local dask cluster.
+"""Tests of stance.batch.distributed.classify_partition, alone and on a local dask cluster.
 
 The dask tests start a ``LocalCluster`` of two worker processes on the loopback
 interface; they are skipped when dask (the ``stance-nlp[dask]`` extra) is not installed.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 import stance
-from stance.distributed import RESULT_COLUMNS, classify_partition
+from stance.batch.distributed import RESULT_COLUMNS, classify_partition
 from stance.exceptions import InvalidInputError
 
 TEXTS = [
@@ -76,8 +76,8 @@ def test_other_text_field_and_evidence(model):
 
 
 def test_model_directory_is_loaded_once_per_process():
-    from stance.persistence import default_model_path
-    from stance.stream import _load_cached
+    from stance.io.persistence import default_model_path
+    from stance.batch.stream import _load_cached
 
     classify_partition(TEXTS[:1], model=default_model_path())
     misses = _load_cached.cache_info().misses
@@ -129,7 +129,7 @@ def client():
 
 
 def _model_loads() -> int:
-    from stance.stream import _load_cached
+    from stance.batch.stream import _load_cached
 
     return _load_cached.cache_info().misses
 

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from stance.datasets import LabelledData
+from stance.datasets.domain import LabelledData
 from stance.evaluation import FNC_LABELS, evaluate_model, evaluate_predictions, f_avg, fnc_score
 from stance.exceptions import LabelError
 

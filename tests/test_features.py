@@ -1,4 +1,4 @@
-"""Tests of stance.features: TF-IDF feature unions and hashed target crosses."""
+"""Tests of stance.features.tfidf: TF-IDF feature unions and hashed target crosses."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from sklearn.pipeline import FeatureUnion
 
 from stance.exceptions import InvalidInputError
-from stance.features import (
+from stance.features.tfidf import (
     DEFAULT_TARGET_HASH_FEATURES,
     make_text_features,
     preprocess,
@@ -131,7 +131,7 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from _fuzz import fuzz  # noqa: E402
 
-from stance.features import CompiledFeatures  # noqa: E402
+from stance.features.tfidf import CompiledFeatures  # noqa: E402
 
 COMPILE_CORPUS = [
     "NATO's eastward expansion threatens Russia, the Kremlin said.",
@@ -195,3 +195,14 @@ def test_compiled_features_refuse_what_they_cannot_reproduce():
 @given(st.lists(st.text(max_size=60), min_size=1, max_size=5))
 def test_compiled_features_match_on_arbitrary_text(fitted_union, texts):
     _assert_same(fitted_union, texts)
+
+
+def test_compiled_features_with_a_full_chunk_cache_equal_the_union(fitted_union, monkeypatch):
+    import stance.features.compiled as compiled
+
+    monkeypatch.setattr(compiled, "_WORD_CACHE_SIZE", 3)  # the first batch fills it; later chunks are not kept
+    fast = CompiledFeatures.from_union(fitted_union)
+    for texts in (COMPILE_CORPUS[:2], COMPILE_CORPUS, ["NATO talks", "new words here", ""], COMPILE_CORPUS[::-1]):
+        got = fast.transform(texts)
+        np.testing.assert_allclose(got.toarray(), fitted_union.transform(texts).toarray(), rtol=1e-6, atol=1e-7)
+    assert len(fast._word_cache) <= 3 and len(fast._chunk_cache) <= 3

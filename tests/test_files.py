@@ -1,4 +1,4 @@
-"""Tests of stance._files: the one atomic-write helper, stale temporary files, one-line JSON errors."""
+"""Tests of stance.io.files: the one atomic-write helper, stale temporary files, one-line JSON errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from stance._files import JSONLineError, atomic_write, loads_json, loads_line, remove_stale_temps, temp_dir
+from stance.io.files import JSONLineError, atomic_write, loads_json, loads_line, remove_stale_temps, temp_dir
 
 
 def _dead_pid() -> int:

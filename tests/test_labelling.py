@@ -1,4 +1,4 @@
-"""Tests of stance.labelling: the terminal loop driven through injected streams."""
+"""Tests of stance.adapt.labelling: the terminal loop driven through injected streams."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import pytest
 
 from stance.exceptions import DataError
-from stance.labelling import assign_keys, label_records, read_answers
+from stance.adapt.labelling import assign_keys, label_records, read_answers
 
 TOPICS = ["nato_expansion", "sanctions", "diplomacy"]
 STANCES = ["favor", "against", "none"]

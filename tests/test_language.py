@@ -1,10 +1,10 @@
-"""Tests of stance.language.detect_language and of how results flag text that is not English."""
+"""Tests of stance.text.language.detect_language and of how results flag text that is not English."""
 
 from __future__ import annotations
 
 import pytest
 
-from stance.language import ENGLISH, NOT_ENGLISH, UNKNOWN, detect_language
+from stance.text.language import ENGLISH, NOT_ENGLISH, UNKNOWN, detect_language
 
 RUSSIAN = "НАТО должно прекратить расширение на восток, заявили в Москве во вторник журналистам."
 UKRAINIAN = "Україна має право обирати свої союзи, заявили в Києві у вівторок на брифінгу."

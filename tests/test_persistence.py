@@ -1,4 +1,4 @@
-"""Tests of stance.persistence: model directories, manifests, integrity and version checks."""
+"""Tests of stance.io.persistence: model directories, manifests, integrity and version checks."""
 
 from __future__ import annotations
 
@@ -12,16 +12,16 @@ import pytest
 import sklearn
 
 import stance
-from stance import persistence
-from stance.api import StanceModel
-from stance.datasets import DOMAIN_STANCES, DOMAIN_TOPICS
+from stance.io import persistence
+from stance.model.stance_model import StanceModel
+from stance.datasets.domain import DOMAIN_STANCES, DOMAIN_TOPICS
 from stance.exceptions import (
     ModelError,
     ModelIntegrityError,
     ModelNotFoundError,
     ModelVersionError,
 )
-from stance.persistence import MANIFEST_FILE, MODEL_FORMAT, default_model_path, load_model, read_manifest, save_model
+from stance.io.persistence import MANIFEST_FILE, MODEL_FORMAT, default_model_path, load_model, read_manifest, save_model
 
 PARAGRAPHS = [
     "NATO must stop its expansion toward Russia, the Kremlin said.",
@@ -75,12 +75,12 @@ def test_save_model_writes_both_formats_by_default(fresh_model, tmp_path):
 
 
 def test_manifest_contents(fresh_model, tmp_path, train_jsonl):
-    from stance.datasets import read_labelled_jsonl
+    from stance.datasets.domain import read_labelled_jsonl
 
     data = read_labelled_jsonl(train_jsonl)
     out = save_model(fresh_model, tmp_path / "m", training_data=[data], metrics={"x": 1}, format="joblib")
     manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
-    assert manifest["format"] == MODEL_FORMAT == "stance-model/1"
+    assert manifest["format"] == MODEL_FORMAT == "stance-model/2"
     assert manifest["serialization"] == "joblib"
     assert manifest["name"] == "m"  # the directory name by default
     assert manifest["topics"] == fresh_model.topics

@@ -61,7 +61,11 @@ def test_star_import_gives_the_public_names():
 
 
 def test_public_names_come_from_their_modules():
-    from stance import api, models, persistence, text, training
+    from stance.model import stance_model as api
+    from stance.estimators import linear as models
+    from stance.io import persistence
+    from stance.text import processing as text
+    from stance import training
 
     assert stance.StanceModel is api.StanceModel
     assert stance.analyze is api.analyze

@@ -1,4 +1,4 @@
-"""Tests of article summaries (Document.summary) and corpus reports (stance.report, ``stance report``)."""
+"""Tests of article summaries (Document.summary) and corpus reports (stance.batch.report, ``stance report``)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 import stance
-from stance.api import ArticleSummary, Document, ParagraphResult
-from stance.cli import main
-from stance.report import CSV_FIELDS, MISSING, _month, build_report
+from stance.model.stance_model import ArticleSummary, Document, ParagraphResult
+from stance.cli.commands import main
+from stance.batch.report import CSV_FIELDS, MISSING, _month, build_report
 
 #: Made-up paragraphs with metadata (no text from ../shared/data).
 ROWS = [

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from stance.persistence import MANIFEST_FILE, load_model
+from stance.io.persistence import MANIFEST_FILE, load_model
 
 REPO = Path(__file__).resolve().parents[1]
 N_THREADS = 8
@@ -109,7 +109,7 @@ def test_killed_training_leaves_the_old_or_the_new_model(train_jsonl, copy_model
     _assert_old_or_complete_new(out, old_snapshot, old_manifest)
 
     # whatever the kill left behind (perhaps a stale temporary directory), training again works
-    from stance.cli import main
+    from stance.cli.commands import main
 
     assert main(["train", "--data", str(train_jsonl), "--out", str(out), "--topics", "auto", "--stances", "auto",
                  "--min-df", "1", "--name", "new", "--force"]) == 0
@@ -120,7 +120,7 @@ def test_killed_training_leaves_the_old_or_the_new_model(train_jsonl, copy_model
 
 _KILL_AROUND_SWAP = """
 import os, signal, sys
-from stance import persistence
+from stance.io import persistence
 
 out, when = sys.argv[1], sys.argv[2]
 model = persistence.load_model(out, trusted=True)
@@ -153,7 +153,7 @@ def test_kill_around_the_swap_of_a_replacement(copy_model_dir, when):
     leftovers = [p for p in out.parent.iterdir() if p.name.startswith(".model.tmp-")]
     if when == "before":
         assert leftovers  # the killed run's new model, never swapped in
-    from stance.persistence import save_model
+    from stance.io.persistence import save_model
 
     save_model(load_model(out, trusted=True), out, name="again")  # the next run removes what the kill left
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".model.tmp-")]

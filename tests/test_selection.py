@@ -1,4 +1,4 @@
-"""Tests of stance.selection: uncertainty with diversity, random share, balance, exclusion, seeds."""
+"""Tests of stance.adapt.selection and stance.adapt.records: uncertainty with diversity, random share, balance, exclusion, seeds."""
 
 from __future__ import annotations
 
@@ -9,14 +9,8 @@ import numpy as np
 import pytest
 
 from stance.exceptions import DataError, DataRootNotFoundError
-from stance.selection import (
-    MISSING_GROUP,
-    labelled_keys,
-    read_pool,
-    select_for_labelling,
-    text_key,
-    uncertainty_scores,
-)
+from stance.adapt.records import labelled_keys, read_pool, text_key
+from stance.adapt.selection import MISSING_GROUP, select_for_labelling, uncertainty_scores
 
 #: Made-up pool: three outlets, near-duplicates, an exact repeat.
 POOL_TEXTS = [

@@ -1,4 +1,4 @@
-"""Tests of streaming classification (stance.stream, ``stance classify --jsonl``).
+"""Tests of streaming classification (stance.batch.stream, ``stance classify --jsonl``).
 
 Every input is a tiny JSONL written here from made-up sentences; the model is
 the shipped default (``stance.load_model()``).
@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 import stance
-from stance import stream
-from stance.cli import main
+from stance.batch import stream
+from stance.cli.commands import main
 from stance.exceptions import DataError
-from stance.stream import ProgressBar, classify_jsonl, resume_point
+from stance.batch.stream import ProgressBar, classify_jsonl, resume_point
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -178,13 +178,13 @@ def test_jobs_2_gives_the_same_output_as_jobs_1(small, full_output):
 
 
 def test_cli_default_batch_size_is_the_library_default():
-    from stance import cli
+    from stance.cli import commands as cli
 
     assert cli._STREAM_BATCH_SIZE == stream.DEFAULT_STREAM_BATCH_SIZE
 
 
 def test_worker_model_is_loaded_once_per_process():
-    assert stream._cached_model(None, False) is stream._cached_model(None, False)
+    assert stream.cached_model(None, False) is stream.cached_model(None, False)
 
 
 def test_a_loaded_model_cannot_go_to_workers(model, small):

@@ -1,4 +1,4 @@
-"""Tests of stance.text: normalisation, paragraphs, sentences, tokens, check_text."""
+"""Tests of stance.text.processing: normalisation, paragraphs, sentences, tokens, check_text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from _fuzz import fuzz
 
 from stance.exceptions import InputTooLargeError, InvalidInputError
-from stance.text import (
+from stance.text.processing import (
     DEFAULT_MAX_ARTICLE_CHARS,
     check_text,
     normalize,
@@ -268,7 +268,7 @@ def test_split_paragraphs_one_paragraph_per_nonblank_line(lines):
 
 
 def test_lone_surrogate_is_invalid_input():
-    from stance.text import check_text
+    from stance.text.processing import check_text
 
     with pytest.raises(InvalidInputError, match=r"not valid Unicode: lone surrogate U\+D800 at position 5"):
         check_text("NATO \ud800 expands.")

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from stance.api import StanceModel
-from stance.datasets import DOMAIN_STANCES, DOMAIN_TOPICS, read_labelled_jsonl
+from stance.model.stance_model import StanceModel
+from stance.datasets.domain import DOMAIN_STANCES, DOMAIN_TOPICS, read_labelled_jsonl
 from stance.exceptions import DataError, InvalidInputError, LabelError
-from stance.persistence import MANIFEST_FILE, load_model
+from stance.io.persistence import MANIFEST_FILE, load_model
 from stance.training import DEFAULT_RANDOM_STATE, _label_set, train_model
 
 # Eight made-up paragraphs, two articles each for four topics.
@@ -224,8 +224,8 @@ def test_train_model_safe_format(rows_path, tmp_path):
     out = tmp_path / "model"
     model = train_model(rows_path, out, topics="auto", stances="auto", min_df=1, format="safe")
     assert model.manifest["serialization"] == "safe"
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "stance.json", "stance.npz", "topic.json",
-                                                     "topic.npz", "vocabulary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["features.npz", "manifest.json", "stance.json", "stance.npz",
+                                                     "topic.json", "topic.npz"]
     loaded = load_model(out)  # a safe model loads without trusted=True
     assert [r.to_dict() for r in loaded.classify(PARAGRAPHS)] == [r.to_dict() for r in model.classify(PARAGRAPHS)]
 
@@ -237,7 +237,7 @@ def test_train_model_unknown_format_writes_nothing(rows_path, tmp_path):
 
 
 def test_train_model_with_extra_labels(rows_path, tmp_path):
-    from stance.datasets import read_labelled_jsonl
+    from stance.datasets.domain import read_labelled_jsonl
 
     base = read_labelled_jsonl(rows_path)
     text_file = tmp_path / "more.jsonl"
@@ -451,7 +451,7 @@ _LABEL_LINE = st.one_of(
 @fuzz(60)
 @given(lines=st.lists(_LABEL_LINE, min_size=1, max_size=4))
 def test_any_label_file_is_read_or_a_data_error(tmp_path_factory, lines):
-    from stance.datasets import read_label_files
+    from stance.datasets.domain import read_label_files
 
     labels = tmp_path_factory.mktemp("labels")
     (labels / "round1_a0.jsonl").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
@@ -473,7 +473,7 @@ _TEXT_LINE = st.one_of(
 @fuzz(60)
 @given(lines=st.lists(_TEXT_LINE, max_size=4))
 def test_any_extra_text_file_is_joined_or_a_data_error(tmp_path_factory, lines):
-    from stance.datasets import LabelledData, add_label_files
+    from stance.datasets.domain import LabelledData, add_label_files
 
     tmp = tmp_path_factory.mktemp("extra")
     labels = tmp / "labels"

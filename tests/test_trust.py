@@ -13,9 +13,9 @@ import joblib
 import pytest
 
 import stance
-from stance import persistence
+from stance.io import persistence
 from stance.exceptions import ModelError, ModelIntegrityError, UntrustedModelError
-from stance.persistence import MANIFEST_FILE, default_model_path, is_shipped, load_model, read_manifest
+from stance.io.persistence import MANIFEST_FILE, default_model_path, is_shipped, load_model, read_manifest
 
 PARAGRAPHS = ["NATO must stop its expansion toward Russia.", "Diplomats held talks in Geneva."]
 
@@ -166,8 +166,8 @@ def test_is_shipped():
 
 @requires_default_model
 def test_recorded_hashes_are_those_of_the_shipped_pickles():
-    from stance._shipped_hashes import SHIPPED_PICKLES
-    from stance.datasets import sha256_file
+    from stance.io.shipped_hashes import SHIPPED_PICKLES
+    from stance.datasets.domain import sha256_file
 
     recorded = SHIPPED_PICKLES[default_model_path().name]
     actual = {f.name: sha256_file(f) for f in default_model_path().glob("*.joblib")}
@@ -175,7 +175,7 @@ def test_recorded_hashes_are_those_of_the_shipped_pickles():
 
 
 def test_a_pickle_placed_among_the_shipped_models_is_refused(tiny_model_dir, tmp_path, monkeypatch):
-    from stance.datasets import sha256_file
+    from stance.datasets.domain import sha256_file
 
     root = tmp_path / "models"
     monkeypatch.setattr(persistence, "default_model_path", lambda: root / "default")
@@ -189,7 +189,7 @@ def test_a_pickle_placed_among_the_shipped_models_is_refused(tiny_model_dir, tmp
         load_model(root / "mine")
     # the same files are trusted once the package records their hashes ...
     recorded = {"default": {f.name: sha256_file(f) for f in (root / "default").glob("*.joblib")}}
-    monkeypatch.setattr("stance._shipped_hashes.SHIPPED_PICKLES", recorded)
+    monkeypatch.setattr("stance.io.shipped_hashes.SHIPPED_PICKLES", recorded)
     assert is_shipped(root / "default")
     load_model(root / "default")
     # ... and refused again when a pickle is swapped or added

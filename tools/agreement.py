@@ -6,7 +6,7 @@ Usage::
 
 Compares ``datasets/domain/labels/round{R}_a*.jsonl`` (first pass) with
 ``round{R}_second.jsonl`` (second pass, made without seeing the first) on the ids
-both labelled. The computation is the library's (:func:`stance.agreement.agreement_report`,
+both labelled. The computation is the library's (:func:`stance.adapt.agreement.agreement_report`,
 also behind ``stance agreement A B``):
 
 - stance: Cohen's kappa and the confusion between passes;
@@ -26,8 +26,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from stance.agreement import agreement_report, read_label_passes  # noqa: E402
-from stance.datasets import DOMAIN_STANCES, DOMAIN_TOPICS, LABELS_DIR  # noqa: E402
+from stance.adapt.agreement import agreement_report, read_label_passes  # noqa: E402
+from stance.datasets.domain import DOMAIN_STANCES, DOMAIN_TOPICS, LABELS_DIR  # noqa: E402
 
 
 def round_report(labels_dir: Path, round_: int) -> dict:

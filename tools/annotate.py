@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from stance.datasets import DOMAIN_STANCES, DOMAIN_TOPICS, resolve_data_root  # noqa: E402
+from stance.datasets.domain import DOMAIN_STANCES, DOMAIN_TOPICS, resolve_data_root  # noqa: E402
 
 
 POOLS = ("unlabeled.jsonl", "unlabeled_2022.jsonl")

@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from stance.datasets import DOMAIN_STANCES, DOMAIN_TOPICS, LABELS_DIR, load_domain, load_domain_grown  # noqa: E402
+from stance.datasets.domain import DOMAIN_STANCES, DOMAIN_TOPICS, LABELS_DIR, load_domain, load_domain_grown  # noqa: E402
 
 
 def _table(header, rows) -> str:

@@ -4,9 +4,9 @@ Usage::
 
     python tools/record_shipped_hashes.py
 
-Writes ``stance/_shipped_hashes.py`` from the ``*.joblib`` files of every model directory under
+Writes ``stance/io/shipped_hashes.py`` from the ``*.joblib`` files of every model directory under
 ``models/``. Run it after retraining a shipped model (a test fails until it is run):
-``stance.persistence.is_shipped`` trusts a pickle only when its directory lies among the shipped
+``stance.io.persistence.is_shipped`` trusts a pickle only when its directory lies among the shipped
 models *and* every pickle in it has the hash recorded here, so a pickle that someone places among
 the shipped models is refused like any other.
 """
@@ -19,9 +19,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from stance.datasets import sha256_file  # noqa: E402
+from stance.datasets.domain import sha256_file  # noqa: E402
 
-OUT = REPO / "stance" / "_shipped_hashes.py"
+OUT = REPO / "stance" / "io" / "shipped_hashes.py"
 
 
 def main() -> int:

@@ -2,7 +2,7 @@
 
 This script keeps the choices of our own rounds reproducible (its priority is tuned to our corpus: rare
 topics, each source's rare stance, a targeted search). For a corpus of your own use ``stance select``
-(:func:`stance.selection.select_for_labelling`), with ``stance label``, ``stance compare`` and
+(:func:`stance.adapt.select_for_labelling`), with ``stance label``, ``stance compare`` and
 ``stance agreement`` for the rest of the round.
 
 Usage::
@@ -60,7 +60,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import stance  # noqa: E402
-from stance.datasets import resolve_data_root  # noqa: E402
+from stance.datasets.domain import resolve_data_root  # noqa: E402
 
 RARE_TOPICS = ("nato_expansion", "security_guarantees")
 NEWS_SOURCES = ("allsides", "semeval23")

@@ -20,8 +20,8 @@ from nltk.tokenize.punkt import PunktTrainer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stance.datasets import resolve_data_root  # noqa: E402
-from stance.text import normalize  # noqa: E402
+from stance.datasets.domain import resolve_data_root  # noqa: E402
+from stance.text.processing import normalize  # noqa: E402
 
 # Abbreviations that matter for news prose but are too rare in the corpus for
 # Punkt to learn on its own.
@@ -32,7 +32,7 @@ EXTRA_ABBREVIATIONS = ("mr", "mrs", "ms", "dr", "gen", "lt", "col", "sen", "rep"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", default=None)
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "stance" / "data" / "punkt_en.json"))
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "stance" / "text" / "punkt_en.json"))
     args = parser.parse_args(argv)
     root = resolve_data_root(args.data_root)
     texts = []

@@ -7,7 +7,7 @@ library errors into one line on stderr and an exit status (1 for errors,
 
 Examples
 --------
->>> from stance.cli import main
+>>> from stance.cli.commands import main
 >>> main(["info"])  # doctest: +SKIP
 """
 
@@ -23,9 +23,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._version import __version__
-from ._files import atomic_write, remove_stale_temps, same_file
-from .exceptions import StanceError
+from .._version import __version__
+from ..io.files import atomic_write, remove_stale_temps, same_file
+from ..exceptions import StanceError
 
 __all__ = ["main"]
 
@@ -33,8 +33,8 @@ FORMATS = ("table", "jsonl", "csv")
 CSV_FIELDS = ("file", "index", "topics", "stance", "stance_score", "topic_scores", "stance_scores", "evidence",
               "language", "text")
 PROG = "stance"
-_STREAM_BATCH_SIZE = 2000  # stance.stream.DEFAULT_STREAM_BATCH_SIZE, without importing the model stack for --help
-_MAX_PARAGRAPH_CHARS = 100_000  # stance.text.DEFAULT_MAX_PARAGRAPH_CHARS
+_STREAM_BATCH_SIZE = 2000  # stance.batch.stream.DEFAULT_STREAM_BATCH_SIZE, without importing the model stack for --help
+_MAX_PARAGRAPH_CHARS = 100_000  # stance.text.processing.DEFAULT_MAX_PARAGRAPH_CHARS
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -203,14 +203,14 @@ def _add_trust(parser: argparse.ArgumentParser) -> None:
 
 def _load(args):
     # Loaded once per process and directory state (main() may be called many times in one process).
-    from .stream import _cached_model, _model_key
+    from ..batch.stream import cached_model, model_key
 
-    return _cached_model(_model_key(args.model), args.trust)
+    return cached_model(model_key(args.model), args.trust)
 
 
 def _read_input(name: str, max_chars: int | None = None) -> str:
     """The text of one input file, checked: UTF-8, within the size limits, not JSON lines."""
-    from .text import DEFAULT_MAX_ARTICLE_CHARS, check_text
+    from ..text.processing import DEFAULT_MAX_ARTICLE_CHARS, check_text
 
     label = name if name != "-" else "standard input"
     if name == "-":
@@ -285,7 +285,7 @@ def _check_classify(sub: argparse.ArgumentParser, args) -> None:
 
 
 def _cmd_classify(args) -> int:
-    from .text import split_paragraphs
+    from ..text.processing import split_paragraphs
 
     if args.evidence < 0:
         raise StanceError(f"--evidence must be 0 or more, got {args.evidence}")
@@ -349,9 +349,9 @@ def _size(name: str) -> int:
 
 def _file_progress(files, *, to_terminal: bool):
     """A progress bar over the input files' bytes, on a terminal stderr only (and not when results go there)."""
-    if not _isatty(sys.stderr) or (to_terminal and _isatty(sys.stdout)) or len(files) < 2 and _size(files[0]) < 1 << 20:
+    if not isatty(sys.stderr) or (to_terminal and isatty(sys.stdout)) or len(files) < 2 and _size(files[0]) < 1 << 20:
         return None
-    from .stream import ProgressBar
+    from ..batch.stream import ProgressBar
 
     return ProgressBar(sys.stderr, total=sum(_size(name) for name in files) or None)
 
@@ -367,7 +367,7 @@ def _check_target(args, uses_targets: bool) -> None:
 
 
 def _cmd_classify_jsonl(args) -> int:
-    from .stream import classify_jsonl
+    from ..batch.stream import classify_jsonl
 
     jobs = args.jobs or 1
     # One process: load here (errors are reported before any output is touched). Several:
@@ -376,7 +376,7 @@ def _cmd_classify_jsonl(args) -> int:
         model = _load(args)
         _check_target(args, model.uses_targets)
     else:
-        from .persistence import default_model_path, read_manifest
+        from ..io.persistence import default_model_path, read_manifest
 
         model = args.model
         manifest = read_manifest(args.model or default_model_path())
@@ -451,9 +451,9 @@ class _Writer:
 
 
 def _cmd_train(args) -> int:
-    from .training import DEFAULT_SOURCE_BALANCE, train_model
+    from ..training import DEFAULT_SOURCE_BALANCE, train_model
 
-    stages = _Stages("train") if _isatty(sys.stderr) else None
+    stages = _Stages("train") if isatty(sys.stderr) else None
     source_balance = DEFAULT_SOURCE_BALANCE if args.source_balance is None else args.source_balance
     model = train_model(args.data, args.out, dev=args.dev, topics=args.topics, stances=args.stances,
                         min_df=args.min_df, random_state=args.random_state, name=args.name,
@@ -494,7 +494,7 @@ class _Stages:
         self("done")
 
 
-def _isatty(stream) -> bool:
+def isatty(stream) -> bool:
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError, OSError):
@@ -502,8 +502,8 @@ def _isatty(stream) -> bool:
 
 
 def _cmd_evaluate(args) -> int:
-    from .datasets import read_labelled_jsonl
-    from .evaluation import evaluate_model
+    from ..datasets.domain import read_labelled_jsonl
+    from ..evaluation import evaluate_model
 
     model = _load(args)
     data = read_labelled_jsonl(args.data, topics=model.topics, stances=model.stances)
@@ -536,7 +536,7 @@ def format_metrics(m: dict) -> str:
 
 
 def _cmd_export(args) -> int:
-    from .persistence import export_model
+    from ..io.persistence import export_model
 
     path = export_model(args.model, args.out, trusted=args.trust, overwrite=args.force)
     print(f"wrote {path} (pickle-free: .npz arrays and JSON)")
@@ -544,7 +544,7 @@ def _cmd_export(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from .report import build_report
+    from ..batch.report import build_report
 
     if args.batch_size < 1:
         raise StanceError(f"--batch-size must be 1 or more, got {args.batch_size}")
@@ -560,7 +560,7 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_info(args) -> int:
-    from .persistence import default_model_path, read_manifest
+    from ..io.persistence import default_model_path, read_manifest
 
     path = Path(args.model) if args.model else default_model_path()
     manifest = read_manifest(path)
@@ -571,11 +571,11 @@ def _cmd_info(args) -> int:
 
 # --------------------------------------------------------------------------- a labelling round
 # select -> label -> train --extra-labels / --data -> compare -> agreement; the logic lives in
-# stance.selection, stance.labelling, stance.compare and stance.agreement.
+# stance.adapt (selection, labelling, compare, agreement).
 
 
-_RANDOM_SHARE = 0.25  # stance.selection.DEFAULT_RANDOM_SHARE, without importing numpy for --help
-_SHOW_CHANGED = 20  # stance.compare.DEFAULT_MAX_CHANGED
+_RANDOM_SHARE = 0.25  # stance.adapt.selection.DEFAULT_RANDOM_SHARE, without importing numpy for --help
+_SHOW_CHANGED = 20  # stance.adapt.compare.DEFAULT_MAX_CHANGED
 
 
 def _add_adapt_commands(sub) -> None:
@@ -632,13 +632,14 @@ def _add_adapt_commands(sub) -> None:
 
 
 def _load_path(path, trust: bool):
-    from .stream import _cached_model, _model_key
+    from ..batch.stream import cached_model, model_key
 
-    return _cached_model(_model_key(path), trust)
+    return cached_model(model_key(path), trust)
 
 
 def _cmd_select(args) -> int:
-    from .selection import labelled_keys, read_pool, select_for_labelling
+    from ..adapt.records import labelled_keys, read_pool
+    from ..adapt.selection import select_for_labelling
 
     if same_file(args.pool, args.output):
         raise StanceError(f"refusing to write the selection over the pool {args.pool}: give another -o FILE")
@@ -667,7 +668,7 @@ def _cmd_select(args) -> int:
 
 
 def _label_sets(args, model):
-    from .datasets import DOMAIN_STANCES, DOMAIN_TOPICS
+    from ..datasets import DOMAIN_STANCES, DOMAIN_TOPICS
 
     def parse(value, fallback):
         return [v.strip() for v in value.split(",") if v.strip()] if value else list(fallback)
@@ -678,8 +679,8 @@ def _label_sets(args, model):
 
 
 def _cmd_label(args) -> int:
-    from .labelling import label_records
-    from .selection import read_pool
+    from ..adapt.labelling import label_records
+    from ..adapt.records import read_pool
 
     if args.show_prediction and not args.model:
         raise StanceError("--show-prediction needs --model DIR (the model whose guesses to show)")
@@ -698,8 +699,8 @@ def _cmd_label(args) -> int:
 
 
 def _cmd_compare(args) -> int:
-    from .compare import compare_models, format_comparison, read_field
-    from .datasets import read_labelled_jsonl
+    from ..adapt.compare import compare_models, format_comparison, read_field
+    from ..datasets import read_labelled_jsonl
 
     if args.show < 0:
         raise StanceError(f"--show must be 0 or more, got {args.show}")
@@ -720,7 +721,7 @@ def _cmd_compare(args) -> int:
 
 
 def _cmd_agreement(args) -> int:
-    from .agreement import agreement_report, format_agreement, read_label_passes
+    from ..adapt.agreement import agreement_report, format_agreement, read_label_passes
 
     report = agreement_report(read_label_passes(args.first), read_label_passes(args.second))
     if args.json:

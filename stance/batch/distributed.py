@@ -10,7 +10,7 @@ over chunks; dask itself is the optional extra ``stance-nlp[dask]``.
 
 Examples
 --------
->>> from stance.distributed import classify_partition
+>>> from stance.batch.distributed import classify_partition
 >>> out = classify_partition([{"id": "a1", "text": "NATO must stop its eastward expansion."}])
 >>> out[0]["id"], sorted(out[0])
 ('a1', ['evidence', 'id', 'language', 'stance', 'stance_scores', 'text', 'topic_scores', 'topics'])
@@ -20,7 +20,7 @@ With dask (``pip install "stance-nlp[dask]"``)::
     import json
     import dask.bag as db
     from dask.distributed import Client, LocalCluster
-    from stance.distributed import classify_partition
+    from stance.batch.distributed import classify_partition
 
     client = Client(LocalCluster(n_workers=2, threads_per_worker=1))
     bag = db.read_text("big.jsonl", blocksize="32MiB").map(json.loads)
@@ -36,9 +36,9 @@ import os
 import sys
 from collections.abc import Iterable
 
-from .api import DEFAULT_EVIDENCE_TERMS
-from .exceptions import InvalidInputError
-from .stream import _RESERVED_RECORDS, _cached_model, _is_model, _metadata, _merge_result
+from ..model.stance_model import DEFAULT_EVIDENCE_TERMS
+from ..exceptions import InvalidInputError
+from ..batch.stream import RESERVED_RECORDS, cached_model, is_model, metadata, merge_result
 
 __all__ = ["RESULT_COLUMNS", "classify_partition"]
 
@@ -110,10 +110,10 @@ def classify_partition(
         return []
     results = _model(model, trusted).classify([r[text_field] for r in records], targets=target, evidence=evidence)
     if text_field == "text":
-        return [_merge_result(record, result) for record, result in zip(records, results)]
+        return [merge_result(record, result) for record, result in zip(records, results)]
     out = []
     for record, result in zip(records, results):  # the text stays in its own field
-        merged = _metadata(record, _RESERVED_RECORDS)
+        merged = metadata(record, RESERVED_RECORDS)
         merged.update((k, v) for k, v in result.to_dict().items() if k in RESULT_COLUMNS)
         out.append(merged)
     return out
@@ -141,6 +141,6 @@ def _classify_frame(pd, frame, model, trusted, text_field, evidence, target):
 
 
 def _model(model, trusted: bool):
-    if _is_model(model):
+    if is_model(model):
         return model
-    return _cached_model(None if model is None else os.fspath(os.path.abspath(model)), trusted)
+    return cached_model(None if model is None else os.fspath(os.path.abspath(model)), trusted)

@@ -25,17 +25,14 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from .exceptions import DataError
+from ..exceptions import DataError
+from .records import record_keys, text_key
 
 __all__ = [
     "DEFAULT_CANDIDATE_FACTOR",
@@ -45,11 +42,7 @@ __all__ = [
     "MISSING_GROUP",
     "STRATEGIES",
     "Selection",
-    "labelled_keys",
-    "read_pool",
-    "record_key",
     "select_for_labelling",
-    "text_key",
     "uncertainty_scores",
 ]
 
@@ -67,118 +60,6 @@ DEFAULT_TOPIC_WEIGHT = 1.0
 MISSING_GROUP = "(missing)"
 #: Paragraphs scored per batch.
 _SCORE_BATCH = 2000
-_SPACE_RE = re.compile(r"\s+")
-
-
-def text_key(text: str) -> str:
-    """A key that identifies a paragraph by its text (normalised, spacing and case ignored).
-
-    Examples
-    --------
-    >>> text_key("NATO  talks\\n") == text_key("nato talks")
-    True
-    >>> text_key("NATO talks").startswith("sha256:")
-    True
-    """
-    from .text import normalize
-
-    flat = _SPACE_RE.sub(" ", normalize(text)).strip().casefold()
-    return "sha256:" + hashlib.sha256(flat.encode("utf-8")).hexdigest()[:32]
-
-
-def record_key(record: Mapping) -> str:
-    """The key a paragraph record is known by across files: its ``id``, else its :func:`text_key`.
-
-    Examples
-    --------
-    >>> record_key({"id": "p7", "text": "..."})
-    'p7'
-    >>> record_key({"text": "NATO  talks"}) == record_key({"text": "NATO talks"})
-    True
-    """
-    if record.get("id") is not None:
-        return str(record["id"])
-    text = record.get("text")
-    if not isinstance(text, str):
-        raise DataError("a label record needs an 'id' or a 'text' to be matched")
-    return text_key(text)
-
-
-def _record_keys(record: Mapping) -> set[str]:
-    keys = set()
-    if record.get("id") is not None:
-        keys.add(str(record["id"]))
-    if isinstance(record.get("text"), str):
-        keys.add(text_key(record["text"]))
-    return keys
-
-
-def read_pool(path: str | os.PathLike) -> list[dict]:
-    """Read a pool of paragraphs to choose from: JSON lines with a string ``text`` (other fields kept).
-
-    Raises
-    ------
-    DataError
-        On a malformed line or a line without a non-empty string ``text`` (naming ``file:line``),
-        or an empty file.
-    DataRootNotFoundError
-        If the file does not exist.
-    """
-    from .datasets import _read_objects
-    from .exceptions import DataRootNotFoundError
-
-    if not Path(path).is_file():
-        raise DataRootNotFoundError(f"pool not found: {path} is not a file")
-    rows = []
-    for lineno, row in _read_objects(path):
-        text = row.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise DataError(f"{path}:{lineno}: 'text' must be a non-empty string, got {text!r:.60}")
-        rows.append(row)
-    if not rows:
-        raise DataError(f"{path}: no paragraphs (the file is empty)")
-    return rows
-
-
-def labelled_keys(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> set[str]:
-    """The ids and text keys of every paragraph in label files, to keep them out of a new selection.
-
-    Parameters
-    ----------
-    paths : path-like or iterable of path-like
-        JSON-lines label files, or directories whose ``*.jsonl`` files are read
-        (e.g. ``datasets/domain/labels``). Each line contributes its ``id`` and,
-        when it has one, the :func:`text_key` of its ``text``.
-
-    Returns
-    -------
-    set of str
-
-    Raises
-    ------
-    DataRootNotFoundError
-        If a path does not exist.
-    DataError
-        On a malformed line.
-    """
-    from .datasets import _read_objects
-    from .exceptions import DataRootNotFoundError
-
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    keys: set[str] = set()
-    for p in paths:
-        p = Path(p)
-        if p.is_dir():
-            files = sorted(p.glob("*.jsonl"))
-        elif p.is_file():
-            files = [p]
-        else:
-            raise DataRootNotFoundError(f"label file or directory not found: {p}")
-        for f in files:
-            for _, row in _read_objects(f):
-                keys |= _record_keys(row)
-    return keys
 
 
 def _model_scores(model, texts: list[str], targets: list[str] | None):
@@ -341,8 +222,8 @@ def select_for_labelling(
     random_share : float, default=DEFAULT_RANDOM_SHARE
         Share of random picks for ``strategy="mixed"``, between 0 and 1.
     exclude : iterable of str
-        Keys of paragraphs labelled already (see :func:`labelled_keys`): a pool
-        record whose ``id`` or :func:`text_key` is among them is never chosen.
+        Keys of paragraphs labelled already (see :func:`~stance.adapt.records.labelled_keys`): a pool
+        record whose ``id`` or :func:`~stance.adapt.records.text_key` is among them is never chosen.
         Repeated texts within the pool are chosen at most once, too.
     candidate_factor : int, default=DEFAULT_CANDIDATE_FACTOR
         Size of the uncertain candidate set as a multiple of the picks (1: no diversity step).
@@ -380,7 +261,7 @@ def select_for_labelling(
     for i, record in enumerate(pool):
         if not isinstance(record, Mapping) or not isinstance(record.get("text"), str) or not record["text"].strip():
             raise DataError(f"pool[{i}]: expected a record with a non-empty string 'text', got {record!r:.60}")
-        keys = _record_keys(record)
+        keys = record_keys(record)
         if keys & excluded_keys:
             n_excluded += 1
             continue

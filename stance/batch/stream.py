@@ -39,7 +39,7 @@ each of which loads the model once; results are written in input order.
 Examples
 --------
 >>> import json, os, tempfile
->>> from stance.stream import classify_jsonl
+>>> from stance.batch.stream import classify_jsonl
 >>> tmp = tempfile.TemporaryDirectory()
 >>> src, dst = os.path.join(tmp.name, "in.jsonl"), os.path.join(tmp.name, "out.jsonl")
 >>> with open(src, "w") as fh:
@@ -67,11 +67,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .api import DEFAULT_EVIDENCE_TERMS
-from ._files import JSONLineError, loads_line, same_file
-from .exceptions import DataError, DataRootNotFoundError
-from .language import NOT_ENGLISH
-from .text import DEFAULT_MAX_PARAGRAPH_CHARS
+from ..model.stance_model import DEFAULT_EVIDENCE_TERMS
+from ..io.files import JSONLineError, loads_line, same_file
+from ..exceptions import DataError, DataRootNotFoundError
+from ..text.language import NOT_ENGLISH
+from ..text.processing import DEFAULT_MAX_PARAGRAPH_CHARS
 
 __all__ = [
     "DEFAULT_STREAM_BATCH_SIZE",
@@ -91,8 +91,8 @@ MAX_LINE_BYTES = 8 * 2**20
 RESULT_FIELDS = ("text", "topics", "topic_scores", "stance", "stance_scores", "evidence", "language")
 #: Input fields that would clash with the output's own fields; they are kept under ``input``.
 _RESERVED = frozenset({"line", "error", "input", *RESULT_FIELDS}) - {"text"}
-#: Same, for :func:`stance.distributed.classify_partition` (which writes no ``line``).
-_RESERVED_RECORDS = frozenset({"error", "input", *RESULT_FIELDS}) - {"text"}
+#: Same, for :func:`stance.batch.distributed.classify_partition` (which writes no ``line``).
+RESERVED_RECORDS = frozenset({"error", "input", *RESULT_FIELDS}) - {"text"}
 _READ_CHUNK = 1 << 16
 
 
@@ -205,7 +205,7 @@ def classify_jsonl(
     ValueError
         On a bad parameter.
     """
-    from .api import StanceModel
+    from ..model.stance_model import StanceModel
 
     _check_int("batch_size", batch_size, minimum=1)
     _check_int("evidence", evidence, minimum=0)
@@ -236,12 +236,12 @@ def classify_jsonl(
     in_fh = sys.stdin.buffer if from_stdin else open(input, "rb")
     try:
         total = None if from_stdin else _file_size(in_fh)
-        reader = _LineReader(in_fh)
+        reader = LineReader(in_fh)
         if done_line:
             _skip_done(reader, done_line, last_record, name, output)
         with _Output(output, append=resume) as out:
             if progress is None:
-                progress = _isatty(sys.stderr) and not (output is None and _isatty(sys.stdout))
+                progress = isatty(sys.stderr) and not (output is None and isatty(sys.stdout))
             bar = ProgressBar(sys.stderr, total=total, start=reader.position) if progress else None
             try:
                 records, errors, not_english = _run(reader, out, spec, model, trusted, n_jobs, batch_size, bar)
@@ -259,18 +259,18 @@ def _run(reader, out, spec, model, trusted, n_jobs, batch_size, bar) -> tuple[in
     pending: collections.deque = collections.deque()  # (lines read, end position) of each batch in flight
 
     def batches() -> Iterator[list]:
-        for items in _batched(reader, batch_size):
+        for items in batched(reader, batch_size):
             pending.append((reader.lineno, reader.position))
             yield items
 
     if n_jobs == 1:
-        mdl = _cached_model(_model_key(model), trusted) if not _is_model(model) else model
+        mdl = cached_model(model_key(model), trusted) if not is_model(model) else model
         results: Iterable = (_process_batch(mdl, items, spec) for items in batches())
     else:
         from joblib import Parallel, delayed
 
         parallel = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1, pre_dispatch="2*n_jobs")
-        results = parallel(delayed(_worker_batch)(_model_key(model), trusted, items, spec) for items in batches())
+        results = parallel(delayed(_worker_batch)(model_key(model), trusted, items, spec) for items in batches())
     records = errors = not_english = 0
     try:
         for blob, n_records, n_errors, n_other, fatal in results:
@@ -296,7 +296,7 @@ def _run(reader, out, spec, model, trusted, n_jobs, batch_size, bar) -> tuple[in
 # --------------------------------------------------------------------------- reading
 
 
-class _LineReader:
+class LineReader:
     """Iterates over ``(lineno, raw bytes or None)`` of a binary stream, tracking the byte position.
 
     A line longer than :data:`MAX_LINE_BYTES` is read past in chunks (never held whole) and yielded as ``None``.
@@ -323,7 +323,7 @@ class _LineReader:
             yield self.lineno, raw
 
 
-def _batched(reader: _LineReader, size: int) -> Iterator[list]:
+def batched(reader: LineReader, size: int) -> Iterator[list]:
     batch: list[tuple[int, bytes | None]] = []
     for lineno, raw in reader:
         if raw is not None and not raw.strip():
@@ -336,7 +336,7 @@ def _batched(reader: _LineReader, size: int) -> Iterator[list]:
         yield batch
 
 
-def _parse_line(lineno: int, raw: bytes | None, max_chars: int | None) -> tuple[dict | None, str | None]:
+def parse_line(lineno: int, raw: bytes | None, max_chars: int | None) -> tuple[dict | None, str | None]:
     """``(object, None)`` for a usable line, else ``(object or None, error message)``."""
     if raw is None:
         return None, f"line is longer than {MAX_LINE_BYTES:,} bytes"
@@ -386,7 +386,7 @@ def _process_batch(model, items: list, spec: _Spec) -> tuple[bytes, int, int, in
     parsed = []
     for lineno, raw in items:
         try:
-            obj, error = _parse_line(lineno, raw, spec.max_chars)
+            obj, error = parse_line(lineno, raw, spec.max_chars)
         except Exception as exc:  # noqa: BLE001 - any failure is this line's error, never a traceback
             obj, error = None, f"cannot read the line ({type(exc).__name__}: {exc})"
         parsed.append((lineno, obj, error))
@@ -400,7 +400,7 @@ def _process_batch(model, items: list, spec: _Spec) -> tuple[bytes, int, int, in
             break
         try:
             if error is None:
-                lines.append(_dumps(_merge_result(obj, result, line=lineno)))
+                lines.append(_dumps(merge_result(obj, result, line=lineno)))
                 n_other += result.language == NOT_ENGLISH
                 continue
         except Exception as exc:  # noqa: BLE001
@@ -416,7 +416,7 @@ def _process_batch(model, items: list, spec: _Spec) -> tuple[bytes, int, int, in
 
 def _error_record(obj, lineno: int, error: str) -> bytes:
     try:
-        record = _metadata(obj if isinstance(obj, dict) else {}, _RESERVED)
+        record = metadata(obj if isinstance(obj, dict) else {}, _RESERVED)
         record.pop("text", None)
         record["line"] = lineno
         record["error"] = error
@@ -451,12 +451,12 @@ def _classify_lines(model, parsed: list, spec: _Spec) -> list:
     return outcomes
 
 
-def _merge_result(meta: dict, result, *, line: int | None = None) -> dict:
+def merge_result(meta: dict, result, *, line: int | None = None) -> dict:
     """One output record: the input's metadata, then ``line`` (if given), then the result's fields.
 
     Input fields named like an output field are moved under ``input``.
     """
-    record = _metadata(meta, _RESERVED if line is not None else _RESERVED_RECORDS)
+    record = metadata(meta, _RESERVED if line is not None else RESERVED_RECORDS)
     record.pop("text", None)
     if line is not None:
         record["line"] = line
@@ -466,7 +466,7 @@ def _merge_result(meta: dict, result, *, line: int | None = None) -> dict:
     return record
 
 
-def _metadata(obj: dict, reserved: frozenset) -> dict:
+def metadata(obj: dict, reserved: frozenset) -> dict:
     record, moved = {}, {}
     for key, value in obj.items():
         (moved if key in reserved else record)[key] = value
@@ -488,19 +488,19 @@ _model_lock = threading.Lock()
 
 @functools.lru_cache(maxsize=2)
 def _load_cached(path: str | None, trusted: bool, stamp):
-    from .persistence import load_model
+    from ..io.persistence import load_model
 
     return load_model(path, trusted=trusted)
 
 
-def _cached_model(path: str | None, trusted: bool):
+def cached_model(path: str | None, trusted: bool):
     """The model at ``path`` (``None``: the shipped one), loaded once per process.
 
     The cache key includes the name, size, inode and modification time of every
     file of the model directory, so a directory replaced or edited on disk
     (``stance train --force``, a damaged file) is loaded, and checked, again.
     """
-    from .persistence import default_model_path
+    from ..io.persistence import default_model_path
 
     try:
         with os.scandir(Path(path or default_model_path())) as entries:
@@ -514,17 +514,17 @@ def _cached_model(path: str | None, trusted: bool):
 
 def _worker_batch(path: str | None, trusted: bool, items: list, spec: _Spec):
     """Run in a worker process: the model is loaded on the worker's first batch and kept."""
-    return _process_batch(_cached_model(path, trusted), items, spec)
+    return _process_batch(cached_model(path, trusted), items, spec)
 
 
-def _is_model(model) -> bool:
-    from .api import StanceModel
+def is_model(model) -> bool:
+    from ..model.stance_model import StanceModel
 
     return isinstance(model, StanceModel)
 
 
-def _model_key(model) -> str | None:
-    if model is None or _is_model(model):
+def model_key(model) -> str | None:
+    if model is None or is_model(model):
         return None
     return os.fspath(Path(model).resolve())
 
@@ -652,7 +652,7 @@ def _rfind_newline(fh, end: int) -> int:
     return -1
 
 
-def _skip_done(reader: _LineReader, done_line: int, last_record: dict | None, name: str, output) -> None:
+def _skip_done(reader: LineReader, done_line: int, last_record: dict | None, name: str, output) -> None:
     """Read past the input lines already in the output, checking the last one matches it."""
     raw = None
     for lineno, raw in reader:
@@ -661,7 +661,7 @@ def _skip_done(reader: _LineReader, done_line: int, last_record: dict | None, na
     if reader.lineno < done_line:
         raise DataError(f"cannot resume: {output} has results up to line {done_line} of {name}, which has only "
                         f"{reader.lineno} lines; is it the output of another input?")
-    obj, _ = _parse_line(done_line, raw, None)
+    obj, _ = parse_line(done_line, raw, None)
     if isinstance(obj, dict) and last_record is not None:
         for key in ("text", "id"):
             if key in obj and key in last_record and obj[key] != last_record[key]:
@@ -676,7 +676,7 @@ def _file_size(fh) -> int | None:
         return None
 
 
-def _isatty(stream) -> bool:
+def isatty(stream) -> bool:
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError, OSError):

@@ -25,7 +25,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .exceptions import DataError, LabelError
+from ..exceptions import DataError, LabelError
+from .records import iter_records
 
 __all__ = ["compare_models", "format_comparison", "read_field"]
 
@@ -38,9 +39,7 @@ def read_field(path: str | os.PathLike, name: str) -> list:
 
     The values line up with :func:`stance.datasets.read_labelled_jsonl` of the same file.
     """
-    from .datasets import _read_objects
-
-    return [row.get(name) for _, row in _read_objects(path)]
+    return [row.get(name) for _, row in iter_records(path)]
 
 
 def _present_macro_f1(metrics: dict, s_true: Sequence[str]) -> float:
@@ -91,8 +90,8 @@ def compare_models(model_a, model_b, data, *, groups: Sequence | None = None, gr
     DataError
         If ``groups`` does not have one value per paragraph.
     """
-    from .evaluation import evaluate_by_group, evaluate_predictions
-    from .models import topics_to_indicator
+    from ..estimators import topics_to_indicator
+    from ..evaluation import evaluate_by_group, evaluate_predictions
 
     topics, stances = list(model_a.topics), list(model_a.stances)
     if set(topics) != set(model_b.topics) or set(stances) != set(model_b.stances):

@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._files import JSONLineError, loads_line
-from .exceptions import DataError, DataRootNotFoundError, LabelError
-from .text import DEFAULT_MAX_PARAGRAPH_CHARS
+from ..io.files import JSONLineError, loads_line
+from ..exceptions import DataError, DataRootNotFoundError, LabelError
+from ..text.processing import DEFAULT_MAX_PARAGRAPH_CHARS
+from .labelled import LabelledData
 
 __all__ = [
     "DATA_ROOT_ENV",
@@ -41,9 +40,6 @@ __all__ = [
     "add_label_files",
     "load_domain",
     "load_domain_grown",
-    "load_fnc1",
-    "load_ruw",
-    "load_semeval2016",
     "read_label_files",
     "load_seed_article",
     "read_labelled_jsonl",
@@ -65,7 +61,7 @@ DOMAIN_TOPICS = (
 #: The stances toward Russia's position of ``domain/GUIDELINES.md``.
 DOMAIN_STANCES = ("favor", "against", "none")
 
-_REPO_ROOT = Path(__file__).resolve().parents[1]
+_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _candidate_roots() -> list[Path]:
@@ -115,76 +111,6 @@ def sha256_file(path: str | os.PathLike, *, chunk_size: int = 1 << 20) -> str:
         while chunk := fh.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-@dataclass
-class LabelledData:
-    """Paragraphs with topic and stance labels, as read from labelled JSONL.
-
-    Attributes
-    ----------
-    texts : list of str
-    topics : list of list of str
-    stances : list of str
-    targets : list of str or None
-        ``None`` entries where a line has no ``target``.
-    docs : list of str
-        Article ids for grouped splits (the line number when absent).
-    ids : list of str
-    sources : list of str or None
-        The ``source`` field of each line (e.g. ``"kremlin"``), ``None`` where absent;
-        per-source evaluation groups by it.
-    sha256 : str or None
-        Hash of the source file, for manifests.
-    path : str or None
-    """
-
-    texts: list[str] = field(default_factory=list)
-    topics: list[list[str]] = field(default_factory=list)
-    stances: list[str] = field(default_factory=list)
-    targets: list[str | None] = field(default_factory=list)
-    docs: list[str] = field(default_factory=list)
-    ids: list[str] = field(default_factory=list)
-    sources: list[str | None] = field(default_factory=list)
-    sha256: str | None = None
-    path: str | None = None
-
-    def __post_init__(self) -> None:
-        if len(self.sources) != len(self.texts):
-            if self.sources:
-                raise ValueError(f"'sources' must have one entry per text ({len(self.texts)}), got {len(self.sources)}")
-            self.sources = [None] * len(self.texts)
-
-    def __len__(self) -> int:
-        return len(self.texts)
-
-    @property
-    def has_targets(self) -> bool:
-        """Whether any example carries a ``target``."""
-        return any(t is not None for t in self.targets)
-
-    def topic_labels(self) -> list[str]:
-        """Topics present in the data, most frequent first."""
-        return [t for t, _ in Counter(t for ts in self.topics for t in ts).most_common()]
-
-    def stance_labels(self) -> list[str]:
-        """Stances present in the data, sorted."""
-        return sorted(set(self.stances))
-
-    def subset(self, indices: Iterable[int]) -> LabelledData:
-        """Return the examples at ``indices`` as new :class:`LabelledData`."""
-        idx = list(indices)
-        return LabelledData(
-            texts=[self.texts[i] for i in idx],
-            topics=[self.topics[i] for i in idx],
-            stances=[self.stances[i] for i in idx],
-            targets=[self.targets[i] for i in idx],
-            docs=[self.docs[i] for i in idx],
-            ids=[self.ids[i] for i in idx],
-            sources=[self.sources[i] for i in idx],
-            sha256=None,
-            path=self.path,
-        )
 
 
 def _check_labels(kind: str, allowed: Sequence[str] | None, value: str, where: str) -> None:
@@ -474,16 +400,3 @@ def load_seed_article(*, data_root: str | os.PathLike | None = None) -> str:
     if not files:
         raise DataRootNotFoundError(f"no .txt file in {root / 'seed'}")
     return files[0].read_text(encoding="utf-8")
-
-
-_BENCHMARK_LOADERS = ("load_fnc1", "load_ruw", "load_semeval2016")
-
-
-def __getattr__(name: str):
-    # The public benchmarks' loaders live in stance.benchmark_data; they are
-    # reachable from here too (imported on first use to avoid a circular import).
-    if name in _BENCHMARK_LOADERS:
-        from . import benchmark_data
-
-        return getattr(benchmark_data, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,11 +2,11 @@
 
 The building blocks are scikit-learn's :class:`~sklearn.feature_extraction.text.TfidfVectorizer`
 and :class:`~sklearn.pipeline.FeatureUnion`, configured with this library's
-normaliser and tokenizer (:mod:`stance.text`) rather than subclassed.
+normaliser and tokenizer (:mod:`stance.text.processing`) rather than subclassed.
 
 Examples
 --------
->>> from stance.features import make_text_features
+>>> from stance.features.tfidf import make_text_features
 >>> features = make_text_features(min_df=1)
 >>> X = features.fit_transform(["NATO expansion", "arms control talks"])
 >>> X.shape[0]
@@ -22,8 +22,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-from ._compiled import CompiledFeatures
-from .text import normalize, preprocess, words
+from ..features.compiled import CompiledFeatures
+from ..text.processing import preprocess, words
 
 __all__ = [
     "DEFAULT_CHAR_NGRAM_RANGE",
@@ -131,7 +131,7 @@ def fit_text_features(features: FeatureUnion, texts: list[str], *, min_df) -> sp
         return features.fit_transform(texts)
     except ValueError as exc:
         if "no terms remain" in str(exc) or "empty vocabulary" in str(exc):
-            from .exceptions import DataError
+            from ..exceptions import DataError
 
             raise DataError(
                 f"no word or character n-gram occurs in at least min_df={min_df!r} of the {len(texts)} training "

@@ -26,8 +26,9 @@ from itertools import combinations
 
 import numpy as np
 
-from .datasets import DOMAIN_STANCES, DOMAIN_TOPICS
-from .exceptions import DataError
+from ..datasets import DOMAIN_STANCES, DOMAIN_TOPICS
+from ..exceptions import DataError
+from .records import iter_records, record_key
 
 __all__ = [
     "agreement_report",
@@ -127,13 +128,13 @@ def krippendorff_alpha_sets(first: Sequence[Iterable], second: Sequence[Iterable
 
 
 def read_label_passes(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> dict[str, dict]:
-    """Read the label files of one pass into ``{key: record}`` (see :func:`stance.selection.record_key`).
+    """Read the label files of one pass into ``{key: record}`` (see :func:`stance.adapt.records.record_key`).
 
     Parameters
     ----------
     paths : path-like or sequence of path-like
         JSON-lines files with ``topics`` (list) and ``stance`` per line, and ``id``
-        or ``text`` to match the other pass by (:func:`stance.selection.record_key`).
+        or ``text`` to match the other pass by (:func:`stance.adapt.records.record_key`).
 
     Returns
     -------
@@ -145,9 +146,6 @@ def read_label_passes(paths: str | os.PathLike | Sequence[str | os.PathLike]) ->
         On a malformed line, a missing or mistyped field, or a paragraph labelled
         twice in the same pass.
     """
-    from .datasets import _read_objects
-    from .selection import record_key
-
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     out: dict[str, dict] = {}
@@ -155,7 +153,7 @@ def read_label_passes(paths: str | os.PathLike | Sequence[str | os.PathLike]) ->
     for path in paths:
         if not os.path.isfile(path):
             raise DataError(f"label file not found: {path}")
-        for lineno, row in _read_objects(path):
+        for lineno, row in iter_records(path):
             where = f"{path}:{lineno}"
             try:
                 key = record_key(row)
@@ -191,7 +189,7 @@ def agreement_report(
     ----------
     first, second : mapping of str to mapping
         ``{key: {"topics": [...], "stance": ...}}`` of each pass (e.g. from
-        :func:`read_label_passes`, keyed by :func:`stance.selection.record_key`); only keys in both are compared.
+        :func:`read_label_passes`, keyed by :func:`stance.adapt.records.record_key`); only keys in both are compared.
     topics, stances : sequence of str or None, default=None
         Label orders. ``None``: the domain guideline's labels when every label
         used is one of them, else the labels used, sorted.

@@ -27,7 +27,7 @@ falls in the group ``(missing)``. Every report also has the group ``all``.
 Examples
 --------
 >>> import json, os, tempfile
->>> from stance.report import build_report
+>>> from stance.batch.report import build_report
 >>> tmp = tempfile.TemporaryDirectory()
 >>> src = os.path.join(tmp.name, "in.jsonl")
 >>> with open(src, "w") as fh:
@@ -55,11 +55,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._files import remove_stale_temps, same_file, write_text
-from ._version import __version__
-from .exceptions import DataError, DataRootNotFoundError
-from .language import NOT_ENGLISH
-from .text import DEFAULT_MAX_PARAGRAPH_CHARS
+from ..io.files import remove_stale_temps, same_file, write_text
+from .._version import __version__
+from ..exceptions import DataError, DataRootNotFoundError
+from ..text.language import NOT_ENGLISH
+from ..text.processing import DEFAULT_MAX_PARAGRAPH_CHARS
 
 __all__ = ["CSV_FIELDS", "DEFAULT_REPORT_BATCH_SIZE", "Report", "build_report"]
 
@@ -181,9 +181,9 @@ def build_report(
     DataError
         On a malformed line (named ``file:line``); nothing is written then.
     """
-    from .api import StanceModel
-    from .persistence import load_model
-    from .stream import ProgressBar, _batched, _isatty, _LineReader, _parse_line
+    from ..model.stance_model import StanceModel
+    from ..io.persistence import load_model
+    from ..batch.stream import ProgressBar, batched, isatty, LineReader, parse_line
 
     for name, value, minimum in (("batch_size", batch_size, 1), ("top_paragraphs", top_paragraphs, 0),
                                  ("top_terms", top_terms, 0)):
@@ -226,16 +226,16 @@ def build_report(
         c.stances[si] += 1
 
     if progress is None:
-        progress = _isatty(sys.stderr)
+        progress = isatty(sys.stderr)
     with open(path, "rb") as fh:
         total = os.fstat(fh.fileno()).st_size
-        reader = _LineReader(fh)
+        reader = LineReader(fh)
         bar = ProgressBar(sys.stderr, total=total) if progress else None
-        for items in _batched(reader, batch_size):
+        for items in batched(reader, batch_size):
             records = []
             for lineno, raw in items:
                 try:
-                    obj, error = _parse_line(lineno, raw, max_chars)
+                    obj, error = parse_line(lineno, raw, max_chars)
                 except Exception as exc:  # noqa: BLE001 - any failure is this line's error
                     obj, error = None, f"cannot read the line ({type(exc).__name__}: {exc})"
                 if error is not None:

@@ -42,7 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from .exceptions import DataError
+from ..exceptions import DataError
+from .records import record_key
 
 __all__ = [
     "COMMAND_KEYS",
@@ -130,8 +131,6 @@ class LabelSummary:
 
 
 def _key(record: Mapping) -> str:
-    from .selection import record_key
-
     return record_key(record)
 
 
@@ -152,7 +151,7 @@ def read_answers(path: str | os.PathLike, *, repair: bool = False) -> list[tuple
         On a line that is not a JSON object with ``topics`` (list) and ``stance`` (str),
         naming ``file:line``.
     """
-    from ._files import JSONLineError, loads_line
+    from ..io.files import JSONLineError, loads_line
 
     path = Path(path)
     if not path.exists():

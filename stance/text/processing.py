@@ -8,7 +8,7 @@ nltk's :class:`~nltk.tokenize.RegexpTokenizer`, which needs no data.
 
 Examples
 --------
->>> from stance.text import normalize, split_paragraphs, tokenize
+>>> from stance.text.processing import normalize, split_paragraphs, tokenize
 >>> normalize("“Security” — guarantees")
 '"Security" - guarantees'
 >>> split_paragraphs("MOSCOW, February 9. /TASS/.\\nRussia said so.\\n\\nSecond one.")
@@ -26,7 +26,7 @@ import unicodedata
 from collections.abc import Iterable
 from importlib import resources
 
-from .exceptions import InputTooLargeError, InvalidInputError
+from ..exceptions import InputTooLargeError, InvalidInputError
 
 __all__ = [
     "DEFAULT_MAX_ARTICLE_CHARS",
@@ -291,7 +291,7 @@ def _word_tokenizer():
 def _sentence_tokenizer():
     from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
-    data = json.loads(resources.files("stance.data").joinpath(PUNKT_RESOURCE).read_text("utf-8"))
+    data = json.loads(resources.files("stance.text").joinpath(PUNKT_RESOURCE).read_text("utf-8"))
     params = PunktParameters()
     params.abbrev_types = set(data["abbrev_types"])
     params.collocations = {tuple(pair) for pair in data["collocations"]}

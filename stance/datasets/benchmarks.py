@@ -1,6 +1,6 @@
 """Loaders of the public stance benchmarks: SemEval-2016 Task 6, FNC-1 and RUW.
 
-The corpora are read from the data root (see :func:`stance.datasets.resolve_data_root`),
+The corpora are read from the data root (see :func:`stance.datasets.domain.resolve_data_root`),
 never copied into this repository. Each loader returns a small dataclass with one
 row per (text, target) pair and labels normalised to lowercase strings:
 
@@ -36,10 +36,12 @@ import io
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 from pathlib import Path
 
-from .datasets import resolve_data_root
-from .exceptions import DataError, DataRootNotFoundError, LabelError
+from .domain import resolve_data_root
+from .labelled import LabelledData
+from ..exceptions import DataError, DataRootNotFoundError, LabelError
 
 __all__ = [
     "FNC_SPLITS",
@@ -49,7 +51,6 @@ __all__ = [
     "SEMEVAL2016_SPLITS",
     "SEMEVAL2016_TARGETS",
     "STANCE_LABELS",
-    "StanceBenchmarkData",
     "load_fnc1",
     "load_ruw",
     "load_semeval2016",
@@ -80,74 +81,11 @@ _RUW_LABELS = {"favor": "favor", "against": "against", "none": "none"}
 
 
 @dataclass
-class StanceBenchmarkData:
-    """One split of a target-stance benchmark: one row per (text, target) pair.
-
-    Attributes
-    ----------
-    name : str
-        Benchmark name (``"semeval2016"``, ``"fnc1"``, ``"ruw"``).
-    split : str
-    texts : list of str
-        The tweet (SemEval, RUW) or article body (FNC-1) of each row.
-    targets : list of str
-        The target of each row (the headline for FNC-1).
-    labels : list of str
-        Lowercase stance label of each row.
-    ids : list of str
-        A stable id of each row; rows from the same tweet share the part before ``"/"``.
-    """
-
-    name: str
-    split: str
-    texts: list[str] = field(default_factory=list)
-    targets: list[str] = field(default_factory=list)
-    labels: list[str] = field(default_factory=list)
-    ids: list[str] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.texts)
-
-    def label_counts(self) -> dict[str, int]:
-        """Number of rows of each label, most frequent first."""
-        counts: dict[str, int] = {}
-        for label in self.labels:
-            counts[label] = counts.get(label, 0) + 1
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-    def _take(self, idx: list[int]) -> dict:
-        return {
-            "name": self.name,
-            "split": self.split,
-            "texts": [self.texts[i] for i in idx],
-            "targets": [self.targets[i] for i in idx],
-            "labels": [self.labels[i] for i in idx],
-            "ids": [self.ids[i] for i in idx],
-        }
-
-    def subset(self, indices: Iterable[int]) -> StanceBenchmarkData:
-        """The rows at ``indices``, as a new object of the same type."""
-        return type(self)(**self._take(list(indices)))
-
-    def for_target(self, target: str) -> StanceBenchmarkData:
-        """The rows whose target is ``target``.
-
-        Raises
-        ------
-        ValueError
-            If no row has that target.
-        """
-        idx = [i for i, t in enumerate(self.targets) if t == target]
-        if not idx:
-            raise ValueError(f"no row has target {target!r}; targets are {sorted(set(self.targets))!r}")
-        return self.subset(idx)
-
-
-@dataclass
-class FNCData(StanceBenchmarkData):
+class FNCData(LabelledData):
     """One split of FNC-1: headline-body pairs.
 
-    ``texts`` holds the body of each pair and ``targets`` its headline.
+    ``texts`` holds the body of each pair and ``targets`` its headline; ``stances``
+    (also ``labels``) is one of ``agree``, ``disagree``, ``discuss``, ``unrelated``.
 
     Attributes
     ----------
@@ -160,16 +98,17 @@ class FNCData(StanceBenchmarkData):
     body_ids: list[int] = field(default_factory=list)
     bodies: dict[int, str] = field(default_factory=dict)
 
+    ROW_FIELDS: ClassVar[tuple[str, ...]] = LabelledData.ROW_FIELDS + ("body_ids",)
+
     @property
     def headlines(self) -> list[str]:
         """The headline of each pair (the same list as ``targets``)."""
         return self.targets
 
     def subset(self, indices: Iterable[int]) -> FNCData:
-        idx = list(indices)
-        body_ids = [self.body_ids[i] for i in idx]
-        bodies = {b: self.bodies[b] for b in dict.fromkeys(body_ids)}
-        return FNCData(**self._take(idx), body_ids=body_ids, bodies=bodies)
+        part = super().subset(indices)
+        part.bodies = {b: self.bodies[b] for b in dict.fromkeys(part.body_ids)}
+        return part
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -222,7 +161,7 @@ def _lines(path: Path) -> list[str]:
 # -- SemEval-2016 Task 6 -------------------------------------------------------------------
 
 
-def load_semeval2016(split: str, *, data_root: str | os.PathLike | None = None) -> StanceBenchmarkData:
+def load_semeval2016(split: str, *, data_root: str | os.PathLike | None = None) -> LabelledData:
     """Load one split of SemEval-2016 Task 6 (TweetEval's files), all five targets.
 
     Parameters
@@ -230,11 +169,11 @@ def load_semeval2016(split: str, *, data_root: str | os.PathLike | None = None) 
     split : {"train", "val", "test"}
         ``"dev"`` is accepted as a name of ``"val"``.
     data_root : path-like or None, default=None
-        Folder that holds ``semeval2016/``; see :func:`stance.datasets.resolve_data_root`.
+        Folder that holds ``semeval2016/``; see :func:`stance.datasets.domain.resolve_data_root`.
 
     Returns
     -------
-    StanceBenchmarkData
+    LabelledData
         Rows in folder order (abortion, atheism, climate, feminist, hillary), the
         target of each row its official SemEval name (:data:`SEMEVAL2016_TARGETS`),
         labels ``favor``/``against``/``none`` (read through ``mapping.txt``).
@@ -258,7 +197,7 @@ def load_semeval2016(split: str, *, data_root: str | os.PathLike | None = None) 
             if line.strip():
                 key, _, value = line.strip().partition("\t")
                 mapping[key.strip()] = value.strip().lower()
-    data = StanceBenchmarkData(name="semeval2016", split=split)
+    data = LabelledData(name="semeval2016", split=split)
     for folder, target in SEMEVAL2016_TARGETS.items():
         what = f"SemEval-2016 Task 6 {split} split of target {folder!r}"
         texts = _lines(_require(root, f"semeval2016/{folder}/{split}_text.txt", what))
@@ -272,8 +211,9 @@ def load_semeval2016(split: str, *, data_root: str | os.PathLike | None = None) 
                 raise LabelError(f"{label_path}:{i + 1}: label id must be one of {tuple(mapping)!r}, got {key!r}")
             data.texts.append(text)
             data.targets.append(target)
-            data.labels.append(mapping[key])
+            data.stances.append(mapping[key])
             data.ids.append(f"{folder}-{split}-{i}")
+    data.fill_defaults()
     return data
 
 
@@ -346,17 +286,19 @@ def load_fnc1(split: str, *, data_root: str | os.PathLike | None = None) -> FNCD
             raise LabelError(f"{stances_path}: pair {n + 1}: 'Stance' must be one of {_FNC_LABELS!r}, got {label!r}")
         data.texts.append(all_bodies[body_id])
         data.targets.append(row["Headline"])
-        data.labels.append(label)
+        data.stances.append(label)
         data.ids.append(f"fnc1-{prefix}-{n}")
         data.body_ids.append(body_id)
+        data.docs.append(str(body_id))
     data.bodies = {b: all_bodies[b] for b in dict.fromkeys(data.body_ids)}
+    data.fill_defaults()
     return data
 
 
 # -- RUW ----------------------------------------------------------------------------------------
 
 
-def load_ruw(split: str, *, data_root: str | os.PathLike | None = None) -> StanceBenchmarkData:
+def load_ruw(split: str, *, data_root: str | os.PathLike | None = None) -> LabelledData:
     """Load one split of RUW (tweets on the Russia-Ukraine war, stance toward Russia and Ukraine).
 
     The distributed CSV files are GB18030-encoded (they decode as UTF-8 where
@@ -371,7 +313,7 @@ def load_ruw(split: str, *, data_root: str | os.PathLike | None = None) -> Stanc
 
     Returns
     -------
-    StanceBenchmarkData
+    LabelledData
         Two rows per tweet, in file order: first toward ``Target 1``, then
         ``Target 2`` (Russia, Ukraine); ids ``ruw-{split}-{n}/{target}``.
 
@@ -388,7 +330,7 @@ def load_ruw(split: str, *, data_root: str | os.PathLike | None = None) -> Stanc
     root = resolve_data_root(data_root, require="ruw")
     path = _require(root, f"ruw/raw_{split}_Russia_Ukraine.csv", f"RUW {split} split")
     columns = ("Tweet", "Target 1", "Stance 1", "Target 2", "Stance 2")
-    data = StanceBenchmarkData(name="ruw", split=split)
+    data = LabelledData(name="ruw", split=split)
     for n, row in enumerate(_read_csv(path, columns, ("utf-8-sig", "gb18030"))):
         text = row["Tweet"]
         if not text.strip():
@@ -403,6 +345,8 @@ def load_ruw(split: str, *, data_root: str | os.PathLike | None = None) -> Stanc
                 )
             data.texts.append(text)
             data.targets.append(target)
-            data.labels.append(label)
+            data.stances.append(label)
             data.ids.append(f"ruw-{split}-{n}/{target}")
+            data.docs.append(f"ruw-{split}-{n}")
+    data.fill_defaults()
     return data

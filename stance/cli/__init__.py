@@ -1,0 +1,5 @@
+"""The ``stance`` command line: :func:`main` (argparse subcommands, in :mod:`.main`)."""
+
+from .commands import main
+
+__all__ = ["main"]
