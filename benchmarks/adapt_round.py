@@ -23,7 +23,7 @@ What it does, with fixed seeds:
 Writes ``benchmarks/results/adapt_round.json`` (figures only, no corpus text), from which
 ``benchmarks/render_results.py`` writes the ``adapt_round`` block of ``benchmarks/RESULTS.md``
 (:func:`render_markdown`). Nine trainings of ~9,000-10,000 paragraphs, about a minute of CPU each:
-19 min wall on two cores shared with other jobs.
+12-19 min wall on two cores shared with other jobs.
 """
 
 from __future__ import annotations
