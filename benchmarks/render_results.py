@@ -57,6 +57,7 @@ BLOCKS: tuple[Block, ...] = (
           function="render_highlights"),
     Block("domain_cv", "domain_cv", ("domain_cv_round1.json", "domain_cv.json", "domain_cv_ideas.json")),
     Block("seed_article", "seed_article", ("seed_article.json",)),
+    Block("adapt_round", "adapt_round", ("adapt_round.json",)),
     Block("public_summary", "render_results", ("semeval2016.json", "fnc1.json", "ruw.json"),
           function="public_summary"),
     Block("semeval2016", "semeval2016", ("semeval2016.json",), demote=1),

@@ -1,4 +1,4 @@
-"""Agreement between the first and the second (independent) labelling pass of a round.
+"""Agreement between the first and the second (independent) labelling pass of one of our rounds.
 
 Usage::
 
@@ -6,11 +6,13 @@ Usage::
 
 Compares ``datasets/domain/labels/round{R}_a*.jsonl`` (first pass) with
 ``round{R}_second.jsonl`` (second pass, made without seeing the first) on the ids
-both labelled, and reports:
+both labelled. The computation is the library's (:func:`stance.adapt.agreement.agreement_report`,
+also behind ``stance agreement A B``):
 
 - stance: Cohen's kappa and the confusion between passes;
-- topics: Cohen's kappa per topic (present/absent; ``null`` where neither pass used the topic), and Krippendorff's alpha over the
-  topic *sets* with the Jaccard distance (1 - |A & B| / |A | B|, 0 between two empty sets);
+- topics: Cohen's kappa per topic (present/absent; ``null`` where neither pass used the topic), and
+  Krippendorff's alpha over the topic *sets* with the Jaccard distance (1 - |A & B| / |A | B|, 0 between
+  two empty sets);
 - the ids where the passes disagree (for adjudication).
 """
 
@@ -19,64 +21,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from itertools import combinations
 from pathlib import Path
-
-import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from stance.adapt.agreement import agreement_report, read_label_passes  # noqa: E402
 from stance.datasets.domain import DOMAIN_STANCES, DOMAIN_TOPICS, LABELS_DIR  # noqa: E402
 
 
-def cohen_kappa(a: list, b: list) -> float:
-    """Cohen's kappa of two raters' nominal labels."""
-    from sklearn.metrics import cohen_kappa_score
-
-    if len(set(a) | set(b)) < 2:
-        return None  # undefined: both passes used a single value throughout
-    return float(cohen_kappa_score(a, b))
-
-
-def jaccard_distance(x: frozenset, y: frozenset) -> float:
-    if not x and not y:
-        return 0.0
-    return 1.0 - len(x & y) / len(x | y)
-
-
-def krippendorff_alpha_sets(first: list[frozenset], second: list[frozenset]) -> float:
-    """Krippendorff's alpha for two coders, no missing values, set-valued labels (Jaccard distance).
-
-    alpha = 1 - D_o / D_e, with D_o the mean distance within units and D_e the mean
-    distance between all pairs of the 2N pooled values.
-    """
-    n = len(first)
-    observed = np.mean([jaccard_distance(x, y) for x, y in zip(first, second)])
-    pooled = first + second
-    values, counts = _value_counts(pooled)
-    total = 0.0
-    for (i, vi), (j, vj) in combinations(enumerate(values), 2):
-        total += 2 * counts[i] * counts[j] * jaccard_distance(vi, vj)
-    expected = total / (2 * n * (2 * n - 1))
-    return float(1.0 - observed / expected) if expected > 0 else float("nan")
-
-
-def _value_counts(pooled: list[frozenset]):
-    counts: dict[frozenset, int] = {}
-    for v in pooled:
-        counts[v] = counts.get(v, 0) + 1
-    return list(counts), list(counts.values())
-
-
-def _read(paths) -> dict[str, dict]:
-    out = {}
-    for path in paths:
-        for line in open(path, encoding="utf-8"):
-            if line.strip():
-                row = json.loads(line)
-                out[row["id"]] = row
-    return out
+def round_report(labels_dir: Path, round_: int) -> dict:
+    """The agreement report of round ``round_`` (keys as in ``datasets/domain/agreement_round*.json``)."""
+    first = read_label_passes(sorted(labels_dir.glob(f"round{round_}_a*.jsonl")))
+    second = read_label_passes([labels_dir / f"round{round_}_second.jsonl"])
+    report = agreement_report(first, second, topics=DOMAIN_TOPICS, stances=DOMAIN_STANCES)
+    report.pop("only_first")
+    report.pop("only_second")
+    return {"round": round_, **report}
 
 
 def main(argv=None) -> int:
@@ -85,35 +46,7 @@ def main(argv=None) -> int:
     parser.add_argument("--labels-dir", default=str(LABELS_DIR))
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
-    labels_dir = Path(args.labels_dir)
-    first = _read(sorted(labels_dir.glob(f"round{args.round}_a*.jsonl")))
-    second = _read([labels_dir / f"round{args.round}_second.jsonl"])
-    ids = sorted(set(first) & set(second))
-    if not ids:
-        print("no id labelled by both passes")
-        return 1
-    s1 = [first[i]["stance"] for i in ids]
-    s2 = [second[i]["stance"] for i in ids]
-    confusion = [[sum(1 for a, b in zip(s1, s2) if a == x and b == y) for y in DOMAIN_STANCES] for x in DOMAIN_STANCES]
-    t1 = [frozenset(first[i]["topics"]) for i in ids]
-    t2 = [frozenset(second[i]["topics"]) for i in ids]
-    per_topic = {}
-    for t in DOMAIN_TOPICS:
-        k = cohen_kappa([t in x for x in t1], [t in y for y in t2])
-        per_topic[t] = None if k is None else round(k, 3)
-    report = {
-        "round": args.round,
-        "n": len(ids),
-        "stance_kappa": round(cohen_kappa(s1, s2), 3),
-        "stance_agreement": round(float(np.mean([a == b for a, b in zip(s1, s2)])), 3),
-        "stance_confusion": {"labels": list(DOMAIN_STANCES), "rows": "first pass", "columns": "second pass",
-                             "matrix": confusion},
-        "topic_kappa": per_topic,
-        "topic_alpha_jaccard": round(krippendorff_alpha_sets(t1, t2), 3),
-        "topic_set_exact_agreement": round(float(np.mean([x == y for x, y in zip(t1, t2)])), 3),
-        "disagreements": [i for i in ids if first[i]["stance"] != second[i]["stance"]
-                          or set(first[i]["topics"]) != set(second[i]["topics"])],
-    }
+    report = round_report(Path(args.labels_dir), args.round)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps({k: v for k, v in report.items() if k != "disagreements"}, indent=2))

@@ -1,5 +1,10 @@
 """Choose unlabeled domain paragraphs to label next: a random share per source plus uncertainty sampling.
 
+This script keeps the choices of our own rounds reproducible (its priority is tuned to our corpus: rare
+topics, each source's rare stance, a targeted search). For a corpus of your own use ``stance select``
+(:func:`stance.adapt.select_for_labelling`), with ``stance label``, ``stance compare`` and
+``stance agreement`` for the rest of the round.
+
 Usage::
 
     # round 1 (2026-11-27): 3,600 of domain/unlabeled.jsonl, active learning only

@@ -1,4 +1,5 @@
-"""The ``stance`` command line: classify, train, evaluate, info.
+"""The ``stance`` command line: classify, train, evaluate, export, report, info, and the labelling round
+(select, label, compare, agreement).
 
 Every subcommand is a function of parsed arguments; :func:`main` turns
 library errors into one line on stderr and an exit status (1 for errors,
@@ -130,6 +131,8 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_trust(p)
     p.set_defaults(func=_cmd_report)
 
+    _add_adapt_commands(sub)
+
     p = sub.add_parser("info", help="print a model's manifest")
     p.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
     p.set_defaults(func=_cmd_info)
@@ -163,9 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "command", None) == "classify" and getattr(args, "jsonl", None) and args.output:
             hint = (f"; the results so far are in {args.output}: run the same command with --resume "
                     "to finish the job")
-        elif getattr(args, "command", None) in ("classify", "report", "train", "export") and not (
-                getattr(args, "jsonl", None)):
+        elif getattr(args, "command", None) in ("classify", "report", "train", "export", "select", "compare",
+                                                "agreement") and not getattr(args, "jsonl", None):
             hint = "; no output file was changed"
+        elif getattr(args, "command", None) == "label":
+            hint = f"; the answers given so far are in {args.output}: run the same command to resume"
         print(f"{PROG}: interrupted{hint}", file=sys.stderr)
         return 130
     except BrokenPipeError:
@@ -562,3 +567,165 @@ def _cmd_info(args) -> int:
     print(json.dumps({"path": str(path), **manifest}, indent=2))
     return 0
 
+
+
+# --------------------------------------------------------------------------- a labelling round
+# select -> label -> train --extra-labels / --data -> compare -> agreement; the logic lives in
+# stance.adapt (selection, labelling, compare, agreement).
+
+
+_RANDOM_SHARE = 0.25  # stance.adapt.selection.DEFAULT_RANDOM_SHARE, without importing numpy for --help
+_SHOW_CHANGED = 20  # stance.adapt.compare.DEFAULT_MAX_CHANGED
+
+
+def _add_adapt_commands(sub) -> None:
+    p = sub.add_parser("select", help="choose paragraphs of a pool to label next (uncertainty, diversity, random)")
+    p.add_argument("--pool", required=True, metavar="POOL.jsonl", help="JSON lines with 'text' (other fields kept)")
+    p.add_argument("-n", type=_positive_int, required=True, metavar="N", help="how many paragraphs to choose")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="JSON lines to label (with 'how' added)")
+    p.add_argument("--model", metavar="DIR", help="model that scores the pool (default: the shipped model)")
+    p.add_argument("--strategy", choices=("uncertainty", "random", "mixed"), default="uncertainty",
+                   help="uncertainty sampling with diversity, uniform random, or both (default: uncertainty)")
+    p.add_argument("--random-share", type=float, default=None, metavar="F",
+                   help=f"share drawn at random with --strategy mixed (default: {_RANDOM_SHARE})")
+    p.add_argument("--by", metavar="FIELD", help="spread the choice evenly over the values of this field")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random choices and of the order (default: 0)")
+    p.add_argument("--exclude-labels", nargs="+", default=[], metavar="PATH",
+                   help="label files or directories of them: their paragraphs (by id or text) are never chosen")
+    _add_trust(p)
+    p.set_defaults(func=_cmd_select)
+
+    p = sub.add_parser("label", help="label paragraphs one by one in the terminal (resumes where you stopped)")
+    p.add_argument("input", metavar="TO_LABEL.jsonl", help="paragraphs to label, e.g. from stance select")
+    p.add_argument("-o", "--output", required=True, metavar="LABELS.jsonl",
+                   help="answers are appended here as they are given; an existing file is resumed")
+    p.add_argument("--topics", default=None, help="comma-separated topics (default: the model's with --model, "
+                   "else the 6 domain topics)")
+    p.add_argument("--stances", default=None,
+                   help="comma-separated stances (default: the model's, else favor,against,none)")
+    p.add_argument("--model", metavar="DIR",
+                   help="model whose label sets (and, with --show-prediction, guesses) to use")
+    p.add_argument("--show-prediction", action="store_true",
+                   help="show the model's guess under each paragraph (off by default: it anchors answers)")
+    p.add_argument("--annotator", metavar="NAME", help="recorded in every answer")
+    p.add_argument("--side-without-topic", action="store_true",
+                   help="allow a stance other than 'none' for a paragraph with no topic (the guideline does not)")
+    _add_trust(p)
+    p.set_defaults(func=_cmd_label)
+
+    p = sub.add_parser("compare", help="two models side by side on held-out labelled paragraphs")
+    p.add_argument("--models", nargs=2, required=True, metavar=("A", "B"), help="model directories (A before, B after)")
+    p.add_argument("--data", required=True, metavar="HELDOUT.jsonl",
+                   help="labelled JSON lines neither model trained on")
+    p.add_argument("--by", metavar="FIELD", help="also compare within each value of this field (e.g. source)")
+    p.add_argument("--json", metavar="OUT", help="write the whole comparison (every changed paragraph) here")
+    p.add_argument("--show", type=int, default=_SHOW_CHANGED, metavar="N",
+                   help=f"changed paragraphs listed (default: {_SHOW_CHANGED})")
+    _add_trust(p)
+    p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("agreement", help="agreement between two labelling passes of the same paragraphs")
+    p.add_argument("first", metavar="LABELS_A.jsonl")
+    p.add_argument("second", metavar="LABELS_B.jsonl")
+    p.add_argument("--json", metavar="OUT", help="write the report (with the disagreeing ids) here")
+    p.set_defaults(func=_cmd_agreement)
+
+
+def _load_path(path, trust: bool):
+    from ..batch.stream import cached_model, model_key
+
+    return cached_model(model_key(path), trust)
+
+
+def _cmd_select(args) -> int:
+    from ..adapt.records import labelled_keys, read_pool
+    from ..adapt.selection import select_for_labelling
+
+    if same_file(args.pool, args.output):
+        raise StanceError(f"refusing to write the selection over the pool {args.pool}: give another -o FILE")
+    if args.random_share is not None and args.strategy != "mixed":
+        raise StanceError("--random-share applies to --strategy mixed only")
+    pool = read_pool(args.pool)
+    exclude = labelled_keys(args.exclude_labels) if args.exclude_labels else set()
+    model = None if args.strategy == "random" else _load(args)
+    share = _RANDOM_SHARE if args.random_share is None else args.random_share
+    sel = select_for_labelling(model, pool, args.n, strategy=args.strategy, by=args.by, random_share=share,
+                               exclude=exclude, random_state=args.seed)
+    remove_stale_temps(args.output)
+    with atomic_write(args.output) as out:
+        for record in sel.records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    how = ", ".join(f"{k} {v:,}" for k, v in sorted(sel.counts["how"].items()))
+    groups = ("; by " + args.by + ": " + ", ".join(f"{g} {v:,}" for g, v in sel.counts["group"].items())
+              if args.by else "")
+    left = f", {sel.n_excluded:,} labelled already" if sel.n_excluded else ""
+    dup = f", {sel.n_duplicates:,} repeated texts" if sel.n_duplicates else ""
+    print(f"wrote {args.output}: {len(sel.records):,} paragraphs ({how}{groups}) of {sel.n_pool:,} in the pool"
+          f"{left}{dup}")
+    if len(sel.records) < args.n:
+        print(f"{PROG} select: warning: {args.n:,} asked, only {sel.n_available:,} could be chosen", file=sys.stderr)
+    return 0
+
+
+def _label_sets(args, model):
+    from ..datasets import DOMAIN_STANCES, DOMAIN_TOPICS
+
+    def parse(value, fallback):
+        return [v.strip() for v in value.split(",") if v.strip()] if value else list(fallback)
+
+    topics = parse(args.topics, model.topics if model is not None else DOMAIN_TOPICS)
+    stances = parse(args.stances, model.stances if model is not None else DOMAIN_STANCES)
+    return topics, stances
+
+
+def _cmd_label(args) -> int:
+    from ..adapt.labelling import label_records
+    from ..adapt.records import read_pool
+
+    if args.show_prediction and not args.model:
+        raise StanceError("--show-prediction needs --model DIR (the model whose guesses to show)")
+    if same_file(args.input, args.output):
+        raise StanceError(f"refusing to write answers into the input file {args.input}: give another -o FILE")
+    items = read_pool(args.input)
+    model = _load_path(args.model, args.trust) if args.model else None
+    topics, stances = _label_sets(args, model)
+    summary = label_records(items, args.output, topics=topics, stances=stances,
+                            model=model if args.show_prediction else None, annotator=args.annotator,
+                            require_topic_for_side=not args.side_without_topic)
+    print(f"{summary.done:,} of {summary.total:,} paragraphs have an answer in {args.output} "
+          f"({summary.labelled:,} given now, {summary.skipped:,} skipped); {summary.remaining:,} left"
+          + ("; run the same command to go on" if summary.remaining else ""))
+    return 130 if summary.stopped == "interrupted" else 0
+
+
+def _cmd_compare(args) -> int:
+    from ..adapt.compare import compare_models, format_comparison, read_field
+    from ..datasets import read_labelled_jsonl
+
+    if args.show < 0:
+        raise StanceError(f"--show must be 0 or more, got {args.show}")
+    model_a = _load_path(args.models[0], args.trust)
+    model_b = _load_path(args.models[1], args.trust)
+    data = read_labelled_jsonl(args.data, topics=model_a.topics, stances=model_a.stances)
+    groups = None
+    if args.by:
+        groups = ["(missing)" if v is None else str(v) for v in read_field(args.data, args.by)]
+    names = [str(p) for p in args.models]
+    report = compare_models(model_a, model_b, data, groups=groups, group_name=args.by,
+                            names=names if names[0] != names[1] else None)
+    if args.json:
+        with atomic_write(args.json) as out:
+            out.write(json.dumps(report, indent=2) + "\n")
+    print(format_comparison(report, max_changed=args.show), end="")
+    return 0
+
+
+def _cmd_agreement(args) -> int:
+    from ..adapt.agreement import agreement_report, format_agreement, read_label_passes
+
+    report = agreement_report(read_label_passes(args.first), read_label_passes(args.second))
+    if args.json:
+        with atomic_write(args.json) as out:
+            out.write(json.dumps(report, indent=2) + "\n")
+    print(format_agreement(report), end="")
+    return 0
