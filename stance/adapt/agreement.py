@@ -28,7 +28,8 @@ import numpy as np
 
 from ..datasets import DOMAIN_STANCES, DOMAIN_TOPICS
 from ..exceptions import DataError
-from .records import iter_records, record_key
+from ..io.files import iter_jsonl
+from .records import record_key
 
 __all__ = [
     "agreement_report",
@@ -153,7 +154,7 @@ def read_label_passes(paths: str | os.PathLike | Sequence[str | os.PathLike]) ->
     for path in paths:
         if not os.path.isfile(path):
             raise DataError(f"label file not found: {path}")
-        for lineno, row in iter_records(path):
+        for lineno, row in iter_jsonl(path):
             where = f"{path}:{lineno}"
             try:
                 key = record_key(row)

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..exceptions import DataError, LabelError
-from .records import iter_records
+from ..io.files import iter_jsonl
 
 __all__ = ["compare_models", "format_comparison", "read_field"]
 
@@ -39,7 +39,7 @@ def read_field(path: str | os.PathLike, name: str) -> list:
 
     The values line up with :func:`stance.datasets.read_labelled_jsonl` of the same file.
     """
-    return [row.get(name) for _, row in iter_records(path)]
+    return [row.get(name) for _, row in iter_jsonl(path)]
 
 
 def _present_macro_f1(metrics: dict, s_true: Sequence[str]) -> float:

@@ -15,41 +15,15 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ..exceptions import DataError
-from ..io.files import JSONLineError, loads_line
+from ..io.files import iter_jsonl
 
-__all__ = ["iter_records", "labelled_keys", "read_pool", "record_key", "record_keys", "text_key"]
+__all__ = ["labelled_keys", "read_pool", "record_key", "record_keys", "text_key"]
 
 _SPACE_RE = re.compile(r"\s+")
-
-
-def iter_records(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
-    """``(line number, object)`` of each non-blank line of a JSON-lines file.
-
-    Raises
-    ------
-    DataError
-        On a line that is not UTF-8, not JSON or not an object, naming ``file:line``.
-    """
-    with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            where = f"{path}:{lineno}"
-            try:
-                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                raise DataError(f"{where}: line is not valid UTF-8 (byte {exc.start})") from None
-            if not line.strip():
-                continue
-            try:
-                obj = loads_line(line)
-            except JSONLineError as exc:
-                raise DataError(f"{where}: {exc}") from None
-            if not isinstance(obj, dict):
-                raise DataError(f"{where}: expected a JSON object, got {type(obj).__name__}")
-            yield lineno, obj
 
 
 def text_key(text: str) -> str:
@@ -112,7 +86,7 @@ def read_pool(path: str | os.PathLike) -> list[dict]:
     if not Path(path).is_file():
         raise DataRootNotFoundError(f"pool not found: {path} is not a file")
     rows = []
-    for lineno, row in iter_records(path):
+    for lineno, row in iter_jsonl(path):
         text = row.get("text")
         if not isinstance(text, str) or not text.strip():
             raise DataError(f"{path}:{lineno}: 'text' must be a non-empty string, got {text!r:.60}")
@@ -157,6 +131,6 @@ def labelled_keys(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> set
         else:
             raise DataRootNotFoundError(f"label file or directory not found: {p}")
         for f in files:
-            for _, row in iter_records(f):
+            for _, row in iter_jsonl(f):
                 keys |= record_keys(row)
     return keys

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from ..io.files import JSONLineError, loads_line, sha256_file
+from ..io.files import iter_jsonl, sha256_file
 from ..exceptions import DataError, DataRootNotFoundError, LabelError
 from ..text.processing import DEFAULT_MAX_PARAGRAPH_CHARS
 from .labelled import LabelledData
@@ -145,7 +145,7 @@ def read_labelled_jsonl(
     if not path.is_file():
         raise DataRootNotFoundError(f"labelled data not found: {path} is not a file")
     data = LabelledData(path=str(path), sha256=sha256_file(path))
-    for lineno, obj in _read_objects(path):
+    for lineno, obj in iter_jsonl(path):
         where = f"{path}:{lineno}"
         text = obj.get("text")
         if not isinstance(text, str) or not text.strip():
@@ -240,7 +240,7 @@ def read_label_files(labels_dir: str | os.PathLike | None = None, *, pattern: st
     files = sorted(labels_dir.glob(pattern))
     overrides = [labels_dir / name for name in OVERRIDE_FILES if (labels_dir / name).is_file()]
     for path in files + overrides:
-        for lineno, row in _read_objects(path):
+        for lineno, row in iter_jsonl(path):
             where = f"{path}:{lineno}"
             for key in ("id", "topics", "stance", "annotator", "round"):
                 if key not in row:
@@ -263,26 +263,6 @@ def read_label_files(labels_dir: str | os.PathLike | None = None, *, pattern: st
                 raise DataError(f"{where}: id {row['id']!r} is labelled twice in first-pass files")
             labels[row["id"]] = row
     return labels
-
-
-def _read_objects(path: str | os.PathLike) -> Iterable[tuple[int, dict]]:
-    """``(line number, object)`` of each non-blank line of a JSON-lines file; errors name ``file:line``."""
-    with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            where = f"{path}:{lineno}"
-            try:
-                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                raise DataError(f"{where}: line is not valid UTF-8 (byte {exc.start})") from None
-            if not line.strip():
-                continue
-            try:
-                obj = loads_line(line)
-            except JSONLineError as exc:
-                raise DataError(f"{where}: {exc}") from None
-            if not isinstance(obj, dict):
-                raise DataError(f"{where}: expected a JSON object, got {type(obj).__name__}")
-            yield lineno, obj
 
 
 def add_label_files(base: LabelledData, text_path: str | os.PathLike | Sequence[str | os.PathLike],
@@ -323,7 +303,7 @@ def add_label_files(base: LabelledData, text_path: str | os.PathLike | Sequence[
     for path in paths:
         if not path.is_file():
             raise DataRootNotFoundError(f"text of the labelled paragraphs not found: {path} is not a file")
-        for lineno, row in _read_objects(path):
+        for lineno, row in iter_jsonl(path):
             where = f"{path}:{lineno}"
             if not isinstance(row.get("id"), str):
                 raise DataError(f"{where}: 'id' must be a string, got {row.get('id')!r:.60}")

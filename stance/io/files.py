@@ -43,7 +43,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["JSONLineError", "atomic_write", "loads_line", "loads_json", "remove_stale_temps", "same_file", "sha256_file", "temp_dir"]
+__all__ = ["JSONLineError", "atomic_write", "iter_jsonl", "loads_line", "loads_json", "remove_stale_temps", "same_file", "sha256_file", "temp_dir"]
 
 _TEMP_RE = re.compile(r"^\.(?P<name>.+)\.tmp-(?P<pid>\d+)-[0-9a-z_]+$")
 #: A temporary file or directory of another name format (older versions) is removed once this old.
@@ -236,6 +236,34 @@ def loads_line(line: str):
         raise JSONLineError(f"not valid JSON ({exc}, at column {_position_of_constant(text, name)})") from None
     except (ValueError, RecursionError) as exc:
         raise JSONLineError(_describe(exc, text)) from None
+
+
+def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
+    """``(line number, object)`` of each non-blank line of a JSON-lines file: the one reader of records.
+
+    Raises
+    ------
+    DataError
+        On a line that is not UTF-8, not JSON (:func:`loads_line`) or not an object, naming ``file:line``.
+    """
+    from ..exceptions import DataError
+
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            where = f"{path}:{lineno}"
+            try:
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise DataError(f"{where}: line is not valid UTF-8 (byte {exc.start})") from None
+            if not line.strip():
+                continue
+            try:
+                obj = loads_line(line)
+            except JSONLineError as exc:
+                raise DataError(f"{where}: {exc}") from None
+            if not isinstance(obj, dict):
+                raise DataError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+            yield lineno, obj
 
 
 def loads_json(text: str):
