@@ -8,7 +8,16 @@ import sys
 
 import pytest
 
-from stance.io.files import JSONLineError, atomic_write, loads_json, loads_line, remove_stale_temps, temp_dir
+from stance.exceptions import DataError
+from stance.io.files import (
+    JSONLineError,
+    atomic_write,
+    loads_json,
+    loads_line,
+    read_corpus,
+    remove_stale_temps,
+    temp_dir,
+)
 
 
 def _dead_pid() -> int:
@@ -86,3 +95,12 @@ def test_atomic_write_errors_name_the_target_not_the_temporary_file(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"cannot write .*missing-dir/out\.csv: No such file or directory"):
         with atomic_write(target):
             pass
+
+
+def test_read_corpus(tmp_path):
+    (tmp_path / "a.txt").write_text("one text\n\nanother text\n", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"text": "a paragraph"}\n{"body": "no text field"}\n', encoding="utf-8")
+    assert read_corpus([tmp_path / "a.txt", tmp_path / "b.jsonl"]) == ["one text", "another text", "a paragraph"]
+    (tmp_path / "c.jsonl").write_text("not json\n", encoding="utf-8")
+    with pytest.raises(DataError, match="c.jsonl:1: not valid JSON"):
+        read_corpus([tmp_path / "c.jsonl"])

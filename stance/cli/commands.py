@@ -1,4 +1,4 @@
-"""The ``stance`` command line: classify, train, evaluate, export, report, info, and the labelling round
+"""The ``stance`` command line: classify, train, evaluate, export, report, embed, info, and the labelling round
 (select, label, compare, agreement).
 
 Every subcommand is a function of parsed arguments; :func:`main` turns
@@ -132,6 +132,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_report)
 
     _add_adapt_commands(sub)
+    _add_embed_command(sub)
 
     p = sub.add_parser("info", help="print a model's manifest")
     p.add_argument("--model", metavar="DIR", help="model directory (default: the shipped model)")
@@ -540,6 +541,35 @@ def _cmd_export(args) -> int:
 
     path = export_model(args.model, args.out, trusted=args.trust, overwrite=args.force)
     print(f"wrote {path} (pickle-free: .npz arrays and JSON)")
+    return 0
+
+
+def _add_embed_command(sub) -> None:
+    p = sub.add_parser("embed", help="learn word vectors from unlabelled text (PPMI + truncated SVD)")
+    p.add_argument("--input", required=True, nargs="+", metavar="FILE",
+                   help="text files (one text a line) or .jsonl files (field --field); read as one corpus")
+    p.add_argument("-o", "--out", required=True, metavar="DIR", help="directory for vectors.npz and vocabulary.json")
+    p.add_argument("--field", default="text", help="the text field of .jsonl input (default: text)")
+    p.add_argument("--dim", type=_positive_int, default=100, help="dimensions (default: 100)")
+    p.add_argument("--window", type=_positive_int, default=5, help="context words on each side (default: 5)")
+    p.add_argument("--min-count", type=_positive_int, default=5, help="fewest occurrences of a kept word (default: 5)")
+    p.add_argument("--max-vocab", type=_positive_int, default=50_000, help="most words kept (default: 50000)")
+    p.add_argument("--random-state", type=int, default=0)
+    p.set_defaults(func=_cmd_embed)
+
+
+def _cmd_embed(args) -> int:
+    from ..features.embeddings import WordVectors
+    from ..io.files import read_corpus
+
+    texts = read_corpus(args.input, field=args.field)
+    if not texts:
+        raise StanceError(f"no text in {', '.join(args.input)}")
+    wv = WordVectors(dim=args.dim, window=args.window, min_count=args.min_count, max_vocab=args.max_vocab,
+                     progress=sys.stderr.isatty(), random_state=args.random_state).fit(texts)
+    path = wv.save(args.out)
+    print(f"wrote {path}: {len(wv.vocabulary_):,} words x {args.dim} dimensions from {len(texts):,} texts "
+          f"({wv.n_tokens_:,} tokens)")
     return 0
 
 

@@ -40,10 +40,10 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-__all__ = ["JSONLineError", "atomic_write", "iter_jsonl", "loads_line", "loads_json", "remove_stale_temps", "same_file", "sha256_file", "temp_dir"]
+__all__ = ["JSONLineError", "atomic_write", "iter_jsonl", "loads_line", "loads_json", "read_corpus", "remove_stale_temps", "same_file", "sha256_file", "temp_dir"]
 
 _TEMP_RE = re.compile(r"^\.(?P<name>.+)\.tmp-(?P<pid>\d+)-[0-9a-z_]+$")
 #: A temporary file or directory of another name format (older versions) is removed once this old.
@@ -282,3 +282,32 @@ def loads_json(text: str):
         if isinstance(exc, json.JSONDecodeError):
             msg = msg[:-1] + f", line {exc.lineno})"
         raise JSONLineError(msg) from None
+
+
+def read_corpus(paths: Iterable[str | os.PathLike], *, field: str = "text") -> list[str]:
+    """Texts of plain-text files (one text a line) and JSON-lines files (``field`` of each object).
+
+    A file whose name ends in ``.jsonl`` or ``.ndjson`` is read with :func:`iter_jsonl`
+    (objects without a non-blank string ``field`` are skipped); any other file gives
+    one text per non-blank line.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = (Path(d) / "a.txt").write_text("one text\\n\\nanother\\n", encoding="utf-8")
+    ...     read_corpus([Path(d) / "a.txt"])
+    ['one text', 'another']
+    """
+    texts: list[str] = []
+    for p in paths:
+        p = Path(p)
+        if p.suffix in (".jsonl", ".ndjson"):
+            for _, obj in iter_jsonl(p):
+                value = obj.get(field)
+                if isinstance(value, str) and value.strip():
+                    texts.append(value)
+        else:
+            with open(p, encoding="utf-8") as fh:
+                texts.extend(line.rstrip("\n") for line in fh if line.strip())
+    return texts
