@@ -29,6 +29,7 @@ from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import InvalidInputError, LabelError
+from ..features.vectors import PooledVectors, WordVectorFeatures
 from ..features.tfidf import (
     CompiledFeatures,
     DEFAULT_CHAR_NGRAM_RANGE,
@@ -57,6 +58,7 @@ from ..text.processing import check_targets, check_texts
 __all__ = [
     "DEFAULT_STANCE_C",
     "DEFAULT_TOPIC_C",
+    "DEFAULT_WORD_VECTOR_WEIGHT",
     "StanceClassifier",
     "TopicClassifier",
     "balanced_sample_weight",
@@ -75,6 +77,8 @@ DEFAULT_NEUTRAL_LABEL = "none"
 DEFAULT_CV = 5
 #: Maximum solver iterations.
 DEFAULT_MAX_ITER = 1000
+#: Scale of the pooled word-vector block (a unit-length row) beside the TF-IDF blocks (each unit length).
+DEFAULT_WORD_VECTOR_WEIGHT = 1.0
 #: Evidence terms per decision reported by ``explain``.
 DEFAULT_EVIDENCE_TERMS = 3
 _THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
@@ -153,6 +157,26 @@ def _splitter(n: int, n_splits: int, y: np.ndarray | None, groups: Sequence | No
     return KFold(n_splits=n_splits, shuffle=True, random_state=random_state).split(dummy)
 
 
+def _resolve_word_vectors(obj: BaseEstimator, value) -> PooledVectors | None:
+    """The table a ``word_vectors`` parameter names, its vectors rounded to float16 (as the safe format stores them)."""
+    import os
+
+    if value is None:
+        return None
+    if isinstance(value, (str, os.PathLike)):
+        from ..features.embeddings import load_word_vectors
+
+        table = load_word_vectors(value).pooled()
+    elif isinstance(value, PooledVectors):
+        table = value
+    elif hasattr(value, "pooled") and callable(value.pooled):
+        table = value.pooled()
+    else:
+        raise ValueError(f"The 'word_vectors' parameter of {type(obj).__name__} must be None, a word-vector "
+                         f"directory or a fitted WordVectors, got {type(value).__name__}")
+    return PooledVectors(table.vocabulary, table.vectors.astype(np.float16).astype(np.float32), table.weights)
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
@@ -187,6 +211,20 @@ class _TextLinearMixin:
         _check_positive(self, "C", self.C)
         _check_positive(self, "max_iter", self.max_iter, integer=True)
         _check_positive(self, "cv", self.cv, integer=True, minimum=1)
+        _check_positive(self, "word_vector_weight", self.word_vector_weight)
+
+    def _fit_word_vectors(self) -> None:
+        """Set ``word_vectors_`` from the ``word_vectors`` parameter (a table rounded to float16, or None)."""
+        self.word_vectors_ = _resolve_word_vectors(self, self.word_vectors)
+
+    def _with_word_vectors(self, A, texts: list[str]):
+        """``A`` with the pooled word-vector block appended (``A`` itself without word vectors)."""
+        table = getattr(self, "word_vectors_", None)
+        if table is None:
+            return A
+        dense = table.transform(texts)
+        dense *= np.float32(self.word_vector_weight)
+        return sp.hstack([A, sp.csr_matrix(dense)], format="csr", dtype=np.float32)
 
     def _fit_binary(self, A, y: np.ndarray, sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, float]:
         """One logistic head (liblinear, dual: fast when features outnumber examples)."""
@@ -240,15 +278,15 @@ class _TextLinearMixin:
         return compiled or None
 
     def _text_features(self, texts: list[str]) -> sp.csr_matrix:
-        """TF-IDF of ``texts`` through the compiled fast path when the features allow it.
+        """TF-IDF of ``texts`` through the compiled fast path when the features allow it, then the
+        word-vector block if the estimator has one.
 
         :class:`~stance.features.CompiledFeatures` gives the same matrix as
         ``features_.transform`` (tested); it is built on first use and not pickled.
         """
         compiled = self._compiled()
-        if compiled is None:
-            return self.features_.transform(texts)
-        return compiled.transform(texts)
+        A = self.features_.transform(texts) if compiled is None else compiled.transform(texts)
+        return self._with_word_vectors(A, texts)
 
     def _reset_caches(self) -> None:
         self._word_names_cache = None
@@ -263,17 +301,28 @@ class _TextLinearMixin:
         state.pop("_core_cache", None)
         return state
 
+    def __setstate__(self, state):
+        # estimators pickled before the word-vector block had neither parameter
+        state = dict(state)
+        state.setdefault("word_vectors", None)
+        state.setdefault("word_vector_weight", DEFAULT_WORD_VECTOR_WEIGHT)
+        super().__setstate__(state)
+
     def _feature_source(self):
         """Where the scoring core's feature rows come from: the compiled transform when the fitted
         features allow it (and no target crosses are added), else the fitted union."""
         compiled = None if getattr(self, "uses_targets_", False) else self._compiled()
-        return compiled if compiled is not None else _UnionFeatures(self)
+        if compiled is None:
+            return _UnionFeatures(self)
+        table = getattr(self, "word_vectors_", None)
+        return compiled if table is None else WordVectorFeatures(compiled, table, self.word_vector_weight)
 
     def _core(self) -> ScoringCore:
         """The :class:`~stance.estimators.scoring.ScoringCore` of this fitted estimator (built once, not pickled)."""
         check_is_fitted(self, "coef_")
         cached = getattr(self, "_core_cache", None)
-        key = (id(self.coef_), id(self.features_), id(getattr(self, "calibrator_", None)),
+        key = (id(self.coef_), id(self.features_), id(getattr(self, "word_vectors_", None)),
+               id(getattr(self, "calibrator_", None)),
                id(getattr(self, "thresholds_", None)), id(getattr(self, "decision_weights_", None)))
         if cached is None or cached[0] != key:
             cached = (key, ScoringCore(features=self._feature_source(), **self._heads()))
@@ -302,7 +351,7 @@ class _UnionFeatures:
         est = self.estimator
         if hasattr(est, "uses_targets_"):
             return as_rows(est._features(list(texts), targets))
-        return as_rows(est.features_.transform(list(texts)))
+        return as_rows(est._with_word_vectors(est.features_.transform(list(texts)), list(texts)))
 
     def word_term(self, column: int) -> str:
         return str(self.estimator._word_names()[column])
@@ -330,6 +379,17 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     max_word_features, max_char_features : int or None, default=60000
     cv : int, default=5
         Folds used to tune thresholds.
+    word_vectors : str, path-like, WordVectors, PooledVectors or None, default=None
+        Word vectors learned from unlabelled text (:mod:`stance.features.embeddings`): a
+        directory written by ``stance embed`` / :meth:`~stance.features.embeddings.WordVectors.save`,
+        or a fitted table. When given, each paragraph's pooled vector (SIF-weighted
+        mean of its words' vectors, unit length) is an extra block of features after the
+        TF-IDF columns; the table (rounded to float16) is stored with the model in both
+        save formats. ``None`` (default): no block. (``sklearn.base.clone`` unfits a
+        ``WordVectors`` parameter, as any estimator parameter: give a directory or
+        ``WordVectors.pooled()`` to estimators that will be cloned.)
+    word_vector_weight : float, default=DEFAULT_WORD_VECTOR_WEIGHT
+        Scale of that block (the TF-IDF blocks have unit-length rows too).
     max_iter : int, default=1000
     random_state : int, RandomState or None, default=None
         Seeds the fold shuffling and the solver.
@@ -346,6 +406,8 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         Decision threshold of each topic.
     cv_f1_ : ndarray of shape (n_topics,)
         Out-of-fold F1 of each topic at its threshold.
+    word_vectors_ : PooledVectors or None
+        The word-vector table used (``None`` without word vectors).
 
     Examples
     --------
@@ -371,6 +433,8 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         max_char_features: int | None = DEFAULT_MAX_CHAR_FEATURES,
         cv: int = DEFAULT_CV,
         max_iter: int = DEFAULT_MAX_ITER,
+        word_vectors=None,
+        word_vector_weight: float = DEFAULT_WORD_VECTOR_WEIGHT,
         random_state=None,
     ):
         self.topics = topics
@@ -383,6 +447,8 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self.max_char_features = max_char_features
         self.cv = cv
         self.max_iter = max_iter
+        self.word_vectors = word_vectors
+        self.word_vector_weight = word_vector_weight
         self.random_state = random_state
 
     def _binarize(self, y) -> tuple[np.ndarray, np.ndarray]:
@@ -429,7 +495,8 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         sw = _check_sample_weight(sample_weight, len(texts))
         Y, self.classes_ = self._binarize(y)
         features = self._make_features()
-        A = fit_text_features(features, texts, min_df=self.min_df)
+        self._fit_word_vectors()
+        A = self._with_word_vectors(fit_text_features(features, texts, min_df=self.min_df), texts)
         self.features_ = prune_vectorizers(features)
         n_splits = min(self.cv, len(texts) if groups is None else len(set(groups)))
         oof = np.full(Y.shape, np.nan)
@@ -618,6 +685,17 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     tune_decision : bool, default=True
         Tune per-class decision weights for macro-F1; ``False`` predicts the
         most probable class.
+    word_vectors : str, path-like, WordVectors, PooledVectors or None, default=None
+        Word vectors learned from unlabelled text (:mod:`stance.features.embeddings`): a
+        directory written by ``stance embed`` / :meth:`~stance.features.embeddings.WordVectors.save`,
+        or a fitted table. When given, each paragraph's pooled vector (SIF-weighted
+        mean of its words' vectors, unit length) is an extra block of features after the
+        TF-IDF columns; the table (rounded to float16) is stored with the model in both
+        save formats. ``None`` (default): no block. (``sklearn.base.clone`` unfits a
+        ``WordVectors`` parameter, as any estimator parameter: give a directory or
+        ``WordVectors.pooled()`` to estimators that will be cloned.)
+    word_vector_weight : float, default=DEFAULT_WORD_VECTOR_WEIGHT
+        Scale of that block (the TF-IDF blocks have unit-length rows too).
     max_iter : int, default=1000
     random_state : int, RandomState or None, default=None
 
@@ -640,6 +718,8 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         Whether the model was fitted with targets (and needs them to predict).
     targets_ : ndarray of str or None
         Targets seen in training.
+    word_vectors_ : PooledVectors or None
+        The word-vector table used (``None`` without word vectors).
 
     Examples
     --------
@@ -670,6 +750,8 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         cv: int = DEFAULT_CV,
         tune_decision: bool = True,
         max_iter: int = DEFAULT_MAX_ITER,
+        word_vectors=None,
+        word_vector_weight: float = DEFAULT_WORD_VECTOR_WEIGHT,
         random_state=None,
     ):
         self.labels = labels
@@ -687,6 +769,8 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self.cv = cv
         self.tune_decision = tune_decision
         self.max_iter = max_iter
+        self.word_vectors = word_vectors
+        self.word_vector_weight = word_vector_weight
         self.random_state = random_state
 
     # -- features -----------------------------------------------------------------
@@ -793,7 +877,8 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self.uses_targets_ = bool(self.target_features and targets is not None)
         self.targets_ = np.asarray(sorted(set(targets)), dtype=object) if targets is not None else None
         features = self._make_features()
-        A_text = fit_text_features(features, texts, min_df=self.min_df)
+        self._fit_word_vectors()
+        A_text = self._with_word_vectors(fit_text_features(features, texts, min_df=self.min_df), texts)
         self.features_ = prune_vectorizers(features)
         A = self._features(texts, targets, text_features=A_text)
         position = {c: i for i, c in enumerate(self.classes_)}

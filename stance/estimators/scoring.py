@@ -25,18 +25,23 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..features.compiled import CompiledFeatures, SparseRows
+from ..features.vectors import PooledVectors, WordVectorFeatures, same_vectors
 
 __all__ = [
     "Evidence",
     "HEAD_DESIGNS",
     "Predictor",
     "ScoringCore",
+    "VECTOR_ARRAYS",
     "as_rows",
     "effective_class_weights",
     "same_features",
+    "same_vector_parts",
     "stance_head",
     "stance_head_names",
     "topic_head",
+    "vectors_from_part",
+    "with_word_vectors",
 ]
 
 #: Head designs of a stance classifier: one-vs-rest, or side-taking then side (see ``StanceClassifier``).
@@ -127,16 +132,24 @@ class ScoringCore:
         tc, sc = topic_classifier, stance_classifier
         if getattr(sc, "uses_targets_", False) or not same_features(tc.features_, sc.features_):
             return None
+        table = getattr(tc, "word_vectors_", None)
+        if not same_vectors(table, getattr(sc, "word_vectors_", None)) or (
+                table is not None and tc.word_vector_weight != sc.word_vector_weight):
+            return None
         try:
             features = CompiledFeatures.from_union(tc.features_)
         except ValueError:
             return None
+        features = with_word_vectors(features, table, getattr(tc, "word_vector_weight", None))
         return cls(features=features, **topic_head(tc), **stance_head(sc))
 
     @classmethod
     def from_parts(cls, features: CompiledFeatures, topic_meta: dict, topic_arrays: dict, stance_meta: dict,
                    stance_arrays: dict) -> ScoringCore:
-        """Build from compiled features and the JSON and arrays of a safe-format model's parts."""
+        """Build from compiled features and the JSON and arrays of a safe-format model's parts (the word-vector
+        block of the topic part, if any, is added: the caller checks both parts hold the same one)."""
+        features = with_word_vectors(features, vectors_from_part(topic_meta, topic_arrays),
+                                     topic_meta["params"].get("word_vector_weight"))
         return cls(features=features, topics=topic_meta["classes"], topic_coef=topic_arrays["coef"],
                    topic_intercept=topic_arrays["intercept"], thresholds=topic_arrays["thresholds"],
                    stances=stance_meta["classes"], stance_coef=stance_arrays["coef"],
@@ -149,6 +162,8 @@ class ScoringCore:
                         stance_arrays: dict) -> ScoringCore | None:
         """Build from a v1 safe-format model's parts (vocabularies compiled here; ``None`` if not servable)."""
         if stance_meta.get("uses_targets") or topic_meta["vocabularies"] != stance_meta["vocabularies"]:
+            return None
+        if not same_vector_parts(topic_meta, topic_arrays, stance_meta, stance_arrays):
             return None
         for name in topic_meta["vocabularies"]:
             if not np.array_equal(topic_arrays[f"idf_{name}"], stance_arrays[f"idf_{name}"]):
@@ -254,6 +269,33 @@ class ScoringCore:
         for r, j, w in zip(req, idx, contrib):
             out[r].append((term(j), w))
         return out
+
+
+def with_word_vectors(features, table: PooledVectors | None, weight: float | None):
+    """The feature source ``features`` with the pooled word-vector block after its columns (itself without
+    a table): the one place the block enters the scoring core's rows."""
+    return features if table is None else WordVectorFeatures(features, table, weight)
+
+
+#: Arrays of the word-vector table in a safe-format part.
+VECTOR_ARRAYS = ("word_vectors", "word_vector_weights")
+
+
+def vectors_from_part(meta: dict, arrays: dict) -> PooledVectors | None:
+    """The word-vector table of a (validated) safe-format part, or ``None`` if it has none."""
+    if meta.get("word_vectors") is None:
+        return None
+    return PooledVectors(meta["word_vectors"], arrays["word_vectors"].astype(np.float32),
+                         arrays["word_vector_weights"])
+
+
+def same_vector_parts(topic_meta: dict, topic_arrays: dict, stance_meta: dict, stance_arrays: dict) -> bool:
+    """Whether two safe-format parts hold the same word-vector block (same table and weight, or none)."""
+    if topic_meta.get("word_vectors") is None and stance_meta.get("word_vectors") is None:
+        return True
+    return (topic_meta.get("word_vectors") == stance_meta.get("word_vectors")
+            and topic_meta["params"].get("word_vector_weight") == stance_meta["params"].get("word_vector_weight")
+            and all(np.array_equal(topic_arrays[k], stance_arrays[k]) for k in VECTOR_ARRAYS))
 
 
 #: The numpy-only core a loaded model classifies with (the name of earlier versions).

@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from ..text.processing import preprocess, words
+from .compiled import BlockRows, SparseRows
 
-__all__ = ["PooledVectors", "VECTORS_FILE", "VOCABULARY_FILE"]
+__all__ = ["PooledVectors", "VECTORS_FILE", "VOCABULARY_FILE", "WordVectorFeatures", "dense_rows", "same_vectors"]
 
 #: The arrays of a saved word-vector table.
 VECTORS_FILE = "vectors.npz"
@@ -156,3 +157,58 @@ class PooledVectors:
             raise ValueError(f"{directory}: {exc}") from None
         params = meta.get("params")
         return table, params if isinstance(params, dict) else {}
+
+
+def dense_rows(dense: np.ndarray) -> SparseRows:
+    """A dense matrix as :class:`SparseRows` (every cell stored), for a dense block beside sparse ones."""
+    n, dim = dense.shape
+    return SparseRows(np.arange(n + 1, dtype=np.int64) * dim, np.tile(np.arange(dim, dtype=np.int64), n),
+                      np.ascontiguousarray(dense).reshape(-1), (n, dim))
+
+
+def same_vectors(a: PooledVectors | None, b: PooledVectors | None) -> bool:
+    """Whether two tables (or two ``None``) pool paragraphs the same way."""
+    if a is None or b is None:
+        return a is b
+    return a is b or (a.vocabulary == b.vocabulary and np.array_equal(a.vectors, b.vectors)
+                      and np.array_equal(a.weights, b.weights))
+
+
+class WordVectorFeatures:
+    """A feature source of the scoring core with the pooled word-vector block after its columns.
+
+    Parameters
+    ----------
+    features : object
+        A feature source (``transform_rows``, ``n_word``, ``n_features``, ``word_term``), e.g. a
+        :class:`~stance.features.compiled.CompiledFeatures`.
+    table : PooledVectors
+    weight : float
+        Scale of the block (each pooled row has unit length before it).
+
+    Examples
+    --------
+    >>> from stance.features.compiled import CompiledFeatures
+    >>> tfidf = CompiledFeatures(word_vocabulary=["nato", "talks"], word_idf=np.ones(2), word_ngram_range=(1, 1))
+    >>> source = WordVectorFeatures(tfidf, PooledVectors(["nato"], np.array([[1.0, 0.0]])), 2.0)
+    >>> source.n_features, source.transform_rows(["NATO talks"]).shape
+    (4, (1, 4))
+    """
+
+    def __init__(self, features, table: PooledVectors, weight: float):
+        self.features = features
+        self.table = table
+        self.weight = float(weight)
+        self.n_word = features.n_word
+        self.n_features = features.n_features + table.dim
+
+    def word_term(self, column: int) -> str:
+        return self.features.word_term(column)
+
+    def transform_rows(self, texts: Sequence[str], targets=None) -> BlockRows:
+        """The rows of the wrapped source, then the block (``weight`` x pooled vector)."""
+        rows = self.features.transform_rows(texts) if targets is None else self.features.transform_rows(texts, targets)
+        dense = self.table.transform(texts)
+        dense *= np.float32(self.weight)
+        blocks = rows.blocks if isinstance(rows, BlockRows) else [rows]
+        return BlockRows([*blocks, dense_rows(dense)])

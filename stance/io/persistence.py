@@ -48,7 +48,7 @@ import numpy as np
 
 from .files import remove_stale_temps, same_file, sha256_file, temp_dir
 from .._version import __version__
-from ..estimators.scoring import HEAD_DESIGNS, stance_head_names
+from ..estimators.scoring import HEAD_DESIGNS, VECTOR_ARRAYS, same_vector_parts, stance_head_names, vectors_from_part
 from ..exceptions import (
     ModelError,
     ModelIntegrityError,
@@ -212,8 +212,8 @@ def save_model(model, path: str | os.PathLike, *, format: str = "both", name: st
             "files": files,
             "training_data": [_data_record(d) for d in (training_data or [])],
             "parameters": parameters or {
-                "topic_classifier": _jsonable(model.topic_classifier.get_params()),
-                "stance_classifier": _jsonable(model.stance_classifier.get_params()),
+                "topic_classifier": _stored_params(model.topic_classifier),
+                "stance_classifier": _stored_params(model.stance_classifier),
             },
             "metrics": metrics or {},
             "security": {
@@ -298,16 +298,34 @@ def _dump_features(estimator, path: Path) -> None:
         os.fsync(fh.fileno())
 
 
+#: The ``word_vectors`` parameter of a saved estimator whose word-vector table is stored with it.
+WORD_VECTORS_STORED = "stored"
+
+
+def _stored_params(estimator) -> dict:
+    """The estimator's parameters as JSON; a word-vector table given as ``word_vectors`` becomes
+    :data:`WORD_VECTORS_STORED` (the table itself is stored in the part)."""
+    params = _jsonable(estimator.get_params(deep=False))
+    if "word_vectors" in params:
+        params["word_vectors"] = None if getattr(estimator, "word_vectors_", None) is None else WORD_VECTORS_STORED
+    return params
+
+
 def _dump_safe(estimator, directory: Path, stem: str, *, features_file: str) -> list[str]:
     """Write ``stem.npz`` (numeric arrays only) and ``stem.json`` (parameters, labels, the features file)."""
     kind = type(estimator).__name__
     arrays = {name.rstrip("_"): np.asarray(getattr(estimator, name)) for name in _ARRAYS[kind]}
     meta = {
         "class": kind,
-        "params": _jsonable(estimator.get_params()),
+        "params": _stored_params(estimator),
         "classes": [str(c) for c in estimator.classes_],
         "features": features_file,
     }
+    table = getattr(estimator, "word_vectors_", None)
+    if table is not None:  # the table itself (float16: the estimator rounded it so at fit)
+        stored = table.to_arrays(np.float16)
+        arrays["word_vectors"], arrays["word_vector_weights"] = stored["vectors"], stored["weights"]
+        meta["word_vectors"] = table.vocabulary
     if kind == "StanceClassifier":
         arrays["calibrator_coef"] = estimator.calibrator_.coef_
         arrays["calibrator_intercept"] = estimator.calibrator_.intercept_
@@ -478,6 +496,9 @@ MAX_JSON_BYTES = 64 * 2**20
 #: Longest word and character n-grams a safe-format model may declare.
 MAX_WORD_NGRAM = 5
 MAX_CHAR_NGRAM = 10
+#: Most dimensions of a stored word-vector table, and longest word in it.
+MAX_WORD_VECTOR_DIM = 1000
+MAX_WORD_CHARS = 200
 #: Most hashed target features a stance head may declare.
 MAX_TARGET_HASH_FEATURES = 2**24
 
@@ -600,6 +621,23 @@ def _validate_safe_part(directory: Path, stem: str, meta: dict, arrays: dict, vo
     n_text = sum(len(vocab[b]) for b in blocks)
     k = len(classes)
     expected: dict[str, tuple] = {} if block_sizes is not None else {f"idf_{b}": (len(vocab[b]),) for b in blocks}
+    vector_words = meta.get("word_vectors")
+    if (vector_words is not None) != (params.get("word_vectors") == WORD_VECTORS_STORED):
+        fail(json_file, "word_vectors", f"a list of words exactly when params.word_vectors is "
+             f"{WORD_VECTORS_STORED!r}", _Said("a mismatch"))
+    if vector_words is not None:
+        if (not isinstance(vector_words, list) or not vector_words
+                or not all(isinstance(w, str) and 0 < len(w) <= MAX_WORD_CHARS for w in vector_words)):
+            fail(json_file, "word_vectors", f"a list of words of 1 to {MAX_WORD_CHARS} characters", vector_words)
+        if len(set(vector_words)) != len(vector_words):
+            fail(json_file, "word_vectors", "a list of distinct words", _Said("repeated words"))
+        table = arrays.get("word_vectors")
+        dim = table.shape[1] if table is not None and table.ndim == 2 else 0
+        if not 1 <= dim <= MAX_WORD_VECTOR_DIM:
+            fail(npz_file, "word_vectors", f"an array of shape ({len(vector_words)}, 1 to {MAX_WORD_VECTOR_DIM})",
+                 _Said("nothing (missing)" if table is None else f"shape {table.shape}"))
+        expected.update(word_vectors=(len(vector_words), dim), word_vector_weights=(len(vector_words),))
+        n_text += dim
     if kind == "TopicClassifier":
         expected.update(coef=(k, n_text), intercept=(k,), thresholds=(k,), cv_f1=(k,))
     else:
@@ -698,6 +736,8 @@ _PARAM_RULES = {
     "tune_decision": (lambda v: isinstance(v, bool), "true or false"),
     "heads": (lambda v: v in HEAD_DESIGNS, f"one of {HEAD_DESIGNS}"),
     "neutral_label": (lambda v: isinstance(v, str) and bool(v), "a non-empty string"),
+    "word_vectors": (lambda v: v is None or v == WORD_VECTORS_STORED, f"null or {WORD_VECTORS_STORED!r}"),
+    "word_vector_weight": (lambda v: _is_number(v) and v > 0, "a number > 0"),
 }
 
 
@@ -737,7 +777,11 @@ def _estimator_from_safe(meta: dict, arrays: dict, expected):
     for key in _TUPLE_PARAMS:
         if isinstance(params.get(key), list):
             params[key] = tuple(params[key])
+    table = vectors_from_part(meta, arrays)
+    if "word_vectors" in params:
+        params["word_vectors"] = table  # the stored table stands for whatever was given at fit
     estimator = expected(**params)
+    estimator.word_vectors_ = table
     estimator.classes_ = np.asarray(meta["classes"], dtype=object)
     estimator.features_ = estimator._make_features()
     for block, vectorizer in estimator.features_.transformer_list:
@@ -1067,7 +1111,7 @@ def _load_safe_model(path: Path, manifest: dict, verified: set[str]):
 
     (t_meta, t_arrays, t_feat), (s_meta, s_arrays, s_feat) = parts["topic_classifier"], parts["stance_classifier"]
     predictor = None
-    if t_feat is s_feat and not s_meta.get("uses_targets"):
+    if t_feat is s_feat and not s_meta.get("uses_targets") and same_vector_parts(t_meta, t_arrays, s_meta, s_arrays):
         with _reading(path, FEATURES_FILE):
             compiled = _compiled_features(t_feat)
         if compiled is not None:
