@@ -1,0 +1,123 @@
+"""Word vectors for the benchmarks, learned from unlabelled text only (``stance.features.embeddings.WordVectors``).
+
+Two tables, each written as a word-vector directory (``vectors.npz`` + ``vocabulary.json``):
+
+- ``tweets``: ``tweets/unlabeled.txt`` (149,520 English tweets, none of them a SemEval-2016
+  stance tweet), for SemEval-2016 and RUW;
+- ``news``: ``domain/unlabeled.jsonl`` and ``domain/unlabeled_2022.jsonl`` (the domain's
+  unlabelled paragraphs), the FNC-1 *training* bodies (train and dev split; never the test
+  bodies) split at line breaks, and the EUvsDisinfo claim titles; for FNC-1 and the domain.
+
+No labelled text is read. Note for the domain: our own labelled paragraphs (round 1 and 2) were
+drawn from the two unlabelled domain files, so the ``news`` table has seen their text (not their
+labels); the distributed held-out documents of ``unlabeled_2022`` were removed before that file was
+written.
+
+Usage::
+
+    python benchmarks/word_vectors.py [--data-root DIR] [--out DIR] [--only tweets|news]
+        [--dim 100 --window 5 --min-count 5 --max-vocab 50000]
+
+Writes ``DIR/<name>/`` (default ``benchmarks/.cache/word_vectors``) and
+``benchmarks/results/word_vectors.json`` (corpus sizes, wall and CPU seconds, nearest
+neighbours of a few words), rendered into RESULTS.md by ``benchmarks/render_results.py``
+(:func:`render_markdown`). Then pass ``--word-vectors DIR/<name>`` to a benchmark script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from stance.datasets.benchmarks import load_fnc1  # noqa: E402
+from stance.features.embeddings import WordVectors  # noqa: E402
+from stance.io.files import read_corpus  # noqa: E402
+
+CACHE = Path(__file__).resolve().parent / ".cache" / "word_vectors"
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+RESULTS = RESULTS_DIR / "word_vectors.json"
+PROBES = ("nato", "sanctions", "expansion", "missile", "ukraine", "abortion", "atheism", "climate", "hillary")
+
+
+def data_root(given: str | None) -> Path:
+    return Path(given or os.environ.get("STANCE_DATA_ROOT") or ROOT.parent / "shared" / "data")
+
+
+def corpus(name: str, root: Path) -> list[str]:
+    """The unlabelled texts of one table."""
+    if name == "tweets":
+        return read_corpus([root / "tweets" / "unlabeled.txt"])
+    texts = read_corpus([root / "domain" / "unlabeled.jsonl", root / "domain" / "unlabeled_2022.jsonl"])
+    bodies: dict[int, str] = {}
+    for split in ("train", "dev"):  # both from train_bodies.csv; the competition test bodies are never read
+        bodies.update(load_fnc1(split, data_root=root).bodies)
+    for body in bodies.values():
+        texts.extend(p.strip() for p in body.split("\n") if p.strip())
+    with open(root / "euvsdisinfo" / "posts.csv", encoding="utf-8-sig", newline="") as fh:
+        texts.extend(row["title"].strip() for row in csv.DictReader(fh) if row["title"].strip())
+    return texts
+
+
+def _table(header, rows) -> str:
+    return "\n".join(["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+                     + ["| " + " | ".join(str(v) for v in row) + " |" for row in rows])
+
+
+def render_markdown(tables: dict) -> str:
+    """The fit statistics of the word-vector tables (``results/word_vectors.json``) as a markdown table."""
+    rows = [[name, f"{t['texts']:,}", f"{t['tokens']:,}", f"{t['words']:,}", t["params"]["dim"],
+             t["params"]["window"], t["params"]["min_count"], t["fit_seconds_wall"], t["fit_seconds_cpu"],
+             "; ".join(f"{w}: {' '.join(n[:3])}" for w, n in list(t["neighbours"].items())[:4])]
+            for name, t in tables.items()]
+    return ("**The tables** (`python benchmarks/word_vectors.py`; PPMI with context smoothing 0.75, "
+            "randomized SVD, `U * S**0.5`; seconds wall / CPU on the shared 2-core machine):\n\n"
+            + _table(["table", "texts", "tokens", "words", "dim", "window", "min_count", "wall s", "CPU s",
+                      "nearest words"], rows) + "\n")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data-root", default=None)
+    p.add_argument("--out", default=str(CACHE))
+    p.add_argument("--only", choices=("tweets", "news"), default=None)
+    p.add_argument("--dim", type=int, default=100)
+    p.add_argument("--window", type=int, default=5)
+    p.add_argument("--min-count", type=int, default=5)
+    p.add_argument("--max-vocab", type=int, default=50_000)
+    p.add_argument("--results", default=str(RESULTS))
+    args = p.parse_args(argv)
+    root = data_root(args.data_root)
+    record = json.loads(Path(args.results).read_text()) if Path(args.results).is_file() else {}
+    for name in ([args.only] if args.only else ["tweets", "news"]):
+        texts = corpus(name, root)
+        wall, cpu = time.perf_counter(), time.process_time()
+        wv = WordVectors(dim=args.dim, window=args.window, min_count=args.min_count, max_vocab=args.max_vocab,
+                         progress=True, random_state=0).fit(texts)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        out = wv.save(Path(args.out) / name)
+        neighbours = {}
+        for w in PROBES:
+            try:
+                neighbours[w] = [n for n, _ in wv.most_similar(w, 5)]
+            except KeyError:
+                pass
+        record[name] = {"texts": len(texts), "tokens": wv.n_tokens_, "words": len(wv.vocabulary_),
+                        "params": {k: v for k, v in wv.get_params().items() if k != "progress"},
+                        "fit_seconds_wall": round(wall, 1), "fit_seconds_cpu": round(cpu, 1),
+                        "neighbours": neighbours, "directory": os.path.relpath(out, ROOT)}
+        print(f"{name}: {len(texts):,} texts, {wv.n_tokens_:,} tokens, {len(wv.vocabulary_):,} words, "
+              f"{wall:.0f} s wall / {cpu:.0f} s CPU -> {out}", flush=True)
+    Path(args.results).write_text(json.dumps(record, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
