@@ -72,7 +72,7 @@ DEFAULT_TARGET_DESIGN = "augment"
 #: Scale of the shared copy of the text features in the augmented target design.
 DEFAULT_SHARED_WEIGHT = 0.5
 #: Scale of each target's own copy of the text features in the augmented target design.
-DEFAULT_PER_TARGET_WEIGHT = 1.0
+DEFAULT_PER_TARGET_WEIGHT = 2.0
 DEFAULT_DECISION_METRIC = "auto"
 #: The stance label of paragraphs that take no side.
 DEFAULT_NEUTRAL_LABEL = "none"
@@ -559,9 +559,12 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         shared text features (the design of stance 1.0).
     shared_weight : float, default=0.5
         Scale of the shared copy (``"augment"``); 0 fits independent per-target weights.
-    per_target_weight : float, default=1.0
-        Scale of each target's copy (``"augment"``); larger means less
-        regularisation of the per-target weights.
+    per_target_weight : float, default=2.0
+        Scale of each target's copy and bias (``"augment"``); larger means less
+        regularisation of the per-target weights. The defaults of the targets
+        path (``target_design``, ``shared_weight``, ``per_target_weight``,
+        ``decision_metric``) were chosen on SemEval-2016 train + val by
+        cross-validation and on RUW train -> val (``benchmarks/target_defaults.py``).
     heads : {"ovr", "two_stage"}, default="ovr"
         Head design (see above). ``"two_stage"`` needs ``neutral_label`` among the
         labels and at least two other labels.
