@@ -32,7 +32,7 @@ from sklearn.pipeline import make_pipeline
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stance.model.stance_model import fit_model  # noqa: E402
+from stance.training import fit_model  # noqa: E402
 from stance.datasets.domain import DOMAIN_STANCES, DOMAIN_TOPICS, load_domain, load_domain_grown  # noqa: E402
 from stance.evaluation import evaluate_predictions  # noqa: E402
 from stance.estimators.linear import topics_to_indicator  # noqa: E402

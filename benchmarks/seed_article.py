@@ -2,10 +2,10 @@
 
 Usage::
 
-    python benchmarks/seed_article.py [--data-root DIR] [--json benchmarks/results/seed_article.json] [--render]
+    python benchmarks/seed_article.py [--data-root DIR] [--json benchmarks/results/seed_article.json]
 
-Writes the labels (no article text: the corpus stays in the data root) to the JSON file and, with
-``--render``, the table between the ``seed_article`` markers of ``benchmarks/RESULTS.md``.
+Writes the labels (no article text: the corpus stays in the data root) to the JSON file and prints
+the table that ``benchmarks/render_results.py`` writes into ``benchmarks/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -19,10 +19,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import stance  # noqa: E402
 from stance.datasets.domain import load_seed_article  # noqa: E402
-
-RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
-BEGIN, END = "<!-- seed_article:begin (written by benchmarks/seed_article.py --render) -->", "<!-- seed_article:end -->"
-
 
 def run(data_root=None) -> dict:
     model = stance.load_model()
@@ -40,7 +36,7 @@ def run(data_root=None) -> dict:
     }
 
 
-def render(result: dict) -> str:
+def render_markdown(result: dict) -> str:
     lines = ["| paragraph | words | topics | stance | favor / against / none | stance evidence |",
              "|---|---|---|---|---|---|"]
     for p in result["paragraphs"]:
@@ -60,18 +56,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", default=None)
     parser.add_argument("--json", default=None)
-    parser.add_argument("--render", action="store_true", help="write the table into benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
     result = run(args.data_root)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
-    markdown = render(result)
-    if args.render:
-        text = RESULTS_MD.read_text(encoding="utf-8")
-        head, rest = text.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        RESULTS_MD.write_text(head + BEGIN + "\n" + markdown + END + tail, encoding="utf-8")
-    print(markdown)
+    print(render_markdown(result))
     return 0
 
 

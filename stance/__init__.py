@@ -38,7 +38,6 @@ _LAZY = {
     "Evidence": "model.stance_model",
     "ParagraphResult": "model.stance_model",
     "StanceModel": "model.stance_model",
-    "analyze": "model.stance_model",
     "detect_language": "text.language",
     "NotFittedError": "exceptions",
     "StanceClassifier": "estimators.linear",
@@ -52,6 +51,37 @@ _LAZY = {
     "tokenize": "text.processing",
     "train_model": "training",
 }
+
+
+def analyze(text: str | bytes, *, model=None, **kwargs):
+    """Split an article into paragraphs and label each with the shipped (or given) model.
+
+    Parameters
+    ----------
+    text : str or bytes
+    model : StanceModel or None, default=None
+        ``None`` uses :func:`stance.load_model` (cached).
+    **kwargs
+        Passed to :meth:`StanceModel.classify`.
+
+    Returns
+    -------
+    Document
+        The paragraphs' results; ``doc.summary()`` gives the article as a whole
+        (:class:`ArticleSummary`: topic shares, overall stance, the paragraphs that carry it).
+
+    Examples
+    --------
+    >>> import stance
+    >>> doc = stance.analyze("MOSCOW, February 9. /TASS/.\\nRussia wants security guarantees.\\n\\nTalks go on.")
+    >>> [(p.index, p.text[:6]) for p in doc]
+    [(0, 'MOSCOW'), (1, 'Talks ')]
+    """
+    if model is None:
+        from .io.persistence import load_default_model
+
+        model = load_default_model()
+    return model.analyze(text, **kwargs)
 
 
 def __getattr__(name: str):

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .model.stance_model import StanceModel, fit_model
+from .model.stance_model import StanceModel
 from .datasets.domain import DOMAIN_POOLS, DOMAIN_STANCES, DOMAIN_TOPICS, LabelledData, add_label_files, read_labelled_jsonl
 from .evaluation import evaluate_model
 from .exceptions import DataError
@@ -43,6 +43,7 @@ __all__ = [
     "DEFAULT_STANCE_PARAMS",
     "DEFAULT_TOPIC_PARAMS",
     "cross_validate",
+    "fit_model",
     "leave_sources_out",
     "predict_held_out",
     "train_model",
@@ -61,6 +62,55 @@ DEFAULT_STANCE_PARAMS: dict = {"C": DEFAULT_STANCE_C}
 DEFAULT_SOURCE_BALANCE = 0.5
 #: Seed of every random choice in training.
 DEFAULT_RANDOM_STATE = 0
+
+
+def fit_model(
+    data: LabelledData,
+    *,
+    topics: Sequence[str] | None = None,
+    stances: Sequence[str] | None = None,
+    topic_params: dict | None = None,
+    stance_params: dict | None = None,
+    random_state: int | None = 0,
+    source_balance: float = 0.0,
+    progress=None,
+) -> StanceModel:
+    """Fit a :class:`~stance.model.stance_model.StanceModel` on labelled data (internal CV grouped by article).
+
+    Parameters
+    ----------
+    data : LabelledData
+    topics, stances : sequence of str or None, default=None
+        Label sets (``None``: the labels found in ``data``).
+    topic_params, stance_params : dict or None, default=None
+        Parameters of :class:`~stance.estimators.linear.TopicClassifier` and
+        :class:`~stance.estimators.linear.StanceClassifier`.
+    random_state : int or None, default=0
+    source_balance : float, default=0.0
+        When positive and ``data`` has sources, the stance heads are fitted with
+        :func:`~stance.estimators.linear.balanced_sample_weight` over source x stance with
+        this power (1: every stance of a source weighs the same), so that no
+        source's register stands in for a stance.
+    progress : callable or None, default=None
+        Called with the name of each stage as it starts.
+    """
+    from .estimators.linear import StanceClassifier, TopicClassifier, balanced_sample_weight
+
+    if isinstance(source_balance, bool) or not isinstance(source_balance, (int, float)) or source_balance < 0:
+        raise ValueError(f"'source_balance' must be a number >= 0, got {source_balance!r}")
+    stage = progress if progress is not None else (lambda name: None)
+    groups = data.docs if len(set(data.docs)) >= 2 else None
+    stage(f"fitting the topic classifier ({len(data):,} paragraphs)")
+    tc = TopicClassifier(topics=topics, random_state=random_state, **(topic_params or {}))
+    tc.fit(data.texts, data.topics, groups=groups)
+    stage("fitting the stance classifier")
+    sc = StanceClassifier(labels=stances, random_state=random_state, **(stance_params or {}))
+    weights = None
+    if source_balance > 0 and any(s is not None for s in data.sources):
+        weights = balanced_sample_weight(data.sources, data.stances, power=source_balance)
+    sc.fit(data.texts, data.stances, targets=data.targets if data.has_targets else None, groups=groups,
+           sample_weight=weights)
+    return StanceModel(tc, sc)
 
 
 def _label_set(value: Sequence[str] | str | None, default: Sequence[str]) -> tuple[str, ...] | None:

@@ -127,3 +127,25 @@ def copy_safe_model_dir(tiny_safe_model_dir, tmp_path):
         return dst
 
     return _copy
+
+
+@pytest.fixture(scope="session")
+def tiny_v1_safe_model_dir(tmp_path_factory, tiny_model_dir) -> Path:
+    """The tiny model in the layout of stance 1.0 (``stance-model/1``, shared ``vocabulary.json``)."""
+    from _old_formats import write_v1_safe
+    from stance.io.persistence import load_model
+
+    return write_v1_safe(load_model(tiny_model_dir, trusted=True), tmp_path_factory.mktemp("v1") / "tiny-v1")
+
+
+@pytest.fixture
+def copy_v1_safe_model_dir(tiny_v1_safe_model_dir, tmp_path):
+    """A function that copies the v1-layout tiny model to a fresh place and returns it."""
+    import shutil
+
+    def _copy(name: str = "v1-model") -> Path:
+        dst = tmp_path / name
+        shutil.copytree(tiny_v1_safe_model_dir, dst)
+        return dst
+
+    return _copy

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from _fuzz import fuzz
 
 import stance
-from stance.model.stance_model import Document, Evidence, ParagraphResult, StanceModel, fit_model
+from stance.model.stance_model import Document, Evidence, ParagraphResult, StanceModel
+from stance.training import fit_model
 from stance.datasets.domain import LabelledData
 from stance.exceptions import InputTooLargeError, InvalidInputError
 from stance.estimators.linear import StanceClassifier, TopicClassifier

@@ -237,8 +237,8 @@ def test_train_writes_model_directory(train_file, article, tmp_path, capsys):
     assert manifest["name"] == "cli-model"
     assert manifest["stances"] == ["against", "favor", "none"]
     # both formats by default, so the model just trained classifies without --trust
-    assert sorted(os.listdir(out)) == ["manifest.json", "stance.joblib", "stance.json", "stance.npz",
-                                       "topic.joblib", "topic.json", "topic.npz", "vocabulary.json"]
+    assert sorted(os.listdir(out)) == ["features.npz", "manifest.json", "stance.joblib", "stance.json", "stance.npz",
+                                       "topic.joblib", "topic.json", "topic.npz"]
     assert main(["classify", str(article), "--model", str(out), "--format", "jsonl"]) == 0
     assert '"stance"' in capsys.readouterr().out
 
@@ -363,7 +363,7 @@ def test_info_prints_manifest_json(tiny_model_dir, capsys):
     assert main(["info", "--model", str(tiny_model_dir)]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["path"] == str(tiny_model_dir)
-    assert info["format"] == "stance-model/1"
+    assert info["format"] == "stance-model/2"
     assert info["name"] == "tiny"
     assert info["topics"] == ["arms_control", "diplomacy", "nato_expansion", "sanctions"]
     assert set(info["files"]) == {"topic.joblib", "stance.joblib"}
@@ -455,7 +455,7 @@ def test_info_without_model_prints_the_default_manifest(capsys):
     assert main(["info"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert Path(info["path"]) == _default_manifest().parent
-    assert info["format"] == "stance-model/1"
+    assert info["format"] == "stance-model/2"
 
 
 # --------------------------------------------------------------------------- trust, export, --force, --format
@@ -509,8 +509,8 @@ def test_export_writes_a_safe_model(tiny_model_dir, article, tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.err == ""
     assert captured.out.startswith(f"wrote {out}")
-    assert sorted(os.listdir(out)) == ["manifest.json", "stance.json", "stance.npz", "topic.json", "topic.npz",
-                                       "vocabulary.json"]
+    assert sorted(os.listdir(out)) == ["features.npz", "manifest.json", "stance.json", "stance.npz", "topic.json",
+                                       "topic.npz"]
     assert json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))["serialization"] == "safe"
     # the export classifies like its source, and loads without --trust
     assert main(["classify", str(article), "--model", str(tiny_model_dir), "--trust", "--format", "jsonl"]) == 0
@@ -589,8 +589,8 @@ def test_train_format_safe(train_file, article, tmp_path, capsys):
     rc = main(["train", "--data", str(train_file), "--out", str(out), "--topics", "auto", "--stances", "auto",
                "--min-df", "1", "--format", "safe"])
     assert rc == 0
-    assert sorted(os.listdir(out)) == ["manifest.json", "stance.json", "stance.npz", "topic.json", "topic.npz",
-                                       "vocabulary.json"]
+    assert sorted(os.listdir(out)) == ["features.npz", "manifest.json", "stance.json", "stance.npz", "topic.json",
+                                       "topic.npz"]
     assert json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))["serialization"] == "safe"
     capsys.readouterr()
     assert main(["classify", str(article), "--model", str(out), "--format", "jsonl"]) == 0

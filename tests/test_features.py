@@ -195,3 +195,14 @@ def test_compiled_features_refuse_what_they_cannot_reproduce():
 @given(st.lists(st.text(max_size=60), min_size=1, max_size=5))
 def test_compiled_features_match_on_arbitrary_text(fitted_union, texts):
     _assert_same(fitted_union, texts)
+
+
+def test_compiled_features_with_a_full_chunk_cache_equal_the_union(fitted_union, monkeypatch):
+    import stance.features.compiled as compiled
+
+    monkeypatch.setattr(compiled, "_WORD_CACHE_SIZE", 3)  # the first batch fills it; later chunks are not kept
+    fast = CompiledFeatures.from_union(fitted_union)
+    for texts in (COMPILE_CORPUS[:2], COMPILE_CORPUS, ["NATO talks", "new words here", ""], COMPILE_CORPUS[::-1]):
+        got = fast.transform(texts)
+        np.testing.assert_allclose(got.toarray(), fitted_union.transform(texts).toarray(), rtol=1e-6, atol=1e-7)
+    assert len(fast._word_cache) <= 3 and len(fast._chunk_cache) <= 3

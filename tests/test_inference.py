@@ -1,4 +1,4 @@
-"""Tests of stance.model.scoring: the numpy-only Predictor against the scikit-learn estimators."""
+"""Tests of stance.estimators.scoring: the numpy-only Predictor against the scikit-learn estimators."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 import stance
 from stance.model.stance_model import StanceModel
-from stance.model.scoring import Predictor
+from stance.estimators.scoring import Evidence, Predictor
 from stance.io.persistence import MANIFEST_FILE, default_model_path, load_model, save_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,8 +64,8 @@ def test_target_models_use_the_estimators(tiny_model, train_rows):
                                sc.predict_proba(TEXTS, targets="NATO"), atol=1e-4)
 
 
-def test_both_format_prefers_the_safe_files(tiny_model, tmp_path):
-    out = save_model(tiny_model, tmp_path / "both", format="both")
+def test_both_format_prefers_the_safe_files(tiny_model, fresh_model, tmp_path):
+    out = save_model(fresh_model, tmp_path / "both", format="both")
     manifest = json.loads((out / MANIFEST_FILE).read_text())
     assert manifest["serialization"] == "both"
     assert {"topic.joblib", "topic.npz", "topic.json", "stance.joblib"} <= set(manifest["files"])
@@ -78,14 +78,14 @@ def test_both_format_prefers_the_safe_files(tiny_model, tmp_path):
     assert [r.stance for r in pickled.classify(TEXTS)] == [r.stance for r in safe.classify(TEXTS)]
 
 
-def test_safe_only_model_has_no_joblib(tiny_model, tmp_path):
-    out = save_model(tiny_model, tmp_path / "safe", format="safe")
+def test_safe_only_model_has_no_joblib(tiny_model, fresh_model, tmp_path):
+    out = save_model(fresh_model, tmp_path / "safe", format="safe")
     with pytest.raises(stance.ModelNotFoundError, match="has no 'joblib' files"):
         load_model(out, serialization="joblib", trusted=True)
 
 
-def test_estimators_are_built_on_demand_from_safe_files(tiny_model, tmp_path):
-    out = save_model(tiny_model, tmp_path / "safe", format="safe")
+def test_estimators_are_built_on_demand_from_safe_files(tiny_model, fresh_model, tmp_path):
+    out = save_model(fresh_model, tmp_path / "safe", format="safe")
     model = load_model(out)
     np.testing.assert_array_equal(model.topic_classifier.predict_proba(TEXTS),
                                   tiny_model.topic_classifier.predict_proba(TEXTS))
@@ -112,3 +112,96 @@ def test_odd_but_valid_text_gets_low_scores_and_none(text):
     assert result.topics == []
     assert result.stance == "none"
     assert max(result.topic_scores.values()) < 0.5
+
+
+# --------------------------------------------------------------------------- one scoring core
+
+
+def _union_core(model: StanceModel):
+    """The model's heads scored over scikit-learn's own transform of the fitted union (not the compiled one)."""
+    from stance.estimators.scoring import ScoringCore, stance_head, topic_head
+    from stance.estimators.linear import _UnionFeatures
+
+    tc, sc = model.topic_classifier, model.stance_classifier
+    return ScoringCore(features=_UnionFeatures(tc), **topic_head(tc), **stance_head(sc))
+
+
+def _assert_paths_agree(model: StanceModel, texts: list[str]) -> None:
+    """Compiled-features core and scikit-learn-transform core: same labels, scores to 1e-6."""
+    fast = model.predictor
+    assert fast is not None
+    X_fast, topic_fast, stance_fast = fast.score(texts)
+    slow = _union_core(model)
+    X_slow, topic_slow, stance_slow = slow.score(texts)
+    np.testing.assert_allclose(topic_fast, topic_slow, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(stance_fast, stance_slow, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(topic_fast >= fast.thresholds, topic_slow >= slow.thresholds)
+    np.testing.assert_array_equal(fast.decide(stance_fast), slow.decide(stance_slow))
+    # the estimators' public methods are the same core
+    np.testing.assert_allclose(model.topic_classifier.predict_proba(texts), topic_fast, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(model.stance_classifier.predict_proba(texts), stance_fast, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("word_range", [(1, 1), (1, 2)])
+@pytest.mark.parametrize("char_range", [None, (1, 3), (2, 4), (2, 5), (3, 5), (4, 5), (5, 5)])
+def test_numpy_and_estimator_paths_agree_over_a_grid_of_ngram_ranges(train_rows, word_range, char_range):
+    from stance.estimators.linear import StanceClassifier, TopicClassifier
+
+    texts = [r[0] for r in train_rows]
+    params = dict(min_df=1, cv=2, random_state=0, word_ngram_range=word_range, char_ngram_range=char_range)
+    tc = TopicClassifier(**params).fit(texts, [r[1] for r in train_rows])
+    sc = StanceClassifier(**params).fit(texts, [r[2] for r in train_rows])
+    model = StanceModel(tc, sc)
+    _assert_paths_agree(model, TEXTS + texts + ["a b", "NATO a ox", "x"])
+    fast = model.classify(TEXTS)
+    slow = _estimator_path(model).classify(TEXTS)
+    assert [r.to_dict() for r in fast] == [r.to_dict() for r in slow]
+
+
+def test_classify_scores_are_rounded_in_float64(tiny_model):
+    for result in tiny_model.classify(TEXTS):
+        for value in [*result.topic_scores.values(), *result.stance_scores.values(),
+                      *(e.weight for e in result.evidence)]:
+            assert type(value) is float and value == round(value, 4)
+            assert len(repr(value)) <= 7, value  # 0.0185, not 0.01850000023841858
+
+
+def test_batch_evidence_equals_one_row_at_a_time(tiny_model):
+    together = tiny_model.classify(TEXTS * 3, batch_size=512)
+    alone = [r for t in TEXTS * 3 for r in tiny_model.classify([t])]
+    assert [r.evidence for r in together] == [r.evidence for r in alone]
+    assert [(r.topics, r.stance) for r in together] == [(r.topics, r.stance) for r in alone]
+
+
+def test_evidence_is_the_estimators_explain(tiny_model):
+    results = tiny_model.classify(TEXTS)
+    stance_ev = tiny_model.stance_classifier.explain(TEXTS)
+    topic_ev = tiny_model.topic_classifier.explain(TEXTS)
+    for r, s_ev, t_ev in zip(results, stance_ev, topic_ev):
+        if not r.text.strip() or r.language == "other":
+            continue
+        assert r.evidence == [Evidence(e.term, e.weight, f"stance:{e.label}") for e in s_ev] + t_ev
+
+
+def _real_paragraphs(n: int) -> list[str]:
+    import os
+
+    root = Path(os.environ.get("STANCE_DATA_ROOT", REPO.parent / "shared" / "data"))
+    path = root / "domain" / "unlabeled.jsonl"
+    if not path.is_file():
+        pytest.skip(f"needs the corpus {path} (set STANCE_DATA_ROOT to the shared data folder)")
+    texts = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            texts.append(json.loads(line)["text"])
+            if len(texts) == n:
+                break
+    return texts
+
+
+@pytest.mark.skipif(not (default_model_path() / MANIFEST_FILE).is_file(), reason="models/default is not built")
+def test_shipped_model_numpy_and_estimator_paths_agree_on_1000_real_paragraphs():
+    texts = _real_paragraphs(1000)
+    assert len(texts) == 1000
+    model = load_model()
+    _assert_paths_agree(model, texts)

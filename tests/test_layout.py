@@ -48,3 +48,54 @@ def test_the_layout_helpers_see_every_import():
     # guard for the checks above: the scan finds the package's own imports
     found = {target for path in _modules() for target, _ in _imports(path)}
     assert "stance.text.processing" in found and "stance.exceptions" in found
+
+
+def _graph(level: int | None = None) -> dict[str, set[str]]:
+    """Import graph of the package's modules (``level=2``: of its sub-packages), lazy imports included."""
+    modules = {_module_name(p) for p in _modules()}
+
+    def key(name: str) -> str:
+        return name if level is None else ".".join(name.split(".")[:level])
+
+    graph: dict[str, set[str]] = {}
+    for path in _modules():
+        source = _module_name(path)
+        if source == "stance":
+            continue  # the package root re-exports the public API from every layer
+        for target, names in _imports(path):
+            for name in names:
+                target_module = f"{target}.{name}" if f"{target}.{name}" in modules else target
+                if target_module != "stance" and key(target_module) != key(source):
+                    graph.setdefault(key(source), set()).add(key(target_module))
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        state[node] = 2
+        path.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_no_import_cycle_between_modules():
+    assert _cycle(_graph()) is None
+
+
+def test_sub_packages_depend_one_way():
+    # cli -> batch -> training -> io -> model -> estimators -> features -> text, datasets and evaluation beside
+    assert _cycle(_graph(level=2)) is None

@@ -382,13 +382,26 @@ def test_topic_random_state_makes_fit_deterministic(topic_clf):
 
 
 def test_topic_explain_returns_terms_of_the_paragraph(topic_clf):
-    A = topic_clf.transform_texts(["new sanctions on oil"])
-    j = topic_clf.classes_.tolist().index("sanctions")
-    terms = topic_clf.explain(A[0], j, k=2)
+    terms = topic_clf.explain(["new sanctions on oil"], labels="sanctions", k=2)[0]
     assert 1 <= len(terms) <= 2
-    assert all(term in {"new", "sanctions", "on", "oil", "new sanctions", "sanctions on", "on oil"} for term, _ in terms)
-    assert all(weight > 0 for _, weight in terms)
-    assert topic_clf.explain(topic_clf.transform_texts(["zzzz qqqq"])[0], j) == []
+    assert all(e.term in {"new", "sanctions", "on", "oil", "new sanctions", "sanctions on", "on oil"} for e in terms)
+    assert all(e.weight > 0 and e.label == "sanctions" for e in terms)
+    assert topic_clf.explain(["zzzz qqqq"], labels="sanctions") == [[]]
+
+
+def test_explain_defaults_to_the_predicted_labels_and_checks_its_arguments(topic_clf, stance_clf):
+    predicted = topic_clf.predict_labels(QUERY)
+    for labels, evidence in zip(predicted, topic_clf.explain(QUERY)):
+        assert {e.label for e in evidence} <= set(labels)
+    stances = stance_clf.predict(QUERY)
+    for label, evidence in zip(stances, stance_clf.explain(QUERY)):
+        assert {e.label for e in evidence} <= {label}
+    with pytest.raises(LabelError, match="'labels' must hold labels of .*got 'bogus'"):
+        stance_clf.explain(QUERY, labels="bogus")
+    with pytest.raises(ValueError, match=r"'labels' must be one str or one per paragraph \(4\), got 1"):
+        topic_clf.explain(QUERY, labels=["sanctions"])
+    with pytest.raises(ValueError, match="'k' must be an int >= 0, got -1"):
+        topic_clf.explain(QUERY, k=-1)
 
 
 @pytest.mark.parametrize("factory", [make_topic, make_stance], ids=["topic", "stance"])
@@ -398,21 +411,21 @@ def test_refit_after_explain_reports_terms_of_the_new_vocabulary(factory):
     first_texts = ["alpha beta", "gamma delta", "alpha gamma", "beta delta"]
     second_texts = ["zulu yankee", "xray whiskey", "zulu xray", "yankee whiskey"]
     y = [["x"], ["y"], ["x"], ["y"]] if factory is make_topic else ["favor", "against", "favor", "against"]
+    labels = ["x", "y"] if factory is make_topic else ["favor", "against"]
     clf = factory(cv=2, char_ngram_range=None)
     clf.fit(first_texts, y)
-    clf.explain(clf.transform_texts(["alpha beta"])[0], 0)
+    clf.explain(["alpha beta"], labels=labels[0])
     clf.fit(second_texts, y)
-    row = clf.transform_texts(["zulu yankee"])[0]
-    terms = [t for k in range(2) for t, _ in clf.explain(row, k, k=5)]
+    terms = [e.term for label in labels for e in clf.explain(["zulu yankee"], labels=label, k=5)[0]]
     assert terms
     assert set(terms) <= {"zulu", "yankee", "zulu yankee"}
 
 
 def test_topic_pickle_round_trip(topic_clf):
     before = topic_clf.predict_proba(QUERY)
-    topic_clf.explain(topic_clf.transform_texts(["sanctions"])[0], 0)  # fills the term-name cache
+    topic_clf.explain(["sanctions"], labels=str(topic_clf.classes_[0]))  # fills the caches
     restored = pickle.loads(pickle.dumps(topic_clf))
-    assert "_word_names_cache" not in restored.__dict__
+    assert "_word_names_cache" not in restored.__dict__ and "_core_cache" not in restored.__dict__
     np.testing.assert_array_equal(restored.predict_proba(QUERY), before)
     np.testing.assert_array_equal(restored.thresholds_, topic_clf.thresholds_)
     assert restored.get_params() == topic_clf.get_params()
@@ -481,9 +494,9 @@ def test_stance_binary():
     proba = clf.predict_proba(texts)
     assert proba.shape == (12, 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
-    A = clf.transform_texts(["Moscow rightly warns about NATO expansion"])
-    favor_terms = dict(clf.explain(A[0], 1, k=10))
-    against_terms = dict(clf.explain(A[0], 0, k=10))
+    text = ["Moscow rightly warns about NATO expansion"]
+    favor_terms = {e.term: e.weight for e in clf.explain(text, labels="favor", k=10)[0]}
+    against_terms = {e.term: e.weight for e in clf.explain(text, labels="against", k=10)[0]}
     assert favor_terms and not set(favor_terms) & set(against_terms)
 
 
@@ -581,10 +594,9 @@ def test_augmented_targets_learn_weights_per_target():
     assert clf.coef_.shape[1] == clf.transform_texts(["x"], targets="Kyiv").shape[1]
     assert clf.predict(["we support them"], targets="Kyiv").tolist() == ["favor"]
     assert clf.predict(["we support them"], targets="Moscow").tolist() == ["against"]
-    # evidence adds up a term's shared and per-target weights
-    A = clf.transform_texts(["we support them"], targets="Kyiv")
-    terms = dict(clf.explain(A[0], list(clf.classes_).index("favor"), k=5))
-    assert "support" in terms
+    # evidence is read from the shared copy of the word block (the scoring core's word columns)
+    ev = clf.explain(["we condemn them"], targets="Kyiv", labels="against", k=5)[0]
+    assert all(e.label == "against" for e in ev)
     # an unseen target falls back on the shared weights
     assert clf.predict_proba(["we support them"], targets="Minsk").shape == (1, 3)
 
@@ -709,8 +721,7 @@ def test_two_stage_heads():
     assert list(clf.predict(SEP_TEXTS)) == SEP_STANCES
     assert clone(clf).get_params()["heads"] == "two_stage"
     # the evidence follows the calibrated classes, not the heads
-    A = clf.transform_texts([SEP_AGAINST[0]])
-    terms = [t for t, _ in clf.explain(A[0], list(clf.classes_).index("against"), k=3)]
+    terms = [e.term for e in clf.explain([SEP_AGAINST[0]], labels="against", k=3)[0]]
     assert set(terms) & {"kyiv", "condemns", "brutal", "russian", "aggression", "invasion"}
 
 
@@ -730,3 +741,10 @@ def test_predicted_stance_is_the_most_probable(heads):
     assert np.allclose(clf.decision_weights_, 1.0)
     proba = clf.predict_proba(texts + QUERY)
     assert list(clf.predict(texts + QUERY)) == list(clf.classes_[np.argmax(proba, axis=1)])
+
+
+def test_predict_proba_features_is_the_same_core(topic_clf, stance_clf):
+    np.testing.assert_allclose(topic_clf.predict_proba_features(topic_clf.transform_texts(QUERY)),
+                               topic_clf.predict_proba(QUERY), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(stance_clf.predict_proba_features(stance_clf.transform_texts(QUERY)),
+                               stance_clf.predict_proba(QUERY), rtol=0, atol=1e-12)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import pathlib
 from pathlib import Path
@@ -22,7 +23,7 @@ PARAGRAPHS = [
     "Diplomats held talks in Geneva on the arms control treaty.",
     "Moscow proposed a moratorium on missiles; Washington \u00abrejected\u00bb it \u2014 caf\u00e9 talks.",
 ]
-SAFE_FILES = ["manifest.json", "stance.json", "stance.npz", "topic.json", "topic.npz", "vocabulary.json"]
+SAFE_FILES = ["features.npz", "manifest.json", "stance.json", "stance.npz", "topic.json", "topic.npz"]
 
 
 def _sha256(path: Path) -> str:
@@ -299,33 +300,50 @@ def test_plain_pickle_named_npz_is_refused(copy_safe_model_dir, tmp_path):
     assert not marker.exists()
 
 
-def test_shared_vocabulary_file_is_written_once_and_checked(fresh_model, tmp_path):
-    import json as _json
-
-    from stance.io.persistence import VOCABULARY_FILE, load_model, save_model
+def test_shared_features_file_is_written_once_and_checked(fresh_model, tmp_path):
+    from stance.io.persistence import FEATURES_FILE, load_model, save_model
 
     out = save_model(fresh_model, tmp_path / "safe", format="safe")
-    manifest = _json.loads((out / "manifest.json").read_text())
-    assert VOCABULARY_FILE in manifest["files"]
-    assert _json.loads((out / "topic.json").read_text())["vocabularies"] == VOCABULARY_FILE
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert FEATURES_FILE in manifest["files"]
+    assert json.loads((out / "topic.json").read_text())["features"] == FEATURES_FILE
+    assert json.loads((out / "stance.json").read_text())["features"] == FEATURES_FILE
     assert load_model(out).topics == fresh_model.topics
+    with open(out / FEATURES_FILE, "ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(ModelIntegrityError, match=r"features\.npz does not match the sha256"):
+        load_model(out)
+
+
+def test_features_reference_outside_the_manifest_is_refused(fresh_model, tmp_path):
+    from stance.io.persistence import FEATURES_FILE, load_model, save_model
+
+    out = save_model(fresh_model, tmp_path / "safe", format="safe")
+    _edit_manifest(out, lambda m: m["files"].pop(FEATURES_FILE))
+    with pytest.raises(ModelIntegrityError, match="refers to features in 'features.npz', which is not a checked"):
+        load_model(out)
+    _edit_json(out, "topic.json", _set("features", "../elsewhere.npz"))
+    with pytest.raises(ModelIntegrityError, match="refers to features in '../elsewhere.npz'"):
+        load_model(out)
+
+
+def test_v1_shared_vocabulary_file_is_checked(copy_v1_safe_model_dir):
+    from stance.io.persistence import VOCABULARY_FILE
+
+    out = copy_v1_safe_model_dir()
+    assert json.loads((out / "topic.json").read_text())["vocabularies"] == VOCABULARY_FILE
     vocab = out / VOCABULARY_FILE
     vocab.write_text(vocab.read_text()[:-2] + " ]\n")  # same JSON value, other bytes
     with pytest.raises(ModelIntegrityError, match=r"vocabulary\.json does not match the sha256"):
         load_model(out)
 
 
-def test_vocabulary_reference_outside_the_manifest_is_refused(fresh_model, tmp_path):
-    import json as _json
-
-    from stance.io.persistence import VOCABULARY_FILE, load_model, save_model
+def test_v1_vocabulary_reference_outside_the_manifest_is_refused(copy_v1_safe_model_dir):
+    from stance.io.persistence import VOCABULARY_FILE
     from stance.datasets.domain import sha256_file
 
-    out = save_model(fresh_model, tmp_path / "safe", format="safe")
-    manifest_path = out / "manifest.json"
-    manifest = _json.loads(manifest_path.read_text())
-    del manifest["files"][VOCABULARY_FILE]
-    manifest_path.write_text(_json.dumps(manifest))
+    out = copy_v1_safe_model_dir()
+    _edit_manifest(out, lambda m: m["files"].pop(VOCABULARY_FILE))
     with pytest.raises(ModelIntegrityError, match="refers to vocabularies in 'vocabulary.json', which is not a checked file"):
         load_model(out)
     assert sha256_file(out / VOCABULARY_FILE)  # the file is there; it is refused because it is unchecked
@@ -363,10 +381,25 @@ def _set_param(key, value):
 
 
 ARRAY_CASES = {
-    "idf shorter than the vocabulary": ("topic", lambda a: a.__setitem__("idf_word", a["idf_word"][:-1]),
-                                        r"topic\.npz: field 'idf_word' must be an array of shape \(\d+,\), got shape"),
-    "2-D idf": ("stance", lambda a: a.__setitem__("idf_word", a["idf_word"][None, :]),
-                r"stance\.npz: field 'idf_word' must be an array of shape .*, got shape \(1, \d+\)"),
+    "idf shorter than the vocabulary": ("features", lambda a: a.__setitem__("idf_word", a["idf_word"][:-1]),
+                                        r"features\.npz: 'word_(unigram_col|bigram_cols)' must (hold one column|be columns) in \[(-1|0), \d+\)"),
+    "2-D idf": ("features", lambda a: a.__setitem__("idf_word", a["idf_word"][None, :]),
+                r"features\.npz: field 'idf_word' must be a 1-d array of floats, got dtype float32, shape \(1, \d+\)"),
+    "idf in a part": ("stance", lambda a: a.__setitem__("idf_word", np.ones(3)), r"stance\.npz: field 'idf_word' must be one of"),
+    "token ids out of range": ("features", lambda a: a["word_unigram_col"].__setitem__(0, 10**6),
+                               r"features\.npz: 'word_unigram_col' must hold one column"),
+    "a column defined twice": ("features", lambda a: a["word_unigram_col"].__setitem__(1, a["word_unigram_col"][0]),
+                               r"features\.npz: the word tables must define each of the \d+ word columns exactly once"),
+    "unsorted bigram keys": ("features", lambda a: a.__setitem__("word_bigram_keys", a["word_bigram_keys"][::-1].copy()),
+                             r"features\.npz: 'word_bigram_keys' must be sorted distinct keys"),
+    "tokens not UTF-8": ("features", lambda a: a["word_tokens"].__setitem__(0, 0xFF),
+                         r"features\.npz: 'word_tokens' must be UTF-8 text"),
+    "char key outside the alphabet": ("features", lambda a: a["char_keys"].__setitem__(-1, a["char_keys"][-1] | 0xFFF),
+                                      r"features\.npz: 'char_keys' must"),
+    "char columns not a permutation": ("features", lambda a: a["char_cols"].__setitem__(0, a["char_cols"][1]),
+                                       r"features\.npz: 'char_cols' must be a permutation"),
+    "float tables": ("features", lambda a: a.__setitem__("char_keys", a["char_keys"].astype(np.float64)),
+                     r"features\.npz: 'char_keys' must be a 1-d integer array"),
     "wrong coefficient shape": ("topic", lambda a: a.__setitem__("coef", a["coef"][:, :-3]),
                                 r"topic\.npz: field 'coef' must be an array of shape"),
     "wrong intercept shape": ("stance", lambda a: a.__setitem__("intercept", a["intercept"][:1]),
@@ -379,8 +412,8 @@ ARRAY_CASES = {
                         r"topic\.npz: field 'coef' must be an array of floats, got dtype int64"),
     "threshold above 1": ("topic", lambda a: a["thresholds"].__setitem__(0, 3.0),
                           r"topic\.npz: field 'thresholds' must be numbers from 0 to 1"),
-    "negative idf": ("stance", lambda a: a["idf_word"].__setitem__(0, -1.0),
-                     r"stance\.npz: field 'idf_word' must be positive numbers"),
+    "negative idf": ("features", lambda a: a["idf_word"].__setitem__(0, -1.0),
+                     r"features\.npz: field 'idf_word' must be positive finite numbers"),
     "negative decision weight": ("stance", lambda a: a["decision_weights"].__setitem__(0, -1.0),
                                  r"stance\.npz: field 'decision_weights' must be numbers >= 0, one at least > 0, "
                                  r"got \[-1\.0, "),
@@ -389,6 +422,42 @@ ARRAY_CASES = {
     "missing array": ("topic", lambda a: a.pop("thresholds"),
                       r"topic\.npz: field 'thresholds' must be an array of shape \(4,\), got nothing \(missing\)"),
 }
+
+
+V1_ARRAY_CASES = {
+    "idf shorter than the vocabulary": ("topic", lambda a: a.__setitem__("idf_word", a["idf_word"][:-1]),
+                                        r"topic\.npz: field 'idf_word' must be an array of shape \(\d+,\), got shape"),
+    "2-D idf": ("stance", lambda a: a.__setitem__("idf_word", a["idf_word"][None, :]),
+                r"stance\.npz: field 'idf_word' must be an array of shape .*, got shape \(1, \d+\)"),
+    "negative idf": ("stance", lambda a: a["idf_word"].__setitem__(0, -1.0),
+                     r"stance\.npz: field 'idf_word' must be positive numbers"),
+    "wrong coefficient shape": ARRAY_CASES["wrong coefficient shape"],
+}
+V1_JSON_CASES = {
+    "extra vocabulary terms": ("vocabulary.json", lambda v: v["word"].append("zzz-extra"),
+                               r"topic\.npz: field 'idf_word' must be an array of shape"),
+    "char term out of range": ("vocabulary.json", lambda v: v["char"].__setitem__(0, "x" * 40),
+                               r"vocabulary\.json: field 'vocabularies\.char' must be a list of strings of 2 to 5"),
+    "C negative": ("topic.json", _set_param("C", -1), r"topic\.json: field 'params\.C' must be a number > 0, got -1"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(V1_ARRAY_CASES))
+def test_v1_damaged_arrays_are_refused(case, copy_v1_safe_model_dir):
+    model_dir = copy_v1_safe_model_dir()
+    stem, edit, message = V1_ARRAY_CASES[case]
+    _edit_npz(model_dir, stem, edit)
+    with pytest.raises(ModelIntegrityError, match=message):
+        load_model(model_dir)
+
+
+@pytest.mark.parametrize("case", sorted(V1_JSON_CASES))
+def test_v1_bad_values_are_refused(case, copy_v1_safe_model_dir):
+    model_dir = copy_v1_safe_model_dir()
+    filename, edit, message = V1_JSON_CASES[case]
+    _edit_json(model_dir, filename, edit)
+    with pytest.raises(ModelIntegrityError, match=message):
+        load_model(model_dir)
 
 
 @pytest.mark.parametrize("case", sorted(ARRAY_CASES))
@@ -415,10 +484,9 @@ JSON_CASES = {
                          r"topic\.json: field 'classes' must be a list of 1 or more distinct"),
     "calibrator classes": ("stance.json", _set("calibrator_classes", [0, 1, 5]),
                            r"stance\.json: field 'calibrator_classes' must be \[0, 1, 2\]"),
-    "extra vocabulary terms": ("vocabulary.json", lambda v: v["word"].append("zzz-extra"),
-                               r"topic\.npz: field 'idf_word' must be an array of shape"),
-    "char term out of range": ("vocabulary.json", lambda v: v["char"].__setitem__(0, "x" * 40),
-                               r"vocabulary\.json: field 'vocabularies\.char' must be a list of strings of 2 to 5"),
+    "char range other than the features'": ("stance.json", _set_param("char_ngram_range", [2, 4]),
+                                            r"stance\.json: its n-gram ranges differ from those of the other part"),
+    "features of no file": ("topic.json", _set("features", None), r"topic\.json refers to features in None"),
     "unknown parameter holding an object": ("topic.json", _set_param("future", {"a": 1}),
                                             r"topic\.json: field 'params\.future' must be a plain JSON value"),
 }
@@ -487,7 +555,7 @@ def test_a_huge_stance_version_number_is_a_version_error(copy_safe_model_dir):
 
 
 def test_a_char_4_5_model_classifies_short_new_words(tmp_path, train_rows):
-    from stance.model.stance_model import fit_model
+    from stance.training import fit_model
     from stance.datasets.domain import LabelledData
 
     data = LabelledData(texts=[r[0] for r in train_rows], topics=[r[1] for r in train_rows],
@@ -519,7 +587,7 @@ _FIELDS = st.sampled_from([
     ("stance.json", ("params", "char_ngram_range")), ("stance.json", ("params", "target_hash_features")),
     ("topic.json", ("params", "C")), ("topic.json", ("params", "min_df")), ("stance.json", ("uses_targets",)),
     ("stance.json", ("targets",)), ("stance.json", ("calibrator_classes",)), ("topic.json", ("classes",)),
-    ("stance.json", ("cv_macro_f1",)), ("vocabulary.json", ("word",)), ("vocabulary.json", ("char",)),
+    ("stance.json", ("cv_macro_f1",)), ("topic.json", ("features",)), ("stance.json", ("features",)),
     ("manifest.json", ("topics",)), ("manifest.json", ("versions",)), ("manifest.json", ("files",)),
 ])
 
@@ -573,3 +641,53 @@ def test_json_over_the_load_cap_is_refused_before_parsing(copy_safe_model_dir, m
     monkeypatch.setattr(json, "loads", lambda *a, **k: pytest.fail("parsed"))
     with pytest.raises(ModelIntegrityError, match=r"corrupt manifest .*manifest\.json: more than 100 bytes"):
         load_model(model_dir)
+
+
+# --------------------------------------------------------------------------- layout versions
+
+
+@pytest.mark.parametrize("shared_vocabulary", [True, False], ids=["shared-vocabulary", "inline-vocabularies"])
+def test_every_v1_layout_still_loads_and_predicts_the_same(fresh_model, tmp_path, shared_vocabulary,
+                                                           no_pickle_loads):
+    from _old_formats import V1_FORMAT, write_v1_safe
+    from stance.io.persistence import MODEL_FORMAT
+
+    old = write_v1_safe(fresh_model, tmp_path / "v1", shared_vocabulary=shared_vocabulary)
+    assert ("vocabulary.json" in os.listdir(old)) is shared_vocabulary
+    loaded = load_model(old)
+    assert loaded.manifest["format"] == V1_FORMAT
+    assert loaded.predictor is not None
+    _assert_same_predictions(loaded, fresh_model)
+    # and re-saving it writes the current layout, with the same predictions
+    again = load_model(save_model(loaded, tmp_path / "v2", format="safe"))
+    assert again.manifest["format"] == MODEL_FORMAT == "stance-model/2"
+    _assert_same_predictions(again, fresh_model)
+
+
+def test_a_newer_layout_is_refused_with_a_clear_message(copy_safe_model_dir):
+    model_dir = copy_safe_model_dir()
+    _edit_manifest(model_dir, lambda m: m.__setitem__("format", "stance-model/3"))
+    with pytest.raises(stance.ModelVersionError, match=r"model format 'stance-model/3' is not supported by stance "
+                                                       r".*\(it reads stance-model/1, stance-model/2\); it was written "
+                                                       r"by a newer stance: upgrade stance to read it"):
+        load_model(model_dir)
+
+
+def test_parts_with_their_own_features_and_uncompiled_settings_round_trip(train_rows, tmp_path, no_pickle_loads):
+    from stance.model.stance_model import StanceModel
+    from stance.estimators.linear import StanceClassifier, TopicClassifier
+
+    texts = [r[0] for r in train_rows]
+    # the topic part's char n-grams up to 6 do not compile: its features are stored as terms
+    tc = TopicClassifier(min_df=1, cv=2, random_state=0, char_ngram_range=(2, 6)).fit(texts, [r[1] for r in train_rows])
+    sc = StanceClassifier(min_df=1, cv=2, random_state=0, char_ngram_range=None).fit(texts, [r[2] for r in train_rows])
+    model = StanceModel(tc, sc)
+    out = save_model(model, tmp_path / "m", format="safe")
+    files = sorted(os.listdir(out))
+    assert "topic.features.npz" in files and "stance.features.npz" in files and "features.npz" not in files
+    with np.load(out / "topic.features.npz") as npz:
+        assert "terms_char" in npz.files and "char_keys" not in npz.files
+    with np.load(out / "stance.features.npz") as npz:
+        assert "word_tokens" in npz.files and "idf_char" not in npz.files
+    loaded = load_model(out)
+    _assert_same_predictions(loaded, model)

@@ -224,8 +224,8 @@ def test_train_model_safe_format(rows_path, tmp_path):
     out = tmp_path / "model"
     model = train_model(rows_path, out, topics="auto", stances="auto", min_df=1, format="safe")
     assert model.manifest["serialization"] == "safe"
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "stance.json", "stance.npz", "topic.json",
-                                                     "topic.npz", "vocabulary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["features.npz", "manifest.json", "stance.json", "stance.npz",
+                                                     "topic.json", "topic.npz"]
     loaded = load_model(out)  # a safe model loads without trusted=True
     assert [r.to_dict() for r in loaded.classify(PARAGRAPHS)] == [r.to_dict() for r in model.classify(PARAGRAPHS)]
 

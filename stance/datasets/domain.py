@@ -26,7 +26,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ..io.files import JSONLineError, loads_line
+from ..io.files import JSONLineError, loads_line, sha256_file
 from ..exceptions import DataError, DataRootNotFoundError, LabelError
 from ..text.processing import DEFAULT_MAX_PARAGRAPH_CHARS
 from .labelled import LabelledData
@@ -102,15 +102,6 @@ def resolve_data_root(data_root: str | os.PathLike | None = None, *, require: st
         f"data not found from {origin}: looked for {looked}; pass data_root=... (benchmark scripts: --data-root) "
         f"or set {DATA_ROOT_ENV} to the folder that holds domain/, semeval2016/, fnc1/ and ruw/"
     )
-
-
-def sha256_file(path: str | os.PathLike, *, chunk_size: int = 1 << 20) -> str:
-    """Return the hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _check_labels(kind: str, allowed: Sequence[str] | None, value: str, where: str) -> None:

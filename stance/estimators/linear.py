@@ -44,12 +44,17 @@ from ..features.tfidf import (
     prune_vectorizers,
     target_cross_features,
 )
-from ..model.scoring import (
+from .scoring import (
     DECISION_METRICS,
     HEAD_DESIGNS,
     TARGET_DESIGNS,
+    Evidence,
+    ScoringCore,
+    as_rows,
     effective_class_weights,
+    stance_head,
     stance_head_names,
+    topic_head,
 )
 from ..text.processing import check_targets, check_texts
 
@@ -80,6 +85,8 @@ DEFAULT_NEUTRAL_LABEL = "none"
 DEFAULT_CV = 5
 #: Maximum solver iterations.
 DEFAULT_MAX_ITER = 1000
+#: Evidence terms per decision reported by ``explain``.
+DEFAULT_EVIDENCE_TERMS = 3
 _THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 _WEIGHT_GRID = (0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0)
 
@@ -217,12 +224,8 @@ class _TextLinearMixin:
             self._word_names_cache = names
         return names
 
-    def _text_features(self, texts: list[str]) -> sp.csr_matrix:
-        """TF-IDF of ``texts`` through the compiled fast path when the features allow it.
-
-        :class:`~stance.features.tfidf.CompiledFeatures` gives the same matrix as
-        ``features_.transform`` (tested); it is built on first use and not pickled.
-        """
+    def _compiled(self) -> CompiledFeatures | None:
+        """The compiled transform of ``features_`` (built once), or ``None`` when it does not compile."""
         compiled = getattr(self, "_compiled_cache", None)
         if compiled is None:
             try:
@@ -230,43 +233,75 @@ class _TextLinearMixin:
             except ValueError:
                 compiled = False
             self._compiled_cache = compiled
-        if compiled is False:
+        return compiled or None
+
+    def _text_features(self, texts: list[str]) -> sp.csr_matrix:
+        """TF-IDF of ``texts`` through the compiled fast path when the features allow it.
+
+        :class:`~stance.features.CompiledFeatures` gives the same matrix as
+        ``features_.transform`` (tested); it is built on first use and not pickled.
+        """
+        compiled = self._compiled()
+        if compiled is None:
             return self.features_.transform(texts)
         return compiled.transform(texts)
 
     def _reset_caches(self) -> None:
         self._word_names_cache = None
         self._compiled_cache = None
+        self._core_cache = None
 
     def __getstate__(self):
         state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__.copy()
         state = dict(state)
         state.pop("_word_names_cache", None)
         state.pop("_compiled_cache", None)
+        state.pop("_core_cache", None)
         return state
 
-    def _top_terms(self, row: sp.csr_matrix, weights: np.ndarray, k: int,
-                   n_copy: int | None = None) -> list[tuple[str, float]]:
-        """The ``k`` word n-grams of ``row`` whose value x weight is largest.
+    def _feature_source(self):
+        """Where the scoring core's feature rows come from: the compiled transform when the fitted
+        features allow it (and no target crosses are added), else the fitted union."""
+        compiled = None if getattr(self, "uses_targets_", False) else self._compiled()
+        return compiled if compiled is not None else _UnionFeatures(self)
 
-        With ``n_copy`` (the width of the text features in an augmented row, see
-        :func:`~stance.features.augment_by_target`), the contributions of a
-        term's shared and per-target copies are added up.
-        """
-        n_words = len(self.features_.transformer_list[0][1].vocabulary_)
-        idx, vals = row.indices, row.data
-        contrib = vals * weights[idx]
-        if n_copy is not None:
-            idx = idx % n_copy
-            idx, inverse = np.unique(idx, return_inverse=True)
-            contrib = np.bincount(inverse, weights=contrib, minlength=idx.size)
-        keep = idx < n_words
-        idx, contrib = idx[keep], contrib[keep]
-        if idx.size == 0:
-            return []
-        order = np.argsort(-contrib)[:k]
-        names = self._word_names()
-        return [(str(names[idx[o]]), round(float(contrib[o]), 4)) for o in order if contrib[o] > 0]
+    def _core(self) -> ScoringCore:
+        """The :class:`~stance.estimators.scoring.ScoringCore` of this fitted estimator (built once, not pickled)."""
+        check_is_fitted(self, "coef_")
+        cached = getattr(self, "_core_cache", None)
+        key = (id(self.coef_), id(self.features_), id(getattr(self, "calibrator_", None)),
+               id(getattr(self, "thresholds_", None)), id(getattr(self, "decision_weights_", None)))
+        if cached is None or cached[0] != key:
+            cached = (key, ScoringCore(features=self._feature_source(), **self._heads()))
+            self._core_cache = cached
+        return cached[1]
+
+    def _explain(self, core: ScoringCore, X, decided: list[np.ndarray], offset: int, names, k: int
+                 ) -> list[list[Evidence]]:
+        rows = np.repeat(np.arange(len(decided)), [len(d) for d in decided])
+        cols = np.concatenate([np.asarray(d, dtype=np.int64) for d in decided]) if decided else np.empty(0, int)
+        found = core.evidence(X, rows, cols + offset, k)
+        out: list[list[Evidence]] = [[] for _ in decided]
+        for r, c, terms in zip(rows.tolist(), cols.tolist(), found):
+            out[r].extend(Evidence(t, w, names[c]) for t, w in terms)
+        return out
+
+
+class _UnionFeatures:
+    """A fitted estimator's scikit-learn feature union as a feature source of the scoring core."""
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+        self.n_word = len(estimator.features_.transformer_list[0][1].vocabulary_)
+
+    def transform_rows(self, texts, targets=None):
+        est = self.estimator
+        if hasattr(est, "uses_targets_"):
+            return as_rows(est._features(list(texts), targets))
+        return as_rows(est.features_.transform(list(texts)))
+
+    def word_term(self, column: int) -> str:
+        return str(self.estimator._word_names()[column])
 
 
 class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
@@ -429,10 +464,13 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         return self._text_features(check_texts(X))
 
+    def _heads(self) -> dict:
+        return topic_head(self)
+
     def predict_proba_features(self, A) -> np.ndarray:
-        """Per-topic probabilities from already computed features."""
-        check_is_fitted(self, "coef_")
-        return _sigmoid(np.asarray(A @ self.coef_.T) + self.intercept_)
+        """Per-topic probabilities from already computed features (:meth:`transform_texts`), by the scoring core."""
+        core = self._core()
+        return core.topic_proba(core.raw(as_rows(A)))
 
     def predict_proba(self, X) -> np.ndarray:
         """Probability of each topic, independently (rows need not sum to 1).
@@ -446,7 +484,8 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         ndarray of shape (n_paragraphs, n_topics)
             Columns follow ``classes_``.
         """
-        return self.predict_proba_features(self.transform_texts(X))
+        check_is_fitted(self, "coef_")
+        return self._core().score(check_texts(X))[1]
 
     def predict(self, X) -> np.ndarray:
         """Indicator matrix of the topics whose probability reaches their threshold.
@@ -470,10 +509,41 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         sw = _check_sample_weight(sample_weight, Y.shape[0])
         return float(f1_score(Y, self.predict(X), average="micro", zero_division=0, sample_weight=sw))
 
-    def explain(self, A_row: sp.csr_matrix, topic_index: int, k: int = 3) -> list[tuple[str, float]]:
-        """The ``k`` word n-grams that pushed one topic's score up most, for one feature row."""
+    def explain(self, X, *, labels=None, k: int = DEFAULT_EVIDENCE_TERMS) -> list[list[Evidence]]:
+        """Why each paragraph got its topics: the ``k`` word n-grams that pushed each predicted topic most.
+
+        Parameters
+        ----------
+        X : list of str
+        labels : str, list of str or None, default=None
+            Explain this topic (one for all, or one per paragraph) instead of the predicted ones.
+        k : int, default=3
+            Terms per topic.
+
+        Returns
+        -------
+        list of list of Evidence
+            Per paragraph, for each predicted topic (in ``classes_`` order) its terms,
+            largest contribution (tf-idf x weight) first; ``label`` is the topic.
+
+        Examples
+        --------
+        >>> texts = ["NATO expansion east", "sanctions on banks"] * 6
+        >>> clf = TopicClassifier(min_df=1, cv=2, random_state=0).fit(texts, [["nato"], ["sanctions"]] * 6)
+        >>> [e.term for e in clf.explain(["NATO expansion"])[0]][:1]
+        ['expansion']
+        """
         check_is_fitted(self, "coef_")
-        return self._top_terms(A_row, self.coef_[topic_index], k)
+        k = _check_k(k)
+        core = self._core()
+        texts = check_texts(X)
+        A, proba, _ = core.score(texts)
+        names = [str(c) for c in self.classes_]
+        if labels is None:
+            decided = [np.flatnonzero(row) for row in proba >= self.thresholds_]
+        else:
+            decided = [[j] for j in _label_indices(labels, names, len(texts))]
+        return self._explain(core, A, decided, 0, names, k)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -687,6 +757,11 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     def _targets_for(self, n: int, targets) -> list[str] | None:
         return check_targets(n, targets)
 
+    def _core_targets(self, n: int, targets) -> list[str] | None:
+        """Checked targets when the model uses them; ``None`` otherwise (a model without targets ignores them)."""
+        targets = self._targets_for(n, targets)
+        return targets if self.uses_targets_ else None
+
     def _features(self, texts: list[str], targets: list[str] | None, *, text_features=None):
         A = self._text_features(texts) if text_features is None else text_features
         if self.uses_targets_:
@@ -848,10 +923,13 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         return effective_class_weights(self.coef_, self.calibrator_.coef_)
 
     # -- prediction -----------------------------------------------------------------
+    def _heads(self) -> dict:
+        return stance_head(self)
+
     def predict_proba_features(self, A) -> np.ndarray:
-        """Calibrated probabilities from already computed features."""
-        check_is_fitted(self, "coef_")
-        return self.calibrator_.predict_proba(self._scores(A))
+        """Calibrated probabilities from already computed features (:meth:`transform_texts`), by the scoring core."""
+        core = self._core()
+        return core.stance_proba(core.raw(as_rows(A)))
 
     def predict_proba(self, X, *, targets=None) -> np.ndarray:
         """Calibrated probability of each stance.
@@ -867,11 +945,14 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         ndarray of shape (n_paragraphs, n_classes)
             Columns follow ``classes_``; rows sum to 1.
         """
-        return self.predict_proba_features(self.transform_texts(X, targets=targets))
+        check_is_fitted(self, "coef_")
+        texts = check_texts(X)
+        return self._core().score(texts, self._core_targets(len(texts), targets))[2]
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Class indices chosen from probabilities with the tuned decision weights."""
-        return np.argmax(proba * self.decision_weights_, axis=1)
+        check_is_fitted(self, "coef_")
+        return self._core().decide(proba)
 
     def predict(self, X, *, targets=None) -> np.ndarray:
         """Stance of each paragraph.
@@ -883,25 +964,62 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         proba = self.predict_proba(X, targets=targets)
         return self.classes_[self.decide(proba)]
 
-    def explain(self, A_row: sp.csr_matrix, class_index: int, k: int = 3) -> list[tuple[str, float]]:
-        """The ``k`` word n-grams that pushed one class's score up most, for one feature row."""
+    def explain(self, X, *, targets=None, labels=None, k: int = DEFAULT_EVIDENCE_TERMS) -> list[list[Evidence]]:
+        """Why each paragraph got its stance: the ``k`` word n-grams that pushed it most.
+
+        Parameters
+        ----------
+        X : list of str
+        targets : str, list of str or None, default=None
+            Required when the model was fitted with targets.
+        labels : str, list of str or None, default=None
+            Explain this stance (one for all, or one per paragraph) instead of the predicted one.
+        k : int, default=3
+
+        Returns
+        -------
+        list of list of Evidence
+            Per paragraph, up to ``k`` terms with a positive contribution to the
+            stance's effective weight (:meth:`class_feature_weights`), largest first.
+
+        Examples
+        --------
+        >>> texts = ["NATO threatens Russia", "NATO protects Europe"] * 6
+        >>> clf = StanceClassifier(min_df=1, cv=2, random_state=0).fit(texts, ["favor", "against"] * 6)
+        >>> [e.label for e in clf.explain(["NATO threatens"], labels="favor")[0]][:1]
+        ['favor']
+        """
         check_is_fitted(self, "coef_")
-        n_copy = None
-        if self.uses_targets_ and getattr(self, "target_design", "hash") == "augment":
-            n_copy = sum(len(v.vocabulary_) for _, v in self.features_.transformer_list)
-            # per-target bias columns are not terms: map them past the word block
-            A_row = sp.csr_matrix(A_row)
-            bias = A_row.indices >= n_copy * (1 + len(self.targets_))
-            if bias.any():
-                A_row = sp.csr_matrix((A_row.data[~bias], A_row.indices[~bias], [0, int((~bias).sum())]),
-                                      shape=A_row.shape)
-        return self._top_terms(A_row, self.class_feature_weights()[class_index], k, n_copy)
+        k = _check_k(k)
+        core = self._core()
+        texts = check_texts(X)
+        A, _, proba = core.score(texts, self._core_targets(len(texts), targets))
+        names = [str(c) for c in self.classes_]
+        chosen = core.decide(proba) if labels is None else _label_indices(labels, names, len(texts))
+        return self._explain(core, A, [[c] for c in np.asarray(chosen).tolist()], 0, names, k)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
         return tags
+
+
+def _label_indices(labels, names: list[str], n: int) -> list[int]:
+    """Class indices of ``labels`` (one label for all ``n`` paragraphs, or one per paragraph)."""
+    wanted = [labels] * n if isinstance(labels, str) else list(labels)
+    if len(wanted) != n:
+        raise ValueError(f"'labels' must be one str or one per paragraph ({n}), got {len(wanted)}")
+    for v in wanted:
+        if v not in names:
+            raise LabelError(f"'labels' must hold labels of {tuple(names)!r}, got {v!r}")
+    return [names.index(v) for v in wanted]
+
+
+def _check_k(k) -> int:
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 0:
+        raise ValueError(f"'k' must be an int >= 0, got {k!r}")
+    return int(k)
 
 
 def _fold_weights(calibrator: LogisticRegression, weights: np.ndarray) -> None:

@@ -10,20 +10,26 @@ with batch-wide numpy operations:
   ``searchsorted`` per n-gram length, computed once per distinct word of a batch;
 - word n-grams go through one dict lookup per token and packed bigram keys.
 
-It imports neither scikit-learn nor scipy, so a model in the safe format can
-be loaded and used in a fraction of a second. Tests check it against
-scikit-learn's own transform.
+The compiled tables are plain arrays (:meth:`CompiledFeatures.to_arrays`); a saved
+model stores them (``features.npz``), so loading one reads them back
+(:meth:`CompiledFeatures.from_arrays`) and compiles nothing.
+
+It imports neither scikit-learn nor scipy (scipy only multiplies batches of
+:data:`SCIPY_MIN_ROWS` rows or more), so a model in the safe format can be
+loaded and used in a fraction of a second. Tests check it against
+scikit-learn's own transform over a grid of n-gram ranges.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 
 import numpy as np
 
 from ..text.processing import preprocess, words
 
-__all__ = ["CompiledFeatures", "SparseRows"]
+__all__ = ["BlockRows", "CompiledFeatures", "SparseRows"]
 
 _ALPHABET_BITS = 12
 _MAX_ALPHABET = (1 << _ALPHABET_BITS) - 1  # id 0 means "character in no vocabulary n-gram"
@@ -33,6 +39,23 @@ _WORD_CACHE_SIZE = 200_000
 # always decomposes, so no preprocessed text contains it: it cannot be confused with a word.
 _SEPARATOR_TOKEN = "\ufb01"
 _SEPARATOR = f" {_SEPARATOR_TOKEN} "  # distinct words whose char n-gram columns are kept between batches
+
+
+#: Batches of at least this many rows are multiplied by scipy (imported then), smaller ones by numpy.
+SCIPY_MIN_ROWS = 64
+_SCIPY = []
+
+
+def _scipy_sparse():
+    """``scipy.sparse``, imported on first use, or ``None`` where it is missing."""
+    if not _SCIPY:
+        try:
+            import scipy.sparse
+        except ImportError:  # pragma: no cover - scipy comes with scikit-learn
+            _SCIPY.append(None)
+        else:
+            _SCIPY.append(scipy.sparse)
+    return _SCIPY[0]
 
 
 class SparseRows:
@@ -50,8 +73,15 @@ class SparseRows:
         return sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
 
     def dot(self, W: np.ndarray) -> np.ndarray:
-        """``self @ W`` for a dense ``W`` of shape (n_features, k)."""
+        """``self @ W`` for a dense ``W`` of shape (n_features, k).
+
+        From :data:`SCIPY_MIN_ROWS` rows on, scipy's sparse product does it (about 6x faster than
+        numpy's gather; scipy is installed with scikit-learn, but importing it costs a cold start about
+        0.1 s, so single paragraphs stay on numpy).
+        """
         n_rows = self.shape[0]
+        if n_rows >= SCIPY_MIN_ROWS and _scipy_sparse() is not None:
+            return np.asarray(self.to_scipy() @ W)
         out = np.zeros((n_rows, W.shape[1]), dtype=np.result_type(self.data.dtype, W.dtype))
         lengths = np.diff(self.indptr)
         filled = lengths > 0
@@ -61,6 +91,71 @@ class SparseRows:
         contrib *= self.data[:, None]
         out[filled] = np.add.reduceat(contrib, self.indptr[:-1][filled], axis=0)
         return out
+
+
+class BlockRows:
+    """Feature blocks side by side, each a :class:`SparseRows` over its own columns (word block first).
+
+    ``dot`` sums the blocks' products, so the blocks are never merged into one
+    CSR matrix unless asked (:meth:`merged`, :meth:`to_scipy`). One more feature
+    block is one more entry of ``blocks``.
+    """
+
+    __slots__ = ("blocks", "shape", "_merged")
+
+    def __init__(self, blocks: list[SparseRows]):
+        self.blocks = list(blocks)
+        self.shape = (blocks[0].shape[0], sum(b.shape[1] for b in blocks))
+        self._merged = None
+
+    def word_rows(self) -> SparseRows:
+        """The first block (word n-grams, the only ones reported as evidence)."""
+        return self.blocks[0]
+
+    def dot(self, W: np.ndarray) -> np.ndarray:
+        """``self @ W`` for a dense ``W`` of shape (n_features, k)."""
+        out, start = None, 0
+        for block in self.blocks:
+            part = block.dot(W[start : start + block.shape[1]])
+            out = part if out is None else out + part
+            start += block.shape[1]
+        return out
+
+    def merged(self) -> SparseRows:
+        """The blocks as one :class:`SparseRows` (each row's entries block by block)."""
+        if self._merged is None:
+            n = self.shape[0]
+            lengths = [np.diff(b.indptr) for b in self.blocks]
+            indptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.sum(lengths, axis=0), out=indptr[1:])
+            total = int(indptr[-1])
+            indices = np.empty(total, dtype=np.int64)
+            data = np.empty(total, dtype=np.result_type(*(b.data.dtype for b in self.blocks)))
+            before = np.zeros(n, dtype=np.int64)
+            offset = 0
+            for block, length in zip(self.blocks, lengths):
+                pos = np.repeat(indptr[:-1] + before - block.indptr[:-1], length) + np.arange(len(block.indices))
+                indices[pos], data[pos] = block.indices + offset, block.data
+                before += length
+                offset += block.shape[1]
+            self._merged = SparseRows(indptr, indices, data, self.shape)
+        return self._merged
+
+    @property
+    def indptr(self) -> np.ndarray:
+        return self.merged().indptr
+
+    @property
+    def indices(self) -> np.ndarray:
+        return self.merged().indices
+
+    @property
+    def data(self) -> np.ndarray:
+        return self.merged().data
+
+    def to_scipy(self):
+        """The same matrix as :class:`scipy.sparse.csr_matrix`."""
+        return self.merged().to_scipy()
 
 
 class CompiledFeatures:
@@ -97,25 +192,126 @@ class CompiledFeatures:
 
     def __init__(self, *, word_vocabulary, word_idf, word_ngram_range=(1, 2), char_vocabulary=None, char_idf=None,
                  char_ngram_range=None, dtype=np.float32):
+        self._setup(word_idf, word_ngram_range, char_idf, char_ngram_range, dtype)
+        self._compile_words(list(word_vocabulary))
+        if self.has_char:
+            self._compile_chars(list(char_vocabulary))
+        self._finish()
+        self._word_vocabulary = list(word_vocabulary)
+
+    def _setup(self, word_idf, word_ngram_range, char_idf, char_ngram_range, dtype) -> None:
         if tuple(word_ngram_range) not in ((1, 1), (1, 2)):
             raise ValueError(f"cannot compile word n-grams {tuple(word_ngram_range)}; expected (1, 1) or (1, 2)")
         self.dtype = np.dtype(dtype)
-        self.word_vocabulary = list(word_vocabulary)
-        self.n_word = len(self.word_vocabulary)
+        self.word_ngram_range = tuple(int(v) for v in word_ngram_range)
         self.word_idf = np.asarray(word_idf, dtype=np.float64)
-        self.use_bigrams = tuple(word_ngram_range) == (1, 2)
-        self._compile_words()
-        self.has_char = char_vocabulary is not None
+        self.n_word = len(self.word_idf)
+        self.use_bigrams = self.word_ngram_range == (1, 2)
+        self.has_char = char_idf is not None
         self.n_char = 0
+        self.char_range = None
         if self.has_char:
             min_n, max_n = char_ngram_range
             if min_n < 1 or max_n > _MAX_PACKED_N or min_n > max_n:
                 raise ValueError(f"cannot compile this character block: n-grams {tuple(char_ngram_range)}")
             self.char_range = (int(min_n), int(max_n))
             self.char_idf = np.asarray(char_idf, dtype=np.float64)
-            self._compile_chars(list(char_vocabulary))
+            self.n_char = len(self.char_idf)
+
+    def _finish(self) -> None:
         self.n_features = self.n_word + self.n_char
-        self._word_cache: dict[str, np.ndarray] = {}
+        self._word_cache: dict[str, np.ndarray] = {}  # chunk -> its char n-gram columns
+        self._chunk_cache: dict[str, np.ndarray] = {}  # chunk -> its word token ids
+        self._term_parts = None
+        self._word_vocabulary = None
+
+    # -- stored form: the compiled tables as plain arrays (what a saved model holds) ----------------
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The compiled tables as numeric arrays, for :meth:`from_arrays` (no string is stored twice).
+
+        Word n-grams are the tokens (UTF-8, newline-separated), each token's unigram
+        column and the packed bigram keys; character n-grams are their alphabet
+        (code points) and packed keys. Together they define the vocabularies.
+        """
+        tokens = [t for t, i in sorted(self.token_id.items(), key=lambda kv: kv[1]) if i >= 0]
+        arrays = {
+            "idf_word": self.word_idf.astype(np.float32),
+            "word_tokens": np.frombuffer("\n".join(tokens).encode("utf-8"), dtype=np.uint8),
+            "word_unigram_col": self.unigram_col.astype(np.int32),
+            "word_bigram_keys": self.bigram_keys.astype(np.int64),
+            "word_bigram_cols": self.bigram_cols.astype(np.int32),
+        }
+        if self.has_char:
+            arrays.update(idf_char=self.char_idf.astype(np.float32),
+                          char_alphabet=self.char_alphabet.astype(np.int32),
+                          char_keys=self.char_keys.astype(np.int64), char_cols=self.char_cols.astype(np.int32))
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: dict, *, word_ngram_range, char_ngram_range=None,
+                    dtype=np.float32) -> CompiledFeatures:
+        """Rebuild from :meth:`to_arrays` output: reads the tables, compiles nothing.
+
+        The arrays are trusted to be consistent; :func:`check_compiled_arrays` says
+        whether arrays read from a file are.
+        """
+        self = cls.__new__(cls)
+        has_char = "char_keys" in arrays
+        self._setup(arrays["idf_word"], word_ngram_range, arrays["idf_char"] if has_char else None,
+                    char_ngram_range if has_char else None, dtype)
+        tokens = _decode_tokens(arrays["word_tokens"])
+        self.n_tokens = len(tokens)
+        self.token_id = dict(zip(tokens, range(len(tokens))))
+        self.token_id[_SEPARATOR_TOKEN] = -2
+        self.unigram_col = arrays["word_unigram_col"].astype(np.int64)
+        self.bigram_keys = arrays["word_bigram_keys"].astype(np.int64)
+        self.bigram_cols = arrays["word_bigram_cols"].astype(np.int64)
+        if has_char:
+            self._set_alphabet(arrays["char_alphabet"])
+            self.char_keys = arrays["char_keys"].astype(np.int64)
+            self.char_cols = arrays["char_cols"].astype(np.int64)
+        self._finish()
+        return self
+
+    @property
+    def word_vocabulary(self) -> list[str]:
+        """Word n-grams in column order (built from the tables on first use)."""
+        if self._word_vocabulary is None:
+            self._word_vocabulary = [self.word_term(j) for j in range(self.n_word)]
+        return self._word_vocabulary
+
+    def word_term(self, column: int) -> str:
+        """The word n-gram of one column."""
+        if self._word_vocabulary is not None:
+            return self._word_vocabulary[column]
+        if self._term_parts is None:
+            tokens = [t for t, i in sorted(self.token_id.items(), key=lambda kv: kv[1]) if i >= 0]
+            first = np.full(self.n_word, -1, dtype=np.int64)
+            second = np.full(self.n_word, -1, dtype=np.int64)
+            has = self.unigram_col >= 0
+            first[self.unigram_col[has]] = np.flatnonzero(has)
+            if len(self.bigram_keys):
+                first[self.bigram_cols] = self.bigram_keys // self.n_tokens
+                second[self.bigram_cols] = self.bigram_keys % self.n_tokens
+            self._term_parts = (tokens, first, second)
+        tokens, first, second = self._term_parts
+        a, b = int(first[column]), int(second[column])
+        return tokens[a] if b < 0 else f"{tokens[a]} {tokens[b]}"
+
+    @property
+    def char_vocabulary(self) -> list[str] | None:
+        """Character n-grams in column order (decoded from the packed keys), or ``None``."""
+        if not self.has_char:
+            return None
+        chars = np.concatenate([[""], [chr(c) for c in self.char_alphabet]])
+        shifts = _ALPHABET_BITS * np.arange(_MAX_PACKED_N)
+        ids = (self.char_keys[:, None] >> shifts) & _MAX_ALPHABET
+        lengths = (self.char_keys >> 60).tolist()
+        terms = ["".join(row[:n]) for row, n in zip(chars[ids].tolist(), lengths)]
+        out = [""] * self.n_char
+        for term, col in zip(terms, self.char_cols.tolist()):
+            out[col] = term
+        return out
 
     @classmethod
     def from_union(cls, union) -> CompiledFeatures:
@@ -140,12 +336,16 @@ class CompiledFeatures:
                    word_ngram_range=word.ngram_range, dtype=word.dtype, **kwargs)
 
     # -- compilation --------------------------------------------------------------------
-    def _compile_words(self) -> None:
+    def _compile_words(self, vocabulary: list[str]) -> None:
+        if len(vocabulary) != self.n_word:
+            raise ValueError(f"word vocabulary of {len(vocabulary)} terms for {self.n_word} idf values")
         token_id: dict[str, int] = {}
         unigram_col: list[int] = []
         bigrams: list[tuple[int, int, int]] = []
         pending: list[tuple[str, str, int]] = []
-        for col, term in enumerate(self.word_vocabulary):
+        for col, term in enumerate(vocabulary):
+            if "\n" in term or not term or (" " in term and len(term.split(" ")) != 2):
+                raise ValueError(f"cannot compile the word n-gram {term!r}")
             parts = term.split(" ")
             if len(parts) == 1:
                 tid = token_id.setdefault(term, len(token_id))
@@ -170,16 +370,22 @@ class CompiledFeatures:
         order = np.argsort(keys)
         self.bigram_keys, self.bigram_cols = keys[order], cols[order]
 
+    def _set_alphabet(self, codepoints) -> None:
+        self.char_alphabet = np.asarray(codepoints, dtype=np.int64)
+        self.char_alpha_table = np.zeros(int(self.char_alphabet.max(initial=0)) + 1, dtype=np.int64)
+        self.char_alpha_table[self.char_alphabet] = np.arange(1, len(self.char_alphabet) + 1)
+
     def _compile_chars(self, vocabulary: list[str]) -> None:
-        self.n_char = len(vocabulary)
+        if len(vocabulary) != self.n_char:
+            raise ValueError(f"character vocabulary of {len(vocabulary)} terms for {self.n_char} idf values")
         alphabet = sorted({ch for term in vocabulary for ch in term})
         if len(alphabet) > _MAX_ALPHABET:
             raise ValueError(f"cannot compile this character block: {len(alphabet)} distinct characters, "
                              f"more than {_MAX_ALPHABET}")
+        if any(not 1 <= len(term) <= _MAX_PACKED_N for term in vocabulary):
+            raise ValueError(f"cannot compile this character block: a term longer than {_MAX_PACKED_N}")
         alpha = {ord(ch): i + 1 for i, ch in enumerate(alphabet)}
-        self.char_alpha_table = np.zeros(max(alpha, default=0) + 1, dtype=np.int64)
-        for cp, i in alpha.items():
-            self.char_alpha_table[cp] = i
+        self._set_alphabet([ord(ch) for ch in alphabet])
         keys = np.empty(self.n_char, dtype=np.int64)
         for k, term in enumerate(vocabulary):
             key = 0
@@ -190,7 +396,7 @@ class CompiledFeatures:
         self.char_keys, self.char_cols = keys[order], order.astype(np.int64)
 
     # -- transform ------------------------------------------------------------------------
-    def transform_rows(self, texts: Sequence[str]) -> SparseRows:
+    def transform_rows(self, texts: Sequence[str]) -> SparseRows | BlockRows:
         """TF-IDF rows of ``texts`` (word columns, then character columns).
 
         Parameters
@@ -199,38 +405,78 @@ class CompiledFeatures:
 
         Returns
         -------
-        SparseRows
+        SparseRows or BlockRows
+            The word block alone, or the word and character blocks side by side
+            (never interleaved: the product sums the blocks' products).
         """
         prepared = [preprocess(t) for t in texts]
         n = len(prepared)
-        w_ptr, w_col, w_val = _tfidf(*self._word_occurrences(prepared), n, self.n_word, self.word_idf)
+        chunks = self._chunks(prepared)
+        w_ptr, w_col, w_val = _tfidf(*self._word_occurrences(chunks), n, self.n_word, self.word_idf)
         if not self.has_char:
             return SparseRows(w_ptr, w_col, w_val.astype(self.dtype), (n, self.n_features))
-        c_ptr, c_col, c_val = _tfidf(*self._char_occurrences(prepared), n, self.n_char, self.char_idf)
-        w_len, c_len = np.diff(w_ptr), np.diff(c_ptr)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(w_len + c_len, out=indptr[1:])
-        indices = np.empty(len(w_col) + len(c_col), dtype=np.int64)
-        data = np.empty(len(indices), dtype=self.dtype)
-        w_pos = np.repeat(indptr[:-1] - w_ptr[:-1], w_len) + np.arange(len(w_col))
-        c_pos = np.repeat(indptr[:-1] + w_len - c_ptr[:-1], c_len) + np.arange(len(c_col))
-        indices[w_pos], data[w_pos] = w_col, w_val
-        indices[c_pos], data[c_pos] = c_col + self.n_word, c_val
-        return SparseRows(indptr, indices, data, (n, self.n_features))
+        c_ptr, c_col, c_val = self._char_tfidf(chunks, n)
+        return BlockRows([SparseRows(w_ptr, w_col, w_val.astype(self.dtype), (n, self.n_word)),
+                          SparseRows(c_ptr, c_col, c_val.astype(self.dtype), (n, self.n_char))])
 
     def transform(self, texts: Sequence[str]):
         """TF-IDF matrix of ``texts`` as a :class:`scipy.sparse.csr_matrix`."""
         return self.transform_rows(texts).to_scipy()
 
-    def _word_occurrences(self, prepared: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(row, column) of every vocabulary word n-gram occurrence, grouped by row."""
-        get = self.token_id.get
-        # One regex pass over the whole batch: documents are joined by a token that
-        # preprocessing can never produce (see _SEPARATOR) and split apart again by it.
-        tid = np.array([get(t, -1) for t in words(_SEPARATOR.join(prepared))], dtype=np.int64)
+    def _chunks(self, prepared: list[str]):
+        """The whitespace-separated chunks of a batch: ``(doc, chunk, distinct)`` with each occurrence's
+        document and distinct-chunk index, in text order, and the distinct chunks; ``None`` if there are none.
+
+        Both blocks work per distinct chunk: no word token and no ``char_wb`` n-gram
+        crosses whitespace, so a chunk's tokens and n-grams are computed once (and
+        cached across batches) and every occurrence reuses them.
+        """
+        tokens = _SEPARATOR.join(prepared).split()
+        # chunk ids start at 1; the separator between documents is 0
+        uid_of = {w: i for i, w in enumerate(dict.fromkeys([_SEPARATOR_TOKEN, *tokens]))}
+        occ_all = np.fromiter(map(uid_of.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        is_sep = occ_all == 0
+        occ = occ_all[~is_sep] - 1
+        if not len(occ):
+            return None
+        return np.cumsum(is_sep)[~is_sep], occ, list(uid_of)[1:]
+
+    @staticmethod
+    def _per_chunk(unique: list[str], cache: dict, compute) -> tuple[np.ndarray, np.ndarray]:
+        """``(ptr, values)``: each distinct chunk's values, from ``cache`` or ``compute(missing chunks)``."""
+        missing = list(set(unique).difference(cache.keys()))  # set operations in C, no per-word Python loop
+        if not missing:
+            per = list(map(cache.__getitem__, unique))
+        else:
+            ptr, values = compute(missing)
+            fresh = {w: values[ptr[k] : ptr[k + 1]] for k, w in enumerate(missing)}
+            if len(cache) + len(fresh) <= _WORD_CACHE_SIZE:
+                cache.update(fresh)
+                per = list(map(cache.__getitem__, unique))
+            else:  # the cache is full: this batch's new chunks are used once and not kept
+                per = [fresh[w] if w in fresh else cache[w] for w in unique]
+        flat = np.concatenate(per)
+        ptr = np.zeros(len(unique) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, per), dtype=np.int64, count=len(per)), out=ptr[1:])
+        return ptr, flat
+
+    def _token_ids_of_chunks(self, chunks: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids (-1: not in the vocabulary) of each chunk's word tokens, as (ptr, ids); one regex pass."""
+        tokens = words(_SEPARATOR.join(chunks))
+        tid = np.fromiter(map(self.token_id.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
         is_sep = tid == -2  # the separator's id in token_id
-        doc = np.cumsum(is_sep)[~is_sep]
-        tid = tid[~is_sep]
+        owner = np.cumsum(is_sep)[~is_sep]
+        ptr = np.zeros(len(chunks) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner, minlength=len(chunks)), out=ptr[1:])
+        return ptr, tid[~is_sep]
+
+    def _word_occurrences(self, chunks) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every vocabulary word n-gram occurrence, grouped by row."""
+        if chunks is None:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        occ_doc, occ, unique = chunks
+        ptr, ids = self._per_chunk(unique, self._chunk_cache, self._token_ids_of_chunks)
+        doc, tid = self._expand(occ_doc, occ, ptr, ids)  # every token of the batch, in text order
         col = np.full(len(tid), -1, dtype=np.int64)
         known = tid >= 0
         col[known] = self.unigram_col[tid[known]]
@@ -247,36 +493,22 @@ class CompiledFeatures:
         keep = col >= 0
         return row[keep], col[keep]
 
-    def _char_occurrences(self, prepared: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(row, column) of every vocabulary char n-gram occurrence.
+    def _char_table(self, chunks):
+        """``(doc, chunk, ptr, columns)``: each occurrence's chunk and each distinct chunk's n-gram columns."""
+        occ_doc, occ, unique = chunks
+        ptr, cols = self._per_chunk(unique, self._word_cache, self._ngrams_of_words)
+        return occ_doc, occ, ptr, cols
 
-        The n-grams of each distinct word are computed once and kept in a
-        bounded cache, so a stream of paragraphs pays for a word only the first
-        time it appears.
-        """
-        uid_of: dict[str, int] = {_SEPARATOR_TOKEN: 0}  # word ids start at 1
-        setdefault = uid_of.setdefault
-        occ_all = np.array([setdefault(w, len(uid_of)) for w in _SEPARATOR.join(prepared).split()], dtype=np.int64)
-        is_sep = occ_all == 0
-        occ_doc = np.cumsum(is_sep)[~is_sep]
-        occ = occ_all[~is_sep] - 1
-        if not len(occ):
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        unique = list(uid_of)[1:]
-        cache = self._word_cache
-        missing = [w for w in unique if w not in cache]
-        if missing:
-            ptr, cols = self._ngrams_of_words(missing)
-            fresh = {w: cols[ptr[k] : ptr[k + 1]] for k, w in enumerate(missing)}
-            if len(cache) + len(fresh) <= _WORD_CACHE_SIZE:
-                cache.update(fresh)
-            lookup = {**fresh, **{w: cache[w] for w in unique if w not in fresh}}
+    def _char_tfidf(self, chunks, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """CSR (indptr, columns, values) of the character block."""
+        if chunks is None:
+            rows = cols = np.empty(0, dtype=np.int64)
         else:
-            lookup = cache
-        per_word = [lookup[w] for w in unique]
-        word_cols = np.concatenate(per_word)
-        word_ptr = np.zeros(len(unique) + 1, dtype=np.int64)
-        np.cumsum([len(a) for a in per_word], out=word_ptr[1:])
+            rows, cols = self._expand(*self._char_table(chunks))
+        return _tfidf(rows, cols, n, self.n_char, self.char_idf)
+
+    @staticmethod
+    def _expand(occ_doc, occ, word_ptr, word_cols) -> tuple[np.ndarray, np.ndarray]:
         occ_uid = occ
         per_occ = np.diff(word_ptr)[occ_uid]
         # a ragged gather: each occurrence takes its word's column list
@@ -332,6 +564,82 @@ class CompiledFeatures:
         indptr = np.zeros(len(unique_words) + 1, dtype=np.int64)
         np.cumsum(np.bincount(owner, minlength=len(unique_words)), out=indptr[1:])
         return indptr, col[order]
+
+
+def _decode_tokens(buffer: np.ndarray) -> list[str]:
+    text = np.asarray(buffer, dtype=np.uint8).tobytes().decode("utf-8")
+    return text.split("\n") if text else []
+
+
+def check_compiled_arrays(arrays: dict, word_ngram_range, char_ngram_range) -> str | None:
+    """What is wrong with stored compiled tables (a phrase naming the array), or ``None`` when they are consistent.
+
+    Checks what :meth:`CompiledFeatures.from_arrays` relies on: shapes, integer
+    kinds, sorted unique keys, every column defined exactly once, tokens that are
+    distinct UTF-8 words, character ids inside the alphabet and n-gram lengths
+    inside ``char_ngram_range`` (or 3 characters, a padded short word).
+    """
+    def ints(name):
+        a = arrays.get(name)
+        if a is None:
+            return None
+        return a if a.dtype.kind in "iu" and a.ndim == 1 else None
+
+    for name in ("word_tokens", "word_unigram_col", "word_bigram_keys", "word_bigram_cols"):
+        if ints(name) is None:
+            return f"'{name}' must be a 1-d integer array"
+    n_word = len(arrays["idf_word"])
+    try:
+        text = np.asarray(arrays["word_tokens"], dtype=np.uint8).tobytes().decode("utf-8")
+    except (UnicodeDecodeError, ValueError, OverflowError):
+        return "'word_tokens' must be UTF-8 text"
+    tokens = text.split("\n") if text else []
+    # split() on any whitespace gives the same tokens only if none is empty or holds whitespace
+    if len(set(tokens)) != len(tokens) or text.split() != tokens or _SEPARATOR_TOKEN in text:
+        return "'word_tokens' must be distinct non-empty tokens without spaces"
+    n_tokens = len(tokens)
+    uni, keys, cols = arrays["word_unigram_col"], arrays["word_bigram_keys"], arrays["word_bigram_cols"]
+    if len(uni) != n_tokens or ((uni < -1) | (uni >= n_word)).any():
+        return f"'word_unigram_col' must hold one column in [-1, {n_word}) per token"
+    if len(keys) != len(cols) or (len(keys) and (not tuple(word_ngram_range) == (1, 2))):
+        return "'word_bigram_keys' and 'word_bigram_cols' must have one key per column (bigrams only for (1, 2))"
+    if len(keys) and ((np.diff(keys) <= 0).any() or keys[0] < 0 or keys[-1] >= n_tokens * n_tokens):
+        return "'word_bigram_keys' must be sorted distinct keys of token pairs"
+    if len(cols) and ((cols < 0) | (cols >= n_word)).any():
+        return f"'word_bigram_cols' must be columns in [0, {n_word})"
+    covered = np.bincount(np.concatenate([uni[uni >= 0], cols]).astype(np.int64), minlength=n_word)
+    if len(covered) != n_word or (covered != 1).any():
+        return f"the word tables must define each of the {n_word} word columns exactly once"
+    if char_ngram_range is None:
+        return None
+    for name in ("char_alphabet", "char_keys", "char_cols"):
+        if ints(name) is None:
+            return f"'{name}' must be a 1-d integer array"
+    alphabet, ckeys, ccols = arrays["char_alphabet"], arrays["char_keys"], arrays["char_cols"]
+    n_char = len(arrays["idf_char"])
+    if (len(alphabet) > _MAX_ALPHABET or (len(alphabet) and (alphabet[0] < 1 or alphabet[-1] >= 0x110000))
+            or (np.diff(alphabet) <= 0).any() or ((alphabet >= 0xD800) & (alphabet < 0xE000)).any()):
+        return f"'char_alphabet' must be at most {_MAX_ALPHABET} sorted distinct code points"
+    if len(ckeys) != n_char or len(ccols) != n_char:
+        return f"'char_keys' and 'char_cols' must hold {n_char} values"
+    if not n_char:
+        return None
+    if (np.diff(ckeys) <= 0).any() or ckeys[0] < 0:
+        return "'char_keys' must be sorted distinct keys"
+    ckeys = ckeys.astype(np.int64)
+    lengths = ckeys >> 60
+    low = min(3, char_ngram_range[0])
+    if ((lengths < low) | (lengths > char_ngram_range[1])).any():
+        return f"'char_keys' must hold n-grams of {low} to {char_ngram_range[1]} characters"
+    shifts = _ALPHABET_BITS * np.arange(_MAX_PACKED_N)
+    ids = (ckeys[:, None] >> shifts) & _MAX_ALPHABET
+    inside = np.arange(_MAX_PACKED_N)[None, :] < lengths[:, None]
+    if ((ids > len(alphabet)) | (inside & (ids == 0)) | (~inside & (ids != 0))).any() \
+            or (ckeys & ~((1 << (_ALPHABET_BITS * _MAX_PACKED_N)) - 1) & ~(7 << 60)).any():
+        return "'char_keys' must pack characters of 'char_alphabet'"
+    if not np.array_equal(np.sort(ccols), np.arange(n_char)):
+        return f"'char_cols' must be a permutation of the {n_char} character columns"
+    return None
 
 
 def _check_tfidf(vectorizer) -> None:

@@ -32,6 +32,7 @@ not valid JSON (NaN is not a JSON value, at column 8)
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -42,7 +43,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["JSONLineError", "atomic_write", "loads_line", "loads_json", "remove_stale_temps", "same_file", "temp_dir"]
+__all__ = ["JSONLineError", "atomic_write", "loads_line", "loads_json", "remove_stale_temps", "same_file", "sha256_file", "temp_dir"]
 
 _TEMP_RE = re.compile(r"^\.(?P<name>.+)\.tmp-(?P<pid>\d+)-[0-9a-z_]+$")
 #: A temporary file or directory of another name format (older versions) is removed once this old.
@@ -177,6 +178,15 @@ def same_file(a, b) -> bool:
 
 
 # --------------------------------------------------------------------------- JSON
+
+
+def sha256_file(path: str | os.PathLike, *, chunk_size: int = 1 << 20) -> str:
+    """Return the hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _no_constant(name: str):

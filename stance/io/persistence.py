@@ -1,7 +1,19 @@
-"""Saving and loading model directories: joblib files plus a JSON manifest.
+"""Saving and loading model directories: joblib files, pickle-free files and a JSON manifest.
 
-A model directory holds ``topic.joblib``, ``stance.joblib`` and
-``manifest.json``. The manifest records the versions of stance, scikit-learn,
+A model directory holds ``manifest.json`` and, per part (``topic``, ``stance``),
+``PART.joblib`` (a pickle) and/or the pickle-free ``PART.json`` + ``PART.npz``.
+Layout versions (the manifest's ``format``):
+
+- ``stance-model/2`` (written now): the TF-IDF features are stored once, in
+  ``features.npz``, as the compiled lookup tables of
+  :class:`~stance.features.compiled.CompiledFeatures` (tokens, packed n-gram keys, idf):
+  loading reads them and builds nothing. Parts that do not share their features
+  get ``topic.features.npz`` / ``stance.features.npz``; a feature setting the
+  compiled transform does not reproduce stores its terms instead.
+- ``stance-model/1`` (read only): vocabularies as JSON, inline in each part's
+  JSON or shared in ``vocabulary.json``, idf in each part's ``.npz``.
+
+A newer layout than these is refused with a message that names it. The manifest records the versions of stance, scikit-learn,
 numpy and joblib that wrote the model, the label sets, the sha256 of every
 file and of the training data, the parameters and the cross-validated
 metrics. :func:`load_model` checks all of it before unpickling anything.
@@ -16,7 +28,7 @@ Examples
 >>> import stance
 >>> model = stance.load_model()
 >>> model.manifest["format"]
-'stance-model/1'
+'stance-model/2'
 """
 
 from __future__ import annotations
@@ -34,10 +46,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io.files import remove_stale_temps, same_file, temp_dir
+from .files import remove_stale_temps, same_file, sha256_file, temp_dir
 from .._version import __version__
-from ..datasets.domain import sha256_file
-from ..model.scoring import DECISION_METRICS, HEAD_DESIGNS, TARGET_DESIGNS, stance_head_names
+from ..estimators.scoring import DECISION_METRICS, HEAD_DESIGNS, TARGET_DESIGNS, stance_head_names
 from ..exceptions import (
     ModelError,
     ModelIntegrityError,
@@ -62,7 +73,10 @@ __all__ = [
 ]
 
 #: Format tag written in every manifest; bumped when the layout changes.
-MODEL_FORMAT = "stance-model/1"
+MODEL_FORMAT = "stance-model/2"
+#: Every layout this version reads (older ones are kept readable, with tests).
+READABLE_FORMATS = ("stance-model/1", "stance-model/2")
+_FORMAT_PREFIX = "stance-model/"
 #: Name of the manifest inside a model directory.
 MANIFEST_FILE = "manifest.json"
 #: Directory name of the shipped default model under ``models/``.
@@ -70,8 +84,10 @@ DEFAULT_MODEL_NAME = "default"
 #: Serialisations that :func:`save_model` writes ("both": joblib and safe files in one directory).
 FORMATS = ("joblib", "safe", "both")
 _PARTS = {"topic_classifier": "topic", "stance_classifier": "stance"}
-#: Safe format: the vocabularies, written once when both parts share their features.
+#: Safe format v1: the vocabularies, written once when both parts share their features.
 VOCABULARY_FILE = "vocabulary.json"
+#: Safe format v2: the compiled features, written once when both parts share them.
+FEATURES_FILE = "features.npz"
 _REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
@@ -158,13 +174,20 @@ def save_model(model, path: str | os.PathLike, *, format: str = "both", name: st
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; a model directory is shared like any other
         files = {}
-        shared = None
+        feature_files = {}
         if format in ("safe", "both"):
-            topic_vocab = _vocabularies(model.topic_classifier)
-            if topic_vocab == _vocabularies(model.stance_classifier):
-                shared = VOCABULARY_FILE  # written once, referenced by both parts
-                _write_json(tmp / VOCABULARY_FILE, topic_vocab)
-                files[VOCABULARY_FILE] = sha256_file(tmp / VOCABULARY_FILE)
+            from ..estimators.scoring import same_features
+
+            tc, sc = model.topic_classifier, model.stance_classifier
+            if same_features(tc.features_, sc.features_):
+                feature_files = dict.fromkeys(_PARTS.values(), FEATURES_FILE)  # written once, used by both
+                _dump_features(tc, tmp / FEATURES_FILE)
+            else:
+                for attr, stem in _PARTS.items():
+                    feature_files[stem] = f"{stem}.{FEATURES_FILE}"
+                    _dump_features(getattr(model, attr), tmp / feature_files[stem])
+            for features_name in sorted(set(feature_files.values())):
+                files[features_name] = sha256_file(tmp / features_name)
         for attr, stem in _PARTS.items():
             estimator = getattr(model, attr)
             written = []
@@ -174,7 +197,7 @@ def save_model(model, path: str | os.PathLike, *, format: str = "both", name: st
                 joblib.dump(estimator, tmp / f"{stem}.joblib", compress=("lzma", 6))
                 written.append(f"{stem}.joblib")
             if format in ("safe", "both"):
-                written.extend(_dump_safe(estimator, tmp, stem, shared_vocabulary=shared))
+                written.extend(_dump_safe(estimator, tmp, stem, features_file=feature_files[stem]))
             for filename in written:
                 files[filename] = sha256_file(tmp / filename)
         manifest = {
@@ -250,21 +273,40 @@ def _vocabularies(estimator) -> dict[str, list[str]]:
     return vocabularies
 
 
-def _dump_safe(estimator, directory: Path, stem: str, *, shared_vocabulary: str | None = None) -> list[str]:
-    """Write ``stem.npz`` (numeric arrays only) and ``stem.json`` (parameters, labels, vocabularies).
+def _dump_features(estimator, path: Path) -> None:
+    """Write an estimator's fitted TF-IDF features as arrays (layout v2).
 
-    With ``shared_vocabulary``, the JSON names that file (written once for both
-    parts) instead of repeating the vocabularies.
+    The compiled tables of :class:`~stance.features.compiled.CompiledFeatures` when the
+    features compile (loading then builds nothing); otherwise each block's terms
+    (UTF-8, newline-separated) and idf.
     """
+    from ..features.compiled import CompiledFeatures
+
+    try:
+        arrays = CompiledFeatures.from_union(estimator.features_).to_arrays()
+    except ValueError:
+        arrays = {}
+        for block, terms in _vocabularies(estimator).items():
+            if any("\n" in t for t in terms):
+                raise ModelError(f"cannot save a {block} n-gram holding a line break in the safe format") from None
+            arrays[f"terms_{block}"] = np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
+        for block, vectorizer in estimator.features_.transformer_list:
+            arrays[f"idf_{block}"] = np.asarray(vectorizer.idf_, dtype=np.float32)
+    with open(path, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _dump_safe(estimator, directory: Path, stem: str, *, features_file: str) -> list[str]:
+    """Write ``stem.npz`` (numeric arrays only) and ``stem.json`` (parameters, labels, the features file)."""
     kind = type(estimator).__name__
     arrays = {name.rstrip("_"): np.asarray(getattr(estimator, name)) for name in _ARRAYS[kind]}
-    for block, vectorizer in estimator.features_.transformer_list:
-        arrays[f"idf_{block}"] = np.asarray(vectorizer.idf_)
     meta = {
         "class": kind,
         "params": _jsonable(estimator.get_params()),
         "classes": [str(c) for c in estimator.classes_],
-        "vocabularies": shared_vocabulary or _vocabularies(estimator),
+        "features": features_file,
     }
     if kind == "StanceClassifier":
         arrays["calibrator_coef"] = estimator.calibrator_.coef_
@@ -313,6 +355,122 @@ def _read_safe(directory: Path, stem: str, class_name: str, verified: set[str],
     return meta, arrays
 
 
+_FEATURE_ARRAYS = {
+    "compiled": ("idf_word", "word_tokens", "word_unigram_col", "word_bigram_keys", "word_bigram_cols"),
+    "compiled_char": ("idf_char", "char_alphabet", "char_keys", "char_cols"),
+    "terms": ("idf_word", "terms_word"),
+    "terms_char": ("idf_char", "terms_char"),
+}
+
+
+def _read_safe_v2(directory: Path, stem: str, class_name: str, verified: set[str], cache: dict) -> tuple:
+    """The JSON, the arrays and the features of one part of a v2 safe-format model, validated."""
+    json_file = directory / f"{stem}.json"
+    meta = _read_json(json_file)
+    if not isinstance(meta, dict) or meta.get("class") != class_name:
+        raise ModelIntegrityError(f"{json_file} does not describe a {class_name}")
+    ref = meta.get("features")
+    if ref not in (FEATURES_FILE, f"{stem}.{FEATURES_FILE}") or ref not in verified:
+        raise ModelIntegrityError(f"{json_file} refers to features in {_short(ref)}, "
+                                  f"which is not a checked features file of this model")
+    params = meta.get("params")
+    if not isinstance(params, dict):
+        raise ModelIntegrityError(f"model file {json_file}: field 'params' must be an object, got {_short(params)}")
+    word_range = _check_range(json_file, "params.word_ngram_range", params.get("word_ngram_range"), MAX_WORD_NGRAM)
+    char_value = params.get("char_ngram_range")
+    char_range = None if char_value is None else _check_range(json_file, "params.char_ngram_range", char_value,
+                                                             MAX_CHAR_NGRAM)
+    arrays = _read_npz(directory / f"{stem}.npz")
+    key = (ref, word_range, char_range)
+    if ref in cache and cache[ref][0] != key:
+        raise ModelIntegrityError(f"{json_file}: its n-gram ranges differ from those of the other part that "
+                                  f"shares {ref}")
+    if ref not in cache:
+        cache[ref] = (key, _read_features(directory / ref, word_range, char_range))
+    features = cache[ref][1]
+    sizes = {"word": features["n_word"]}
+    if char_range is not None:
+        sizes["char"] = features["n_char"]
+    _validate_safe_part(directory, stem, meta, arrays, None, block_sizes=sizes)
+    return meta, arrays, features
+
+
+def _read_features(path: Path, word_range, char_range) -> dict:
+    """The arrays of a v2 features file, checked: ``{"arrays", "compiled", "n_word", "n_char"}``."""
+    from ..features.compiled import check_compiled_arrays
+
+    arrays = _read_npz(path)
+
+    def fail(field, expected, got) -> None:
+        raise ModelIntegrityError(f"model file {path}: field {field!r} must be {expected}, got {got}")
+
+    compiled = "word_tokens" in arrays
+    kind = "compiled" if compiled else "terms"
+    expected = list(_FEATURE_ARRAYS[kind]) + (list(_FEATURE_ARRAYS[kind + "_char"]) if char_range else [])
+    for name in arrays:
+        if name not in expected:
+            fail(name, f"one of {sorted(expected)}", "an unknown array")
+    for name in expected:
+        if name not in arrays:
+            fail(name, "an array", "nothing (missing)")
+    blocks = ["word"] + (["char"] if char_range else [])
+    for block in blocks:
+        idf = arrays[f"idf_{block}"]
+        if idf.dtype.kind != "f" or idf.ndim != 1:
+            fail(f"idf_{block}", "a 1-d array of floats", f"dtype {idf.dtype}, shape {idf.shape}")
+        if not np.isfinite(idf).all() or (idf <= 0).any():
+            fail(f"idf_{block}", "positive finite numbers", "a value that is not")
+    if compiled:
+        if tuple(word_range) not in ((1, 1), (1, 2)) or (char_range and char_range[1] > 5):
+            fail("word_tokens", "absent for n-gram ranges the compiled transform does not reproduce",
+                 "compiled tables")
+        problem = check_compiled_arrays(arrays, word_range, char_range)
+        if problem:
+            raise ModelIntegrityError(f"model file {path}: {problem}")
+    else:
+        for block in blocks:
+            raw = arrays[f"terms_{block}"]
+            if raw.dtype != np.uint8 or raw.ndim != 1:
+                fail(f"terms_{block}", "UTF-8 bytes (uint8)", f"dtype {raw.dtype}")
+            try:
+                text = raw.tobytes().decode("utf-8")
+            except UnicodeDecodeError as exc:
+                fail(f"terms_{block}", "UTF-8 text", f"an invalid byte at {exc.start}")
+            terms = text.split("\n") if text else []
+            low, high = (1, word_range[1] * 200) if block == "word" else (min(3, char_range[0]), char_range[1])
+            if len(terms) != len(arrays[f"idf_{block}"]):
+                fail(f"terms_{block}", f"{len(arrays[f'idf_{block}'])} terms (one per idf value)", len(terms))
+            if any(not low <= len(t) <= high for t in terms) or len(set(terms)) != len(terms):
+                fail(f"terms_{block}", f"distinct terms of {low} to {high} characters", "a term that is not")
+            arrays[f"terms_{block}"] = terms
+    return {"arrays": arrays, "compiled": compiled, "n_word": len(arrays["idf_word"]),
+            "n_char": len(arrays["idf_char"]) if char_range else 0, "word_range": tuple(word_range),
+            "char_range": None if char_range is None else tuple(char_range)}
+
+
+def _compiled_features(features: dict):
+    """The :class:`~stance.features.compiled.CompiledFeatures` of a checked v2 features file (``None`` for terms)."""
+    from ..features.compiled import CompiledFeatures
+
+    if "object" not in features:
+        features["object"] = (CompiledFeatures.from_arrays(
+            features["arrays"], word_ngram_range=features["word_range"], char_ngram_range=features["char_range"])
+            if features["compiled"] else None)
+    return features["object"]
+
+
+def _feature_vocabularies(features: dict) -> dict[str, list[str]]:
+    """Each block's terms in column order, from a v2 features file."""
+    compiled = _compiled_features(features)
+    if compiled is None:
+        return {block[len("terms_"):]: terms for block, terms in features["arrays"].items()
+                if block.startswith("terms_")}
+    out = {"word": compiled.word_vocabulary}
+    if compiled.has_char:
+        out["char"] = compiled.char_vocabulary
+    return out
+
+
 #: Most bytes that the arrays of one ``.npz`` file of a safe-format model may take once loaded.
 MAX_NPZ_BYTES = 512 * 2**20
 #: Largest JSON file of a model directory that is read.
@@ -326,7 +484,7 @@ MAX_TARGET_HASH_FEATURES = 2**24
 
 def _read_json(path: Path):
     """A JSON file of a model directory, with a size cap and one-line errors naming it."""
-    from ..io.files import JSONLineError, loads_json
+    from .files import JSONLineError, loads_json
 
     size = path.stat().st_size
     if size > MAX_JSON_BYTES:
@@ -381,9 +539,13 @@ def _read_npz(path: Path) -> dict:
         return {k: npz[k] for k in npz.files}
 
 
-def _validate_safe_part(directory: Path, stem: str, meta: dict, arrays: dict, vocabulary_file: str,
-                        checked: set | None = None) -> None:
-    """Refuse, with a :class:`ModelIntegrityError` naming the file and field, any value a model cannot use."""
+def _validate_safe_part(directory: Path, stem: str, meta: dict, arrays: dict, vocabulary_file: str | None,
+                        checked: set | None = None, block_sizes: dict | None = None) -> None:
+    """Refuse, with a :class:`ModelIntegrityError` naming the file and field, any value a model cannot use.
+
+    ``block_sizes`` (layout v2) gives the number of columns of each feature block,
+    checked with the features file; v1 parts carry their vocabularies and idf.
+    """
     json_file, npz_file = directory / f"{stem}.json", directory / f"{stem}.npz"
 
     def fail(file, field, expected, got) -> None:
@@ -405,13 +567,21 @@ def _validate_safe_part(directory: Path, stem: str, meta: dict, arrays: dict, vo
     if (not isinstance(classes, list) or len(classes) < minimum or not all(isinstance(c, str) and c for c in classes)
             or len(set(classes)) != len(classes)):
         fail(json_file, "classes", f"a list of {minimum} or more distinct non-empty strings", classes)
-    vocab = meta.get("vocabularies")
     blocks = ["word"] + (["char"] if char_range is not None else [])
-    vocab_file = directory / vocabulary_file
-    if not isinstance(vocab, dict) or sorted(vocab) != sorted(blocks):
+    if block_sizes is not None:
+        if sorted(block_sizes) != sorted(blocks):
+            fail(json_file, "params.char_ngram_range", f"what its features file holds ({sorted(block_sizes)})",
+                 char_value)
+        vocab = {b: range(block_sizes[b]) for b in blocks}
+    else:
+        vocab = meta.get("vocabularies")
+    vocab_file = directory / (vocabulary_file or json_file.name)
+    if block_sizes is not None:
+        pass
+    elif not isinstance(vocab, dict) or sorted(vocab) != sorted(blocks):
         fail(vocab_file, "vocabularies", f"an object with the blocks {blocks}", vocab if not isinstance(vocab, dict)
              else sorted(vocab))
-    for block in blocks:
+    for block in blocks if block_sizes is None else ():
         terms = vocab[block]
         # char_wb keeps a padded word shorter than the smallest n-gram whole (" a "), so 3 characters at least
         low, high = (1, word_range[1] * 200) if block == "word" else (min(3, char_range[0]), char_range[1])
@@ -429,7 +599,7 @@ def _validate_safe_part(directory: Path, stem: str, meta: dict, arrays: dict, vo
             _checked_unique.add(id(terms))
     n_text = sum(len(vocab[b]) for b in blocks)
     k = len(classes)
-    expected: dict[str, tuple] = {f"idf_{b}": (len(vocab[b]),) for b in blocks}
+    expected: dict[str, tuple] = {} if block_sizes is not None else {f"idf_{b}": (len(vocab[b]),) for b in blocks}
     if kind == "TopicClassifier":
         expected.update(coef=(k, n_text), intercept=(k,), thresholds=(k,), cv_f1=(k,))
     else:
@@ -474,7 +644,7 @@ def _validate_safe_part(directory: Path, stem: str, meta: dict, arrays: dict, vo
     for name in arrays:
         if name not in expected:
             fail(npz_file, name, f"one of {sorted(expected)}", _Said("an unknown array"))
-    for block in blocks:
+    for block in blocks if block_sizes is None else ():
         if (arrays[f"idf_{block}"] <= 0).any():
             fail(npz_file, f"idf_{block}", "positive numbers", _Said("a value <= 0"))
     bounded = ["thresholds", "cv_f1"] if kind == "TopicClassifier" else []
@@ -705,7 +875,7 @@ def read_manifest(path: str | os.PathLike) -> dict:
     manifest_path = path / MANIFEST_FILE
     if not manifest_path.is_file():
         raise ModelNotFoundError(f"not a model directory: {manifest_path} is missing")
-    from ..io.files import JSONLineError, loads_json
+    from .files import JSONLineError, loads_json
 
     if manifest_path.stat().st_size > MAX_JSON_BYTES:
         raise ModelIntegrityError(f"corrupt manifest {manifest_path}: more than {MAX_JSON_BYTES:,} bytes")
@@ -732,10 +902,13 @@ def read_manifest(path: str | os.PathLike) -> dict:
     for key in ("topics", "stances"):
         if not all(isinstance(label, str) for label in manifest[key]):
             raise ModelIntegrityError(f"corrupt manifest {manifest_path}: {key!r} must be a list of strings")
-    if manifest["format"] != MODEL_FORMAT:
+    if manifest["format"] not in READABLE_FORMATS:
+        number = manifest["format"][len(_FORMAT_PREFIX):] if manifest["format"].startswith(_FORMAT_PREFIX) else ""
+        newer = number.isdigit() and len(number) < 10 and int(number) > int(MODEL_FORMAT[len(_FORMAT_PREFIX):])
+        hint = "; it was written by a newer stance: upgrade stance to read it" if newer else ""
         raise ModelVersionError(
-            f"{manifest_path}: model format {manifest['format']!r} is not supported by stance {__version__} "
-            f"(expected {MODEL_FORMAT!r})"
+            f"{manifest_path}: model format {_short(manifest['format'])} is not supported by stance {__version__} "
+            f"(it reads {', '.join(READABLE_FORMATS)}){hint}"
         )
     return manifest
 
@@ -817,7 +990,7 @@ def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False, 
     -----
     Every file is checked against the manifest's sha256 before it is read.
     A safe-format model is served by a numpy-only
-    :class:`~stance.model.scoring.Predictor`; its scikit-learn estimators are built
+    :class:`~stance.estimators.scoring.Predictor`; its scikit-learn estimators are built
     only when ``model.topic_classifier`` or ``model.stance_classifier`` is used.
     """
     path = default_model_path() if path is None else Path(path)
@@ -840,8 +1013,11 @@ def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False, 
     suffixes = (".joblib",) if kind == "joblib" else (".npz", ".json")
     files = manifest["files"]
     to_check = [stem + suffix for stem in _PARTS.values() for suffix in suffixes]
-    if kind == "safe" and VOCABULARY_FILE in files:
+    if kind == "safe" and manifest["format"] == "stance-model/1" and VOCABULARY_FILE in files:
         to_check.append(VOCABULARY_FILE)
+    if kind == "safe" and manifest["format"] != "stance-model/1":
+        to_check += sorted(name for name in files if name == FEATURES_FILE or
+                           name in {f"{stem}.{FEATURES_FILE}" for stem in _PARTS.values()})
     for filename in to_check:
         if filename not in files:
             raise ModelIntegrityError(f"corrupt manifest {path / MANIFEST_FILE}: no sha256 for {filename}")
@@ -874,8 +1050,46 @@ def _reading(path: Path, names: str):
 
 
 def _load_safe_model(path: Path, manifest: dict, verified: set[str]):
+    if manifest["format"] == "stance-model/1":
+        return _load_safe_model_v1(path, manifest, verified)
     from ..model.stance_model import StanceModel
-    from ..model.scoring import Predictor
+    from ..estimators.scoring import Predictor
+
+    parts, cache = {}, {}
+    for attr, stem in _PARTS.items():
+        with _reading(path, f"{stem}.json / {stem}.npz"):
+            parts[attr] = _read_safe_v2(path, stem, _CLASS_NAMES[attr], verified, cache)
+            _check_labels(path, manifest, attr, parts[attr][0]["classes"])
+
+    def estimators():
+        from ..estimators.linear import StanceClassifier, TopicClassifier
+
+        out = []
+        for attr, cls in (("topic_classifier", TopicClassifier), ("stance_classifier", StanceClassifier)):
+            meta, arrays, features = parts[attr]
+            with _reading(path, f"{_PARTS[attr]}.json / {meta['features']}"):
+                meta = dict(meta, vocabularies=_feature_vocabularies(features))
+                arrays = dict(arrays, **{k: v for k, v in features["arrays"].items() if k.startswith("idf_")})
+                out.append(_estimator_from_safe(meta, arrays, cls))
+        return tuple(out)
+
+    (t_meta, t_arrays, t_feat), (s_meta, s_arrays, s_feat) = parts["topic_classifier"], parts["stance_classifier"]
+    predictor = None
+    if t_feat is s_feat and not s_meta.get("uses_targets"):
+        with _reading(path, FEATURES_FILE):
+            compiled = _compiled_features(t_feat)
+        if compiled is not None:
+            predictor = Predictor.from_parts(compiled, t_meta, t_arrays, s_meta, s_arrays)
+    if predictor is None:
+        tc, sc = estimators()
+        return StanceModel(tc, sc, manifest=manifest)
+    return StanceModel._from_predictor(predictor, manifest, estimators)
+
+
+def _load_safe_model_v1(path: Path, manifest: dict, verified: set[str]):
+    """Layout ``stance-model/1``: vocabularies as JSON, compiled when loaded."""
+    from ..model.stance_model import StanceModel
+    from ..estimators.scoring import Predictor
 
     parts, cache = {}, {}
     for attr, stem in _PARTS.items():

@@ -2,7 +2,7 @@
 
 SHIPPED_PICKLES: dict[str, dict[str, str]] = {
     'default': {
-        'stance.joblib': '121e0d449ccdb91f2d4ade4a07465056e103528772f4127450c3156a29c57021',
-        'topic.joblib': '41d94669344632eb57135cc29fd0b894ededaebc7cbab88d1ecf3691a395a07b',
+        'stance.joblib': 'e4678d4234bca681ed2452381b749407fa3074efde566ffbb18e40dcc0c7b4de',
+        'topic.joblib': '1d80acfaf418a11ffeb7de6208aabbbaadb33c0630646033023702cfb493ac75',
     },
 }

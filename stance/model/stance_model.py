@@ -20,15 +20,12 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from typing import TYPE_CHECKING
 
 from ..exceptions import InvalidInputError
-from ..model.scoring import Predictor
+from ..estimators.scoring import Evidence, Predictor, ScoringCore
 from ..text.language import ENGLISH, NOT_ENGLISH, UNKNOWN, detect_language
 from ..text.processing import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MAX_PARAGRAPH_CHARS, check_targets, check_texts, split_paragraphs
 
-if TYPE_CHECKING:  # scikit-learn is imported only where estimators are built
-    from ..datasets.domain import LabelledData
 
 __all__ = [
     "ArticleSummary",
@@ -38,7 +35,6 @@ __all__ = [
     "Evidence",
     "ParagraphResult",
     "StanceModel",
-    "analyze",
 ]
 
 #: Paragraphs scored per sparse matrix product.
@@ -48,15 +44,6 @@ DEFAULT_EVIDENCE_TERMS = 3
 _UNSET = object()
 #: The stance label that takes no side: it never makes an article's overall stance.
 NEUTRAL_STANCE = "none"
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A word n-gram that pushed a decision, with its contribution (tf-idf x weight)."""
-
-    term: str
-    weight: float
-    label: str
 
 
 @dataclass(frozen=True)
@@ -224,7 +211,7 @@ class StanceModel:
     -----
     When both heads share their TF-IDF features (as :func:`stance.train_model`
     trains them) and the stance head uses no targets, :meth:`classify` runs on
-    a numpy-only :class:`~stance.model.scoring.Predictor`: one feature pass and one
+    a numpy-only :class:`~stance.estimators.scoring.Predictor`: one feature pass and one
     matrix product for all heads. Otherwise it goes through the estimators.
     A loaded model is safe to share between threads.
 
@@ -239,7 +226,6 @@ class StanceModel:
         self._stance_classifier = stance_classifier
         self._estimator_loader = None
         self._predictor = _UNSET
-        self._shared_features = None
         self.manifest = dict(manifest or {})
 
     @classmethod
@@ -351,87 +337,92 @@ class StanceModel:
             raise InvalidInputError(
                 "this model was fitted with targets; pass targets=... (one str, or one per paragraph)"
             )
-        predictor = None if self.uses_targets else self.predictor
+        cores = self._cores()
         results: list[ParagraphResult] = []
         for start in range(0, len(texts), batch_size):
             batch = texts[start : start + batch_size]
-            if predictor is not None:
-                scored = self._score_fast(predictor, batch, evidence)
-            else:
-                batch_targets = None if target_list is None else target_list[start : start + batch_size]
-                scored = self._score_estimators(batch, batch_targets, evidence)
-            results.extend(self._results(batch, start, evidence, *scored, check_language=check_language))
+            batch_targets = None if target_list is None else target_list[start : start + batch_size]
+            results.extend(self._classify_batch(cores, batch, batch_targets, start, evidence, check_language))
         return results
 
-    def _score_fast(self, predictor: Predictor, texts, n_evidence):
-        X, topic_proba, stance_proba = predictor.score(texts)
-        stance_idx = predictor.decide(stance_proba)
+    def _cores(self) -> tuple[ScoringCore, ScoringCore]:
+        """The scoring core of the topics and of the stance: one shared core (one feature pass, one
+        product) for a numpy-servable model, else each estimator's own."""
+        predictor = None if self.uses_targets else self.predictor
+        if predictor is not None:
+            return predictor, predictor
+        return self.topic_classifier._core(), self.stance_classifier._core()
 
-        def explain_stance(i, s):
-            return predictor.evidence(X, i, predictor.stance_explain[s], n_evidence)
-
-        def explain_topic(i, j):
-            return predictor.evidence(X, i, predictor.topic_coef[j], n_evidence)
-
-        return topic_proba, predictor.thresholds, stance_proba, stance_idx, explain_stance, explain_topic
-
-    def _score_estimators(self, texts, targets, n_evidence):
-        tc, sc = self.topic_classifier, self.stance_classifier
-        A_topic = tc._text_features(texts)
-        topic_proba = tc.predict_proba_features(A_topic)
-        if self._shared_features is None:  # decided once per model, not per batch
-            self._shared_features = self.predictor is not None or _features_shared(tc, sc)
-        A_stance = sc._features(texts, targets, text_features=A_topic if self._shared_features else None)
-        stance_proba = sc.predict_proba_features(A_stance)
-        stance_idx = sc.decide(stance_proba)
-
-        def explain_stance(i, s):
-            return sc.explain(A_stance[i], s, n_evidence)
-
-        def explain_topic(i, j):
-            return tc.explain(A_topic[i], j, n_evidence)
-
-        return topic_proba, tc.thresholds_, stance_proba, stance_idx, explain_stance, explain_topic
-
-    def _results(self, texts, offset, n_evidence, topic_proba, thresholds, stance_proba, stance_idx,
-                 explain_stance, explain_topic, *, check_language: bool = True) -> list[ParagraphResult]:
-        topic_pred = topic_proba >= thresholds
+    def _classify_batch(self, cores, texts, targets, offset: int, n_evidence: int,
+                        check_language: bool) -> list[ParagraphResult]:
+        topic_core, stance_core = cores
+        X_topic = topic_core.transform(texts)
+        raw = topic_core.raw(X_topic)
+        topic_proba = topic_core.topic_proba(raw)
+        if stance_core is topic_core:
+            X_stance = X_topic
+        else:
+            X_stance = stance_core.transform(texts, targets)
+            raw = stance_core.raw(X_stance)
+        stance_proba = stance_core.stance_proba(raw)
+        stance_idx = stance_core.decide(stance_proba)
+        topic_pred = topic_proba >= topic_core.thresholds
         topics, stances = self.topics, self.stances
-        none_idx = stances.index("none") if "none" in stances else None
+        none_idx = stances.index(NEUTRAL_STANCE) if NEUTRAL_STANCE in stances else None
+        n = len(texts)
+        blank = np.array([not t.strip() for t in texts], dtype=bool)
+        if check_language:
+            languages = [UNKNOWN if b else detect_language(t) for t, b in zip(texts, blank.tolist())]
+        else:
+            languages = [UNKNOWN] * n
+        unreadable = np.array([lang == NOT_ENGLISH for lang in languages], dtype=bool) & (none_idx is not None)
+        topic_pred[blank] = False
+        if none_idx is not None:
+            stance_idx[blank | unreadable] = none_idx
+        evidence: list[list[Evidence]] = [[] for _ in range(n)]
+        if n_evidence > 0:
+            self._add_evidence(evidence, topic_core, stance_core, X_topic, X_stance, topic_pred, stance_idx,
+                               ~blank & ~unreadable, n_evidence)
         topic_rows = np.round(topic_proba, 4).tolist()
         stance_rows = np.round(stance_proba, 4).tolist()
-        out = []
         uniform = dict.fromkeys(stances, round(1.0 / len(stances), 4))
-        for i, text in enumerate(texts):
-            blank = not text.strip()
-            language = UNKNOWN if blank or not check_language else detect_language(text)
-            unreadable = language == NOT_ENGLISH and none_idx is not None
-            if blank or unreadable:
-                if blank:
-                    topic_pred[i] = False
-                if none_idx is not None:
-                    stance_idx[i] = none_idx
-            chosen = np.flatnonzero(topic_pred[i])
-            s = int(stance_idx[i])
-            ev: list[Evidence] = []
-            if n_evidence > 0 and not blank:
-                if not unreadable:
-                    ev.extend(Evidence(t, w, f"stance:{stances[s]}") for t, w in explain_stance(i, s))
-                for j in chosen:
-                    ev.extend(Evidence(t, w, topics[j]) for t, w in explain_topic(i, int(j)))
-            out.append(
-                ParagraphResult(
-                    index=offset + i,
-                    text=text,
-                    topics=[topics[j] for j in chosen],
-                    topic_scores=dict(zip(topics, topic_rows[i])),
-                    stance=stances[s],
-                    stance_scores=dict(uniform) if unreadable else dict(zip(stances, stance_rows[i])),
-                    evidence=ev,
-                    language=language if check_language else UNKNOWN,
-                )
+        chosen = [[topics[j] for j in np.flatnonzero(row)] for row in topic_pred] if topic_pred.any() else [[]] * n
+        stance_names = [stances[s] for s in stance_idx.tolist()]
+        unreadable_list = unreadable.tolist()
+        return [
+            ParagraphResult(
+                index=offset + i,
+                text=text,
+                topics=list(chosen[i]),
+                topic_scores=dict(zip(topics, topic_rows[i])),
+                stance=stance_names[i],
+                stance_scores=dict(uniform) if unreadable_list[i] else dict(zip(stances, stance_rows[i])),
+                evidence=evidence[i],
+                language=languages[i],
             )
-        return out
+            for i, text in enumerate(texts)
+        ]
+
+    @staticmethod
+    def _add_evidence(evidence, topic_core, stance_core, X_topic, X_stance, topic_pred, stance_idx, sided,
+                      k: int) -> None:
+        """Evidence of a whole batch: the stance's terms, then each predicted topic's, per paragraph."""
+        stance_rows = np.flatnonzero(sided)
+        stance_cols = stance_core.n_topics + stance_idx[stance_rows]
+        topic_rows, topic_cols = np.nonzero(topic_pred)
+        stances, topics = stance_core.stances, topic_core.topics
+        if stance_core is topic_core:
+            found = topic_core.evidence(X_topic, np.concatenate([stance_rows, topic_rows]),
+                                        np.concatenate([stance_cols, topic_cols]), k)
+            found_stance, found_topic = found[: len(stance_rows)], found[len(stance_rows):]
+        else:
+            found_stance = stance_core.evidence(X_stance, stance_rows, stance_cols, k)
+            found_topic = topic_core.evidence(X_topic, topic_rows, topic_cols, k)
+        for r, c, terms in zip(stance_rows.tolist(), stance_idx[stance_rows].tolist(), found_stance):
+            label = f"stance:{stances[c]}"
+            evidence[r].extend(Evidence(t, w, label) for t, w in terms)
+        for r, c, terms in zip(topic_rows.tolist(), topic_cols.tolist(), found_topic):
+            evidence[r].extend(Evidence(t, w, topics[c]) for t, w in terms)
 
     def analyze(self, text: str | bytes, *, max_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS, **kwargs) -> Document:
         """Split an article into paragraphs and classify each.
@@ -451,11 +442,6 @@ class StanceModel:
         _check_not_a_path(text)
         return Document(self.classify(split_paragraphs(text, max_chars=max_chars), **kwargs))
 
-    def save(self, path: str | os.PathLike, **kwargs) -> None:
-        """Write the model directory; see :func:`stance.io.persistence.save_model`."""
-        from ..io.persistence import save_model
-
-        save_model(self, path, **kwargs)
 
 
 _PATH_RE = re.compile(r"(?:~|\.{1,2})?/[^\s/]+(?:/[^\s/]+)*/?|[^\s/]+(?:/[^\s/]+)*\."
@@ -473,89 +459,3 @@ def _check_not_a_path(text) -> None:
     if _PATH_RE.fullmatch(candidate) is not None or (candidate and " " not in candidate and os.path.isfile(candidate)):
         raise InvalidInputError(f"analyze() takes the text of an article, got what looks like a file path "
                                 f"{candidate!r}; read the file first: analyze(Path({candidate!r}).read_text())")
-
-
-def _features_shared(tc, sc) -> bool:
-    from ..model.scoring import same_features
-
-    return same_features(tc.features_, sc.features_)
-
-
-def analyze(text: str | bytes, *, model: StanceModel | None = None, **kwargs) -> Document:
-    """Split an article into paragraphs and label each with the shipped (or given) model.
-
-    Parameters
-    ----------
-    text : str or bytes
-    model : StanceModel or None, default=None
-        ``None`` uses :func:`stance.load_model` (cached).
-    **kwargs
-        Passed to :meth:`StanceModel.classify`.
-
-    Returns
-    -------
-    Document
-        The paragraphs' results; ``doc.summary()`` gives the article as a whole
-        (:class:`ArticleSummary`: topic shares, overall stance, the paragraphs that carry it).
-
-    Examples
-    --------
-    >>> import stance
-    >>> doc = stance.analyze("MOSCOW, February 9. /TASS/.\\nRussia wants security guarantees.\\n\\nTalks go on.")
-    >>> [(p.index, p.text[:6]) for p in doc]
-    [(0, 'MOSCOW'), (1, 'Talks ')]
-    """
-    if model is None:
-        from ..io.persistence import load_default_model
-
-        model = load_default_model()
-    return model.analyze(text, **kwargs)
-
-
-def fit_model(
-    data: LabelledData,
-    *,
-    topics: Sequence[str] | None = None,
-    stances: Sequence[str] | None = None,
-    topic_params: dict | None = None,
-    stance_params: dict | None = None,
-    random_state: int | None = 0,
-    source_balance: float = 0.0,
-    progress=None,
-) -> StanceModel:
-    """Fit a :class:`StanceModel` on labelled data (internal CV grouped by article).
-
-    Parameters
-    ----------
-    data : LabelledData
-    topics, stances : sequence of str or None, default=None
-        Label sets (``None``: the labels found in ``data``).
-    topic_params, stance_params : dict or None, default=None
-        Parameters of :class:`~stance.estimators.linear.TopicClassifier` and
-        :class:`~stance.estimators.linear.StanceClassifier`.
-    random_state : int or None, default=0
-    source_balance : float, default=0.0
-        When positive and ``data`` has sources, the stance heads are fitted with
-        :func:`~stance.estimators.linear.balanced_sample_weight` over source x stance with
-        this power (1: every stance of a source weighs the same), so that no
-        source's register stands in for a stance.
-    progress : callable or None, default=None
-        Called with the name of each stage as it starts.
-    """
-    from ..estimators.linear import StanceClassifier, TopicClassifier, balanced_sample_weight
-
-    if isinstance(source_balance, bool) or not isinstance(source_balance, (int, float)) or source_balance < 0:
-        raise ValueError(f"'source_balance' must be a number >= 0, got {source_balance!r}")
-    stage = progress if progress is not None else (lambda name: None)
-    groups = data.docs if len(set(data.docs)) >= 2 else None
-    stage(f"fitting the topic classifier ({len(data):,} paragraphs)")
-    tc = TopicClassifier(topics=topics, random_state=random_state, **(topic_params or {}))
-    tc.fit(data.texts, data.topics, groups=groups)
-    stage("fitting the stance classifier")
-    sc = StanceClassifier(labels=stances, random_state=random_state, **(stance_params or {}))
-    weights = None
-    if source_balance > 0 and any(s is not None for s in data.sources):
-        weights = balanced_sample_weight(data.sources, data.stances, power=source_balance)
-    sc.fit(data.texts, data.stances, targets=data.targets if data.has_targets else None, groups=groups,
-           sample_weight=weights)
-    return StanceModel(tc, sc)
