@@ -198,6 +198,14 @@ def spacy_bow_peer(
 # -- reports -----------------------------------------------------------------------------------
 
 
+def jsonable_params(estimator) -> dict:
+    """``estimator.get_params()`` as JSON values (tuples become lists)."""
+    out = {}
+    for k, v in sorted(estimator.get_params().items()):
+        out[k] = list(v) if isinstance(v, tuple) else v
+    return out
+
+
 def environment() -> dict:
     import sklearn
 

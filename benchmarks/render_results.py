@@ -63,6 +63,7 @@ BLOCKS: tuple[Block, ...] = (
     Block("semeval2016", "semeval2016", ("semeval2016.json",), demote=1),
     Block("fnc1", "fnc1", ("fnc1.json",), demote=1),
     Block("ruw", "ruw", ("ruw.json",), demote=1),
+    Block("target_defaults", "target_defaults", ("target_defaults.json",), demote=1),
     Block("speed", "speed", ("speed.json",)),
     Block("stream", "stream", ("stream.json",)),
     Block("scaling", "scaling", ("scaling.json",)),

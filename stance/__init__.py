@@ -19,6 +19,7 @@ from .exceptions import (
     DataRootNotFoundError,
     InputTooLargeError,
     InvalidInputError,
+    InvalidParameterError,
     LabelError,
     ModelError,
     ModelIntegrityError,
@@ -32,6 +33,7 @@ from .exceptions import (
 # cheap and scikit-learn is loaded only by code that needs estimators.
 _LAZY = {
     "ArticleSummary": "model.stance_model",
+    "ClaimStanceClassifier": "estimators.claims",
     "Document": "model.stance_model",
     "Evidence": "model.stance_model",
     "ParagraphResult": "model.stance_model",
@@ -101,12 +103,14 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "ArticleSummary",
+    "ClaimStanceClassifier",
     "DataError",
     "DataRootNotFoundError",
     "Document",
     "Evidence",
     "InputTooLargeError",
     "InvalidInputError",
+    "InvalidParameterError",
     "LabelError",
     "ModelError",
     "ModelIntegrityError",

@@ -5,6 +5,8 @@ catch either the library's own type or the builtin they already handle::
 
     StanceError (Exception)
     ├── InvalidInputError (StanceError, ValueError)   bad text given to classify/split
+    ├── InvalidParameterError (StanceError, ValueError, TypeError)
+    │                                                  an estimator parameter outside its rules (fit)
     │   └── InputTooLargeError                         an article or paragraph over the size limit
     ├── DataError (StanceError, ValueError)           malformed training/evaluation data
     │   └── LabelError                                 an unknown or missing label
@@ -30,6 +32,7 @@ __all__ = [
     "DataRootNotFoundError",
     "InputTooLargeError",
     "InvalidInputError",
+    "InvalidParameterError",
     "LabelError",
     "ModelError",
     "ModelIntegrityError",
@@ -47,6 +50,10 @@ class StanceError(Exception):
 
 class InvalidInputError(StanceError, ValueError):
     """Text given to the library is not usable (not a string, not UTF-8...)."""
+
+
+class InvalidParameterError(StanceError, ValueError, TypeError):
+    """An estimator parameter breaks its rule (raised at the start of ``fit``), in scikit-learn's wording."""
 
 
 class InputTooLargeError(InvalidInputError):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from stance.exceptions import InputTooLargeError, InvalidInputError, LabelError, NotFittedError
+from stance.exceptions import InputTooLargeError, InvalidInputError, InvalidParameterError, LabelError, NotFittedError
 from stance.estimators.linear import StanceClassifier, TopicClassifier, check_texts, topics_to_indicator
 from stance.text.processing import DEFAULT_MAX_PARAGRAPH_CHARS
 
@@ -144,21 +144,60 @@ def test_topic_predict_labels_and_score_not_fitted():
 @pytest.mark.parametrize("cls", [TopicClassifier, StanceClassifier])
 @pytest.mark.parametrize(
     ("param", "value", "expected"),
-    [
-        ("C", -1, "must be a float greater than 0, got -1"),
-        ("C", 0, "must be a float greater than 0, got 0"),
-        ("C", "high", "must be a float greater than 0, got 'high'"),
-        ("cv", 1, "must be an int greater than 1, got 1"),
-        ("cv", 2.5, "must be an int greater than 1, got 2.5"),
-        ("cv", True, "must be an int greater than 1, got True"),
-        ("max_iter", 0, "must be an int greater than 0, got 0"),
+    [  # one case per rule kind: float interval, int interval, options, None allowed, ngram range, bool, seed
+        ("C", -1, r"must be a float in the range \(0\.0, inf\)\. Got -1 instead\."),
+        ("C", 0, r"must be a float in the range \(0\.0, inf\)\. Got 0 instead\."),
+        ("C", "high", r"must be a float in the range \(0\.0, inf\)\. Got 'high' instead\."),
+        ("cv", 1, r"must be an int in the range \[2, inf\)\. Got 1 instead\."),
+        ("cv", 2.5, r"must be an int in the range \[2, inf\)\. Got 2\.5 instead\."),
+        ("cv", True, r"must be an int in the range \[2, inf\)\. Got True instead\."),
+        ("max_iter", 0, r"must be an int in the range \[1, inf\)\. Got 0 instead\."),
+        ("class_weight", "auto", r"must be a str among \{'balanced'\} or None\. Got 'auto' instead\."),
+        ("max_word_features", 0, r"must be an int in the range \[1, inf\) or None\. Got 0 instead\."),
+        ("min_df", 1.5, r"must be an int in the range \[1, inf\) or a float in the range \(0\.0, 1\.0\]\. "
+                        r"Got 1\.5 instead\."),
+        ("word_ngram_range", (2, 1), r"must be a tuple \(min_n, max_n\) of ints with 1 <= min_n <= max_n\. "
+                                     r"Got \(2, 1\) instead\."),
+        ("char_ngram_range", "2-5", r"must be a tuple \(min_n, max_n\) .* or None\. Got '2-5' instead\."),
+        ("random_state", -1, r"must be an int in the range \[0, 4294967295\], an instance of "
+                             r"'numpy\.random\.mtrand\.RandomState' or None\. Got -1 instead\."),
     ],
 )
 def test_bad_params_raise_value_error_naming_the_parameter(cls, param, value, expected):
-    est = cls(min_df=1, **{param: value})
+    est = cls(**{"min_df": 1, param: value})
     y = TOPICS if cls is TopicClassifier else STANCES
-    with pytest.raises(ValueError, match=f"The '{param}' parameter of {cls.__name__} {expected}"):
+    with pytest.raises(InvalidParameterError, match=f"^The '{param}' parameter of {cls.__name__} {expected}$"):
         est.fit(TEXTS, y)
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "expected"),
+    [
+        ("heads", "cascade", r"must be a str among \{'ovr', 'two_stage'\}\. Got 'cascade' instead\."),
+        ("tune_decision", "yes", r"must be an instance of 'bool'\. Got 'yes' instead\."),
+        ("target_design", "cross", r"must be a str among \{'augment', 'hash'\}\. Got 'cross' instead\."),
+        ("shared_weight", -0.5, r"must be a float in the range \[0\.0, inf\)\. Got -0\.5 instead\."),
+        ("neutral_label", "", r"must be a non-empty str\. Got '' instead\."),
+        ("labels", "favor", r"must be a list of str or None\. Got 'favor' instead\."),
+        ("decision_metric", "accuracy", r"must be a str among \{'auto', 'f_avg', 'macro_f1'\}\."),
+    ],
+)
+def test_stance_only_params_are_validated_before_any_work(param, value, expected):
+    with pytest.raises(InvalidParameterError, match=f"^The '{param}' parameter of StanceClassifier {expected}"):
+        StanceClassifier(**{param: value}).fit(None, None)  # the parameters are checked before the data
+
+
+def test_invalid_parameter_error_is_a_value_and_type_error():
+    assert issubclass(InvalidParameterError, ValueError) and issubclass(InvalidParameterError, TypeError)
+
+
+@pytest.mark.parametrize("cls", [TopicClassifier, StanceClassifier])
+def test_every_parameter_has_a_rule(cls):
+    assert set(cls._parameter_constraints) == set(cls().get_params())
+
+
+def test_no_false_fitted_attributes(stance_clf):
+    assert not hasattr(stance_clf, "n_features_in_")
 
 
 # --------------------------------------------------------------------------- labels
@@ -525,6 +564,91 @@ def test_stance_pickle_round_trip_with_targets(target_stance_clf):
     np.testing.assert_array_equal(restored.predict_proba(QUERY, targets="NATO"), before)
 
 
+def test_augment_by_target_copies_each_row_into_its_targets_block():
+    import scipy.sparse as sp
+
+    from stance.features.tfidf import augment_by_target
+
+    A = sp.csr_matrix(np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0], [4.0, 0.0, 0.0]], dtype=np.float32))
+    M = augment_by_target(A, ["b", "a", "unseen"], ["a", "b"], shared_weight=0.5, per_target_weight=2.0).toarray()
+    assert M.shape == (3, 3 + 2 * 3 + 2)
+    np.testing.assert_allclose(M[:, :3], 0.5 * A.toarray())  # the shared copy
+    np.testing.assert_allclose(M[0, 3:9], [0, 0, 0, 2, 0, 4])  # row 0 is target "b": second copy
+    np.testing.assert_allclose(M[1, 3:9], [0, 6, 0, 0, 0, 0])
+    np.testing.assert_allclose(M[2, 3:], 0)  # an unseen target gets the shared copy only
+    np.testing.assert_allclose(M[:, 9:], [[0, 2], [2, 0], [0, 0]])  # one bias per target
+
+
+# Under target "Kyiv" "support" means favor and "condemn" against, under "Moscow" the reverse:
+# only weights per target can tell.
+FLIP_TEXTS = ["we support them fully", "strong support from us", "we condemn them all",
+              "they condemn this plan", "the weather is mild", "a meeting on tuesday"] * 4
+FLIP_TARGETS = ["Kyiv"] * 12 + ["Moscow"] * 12
+FLIP_STANCES = (["favor", "favor", "against", "against", "none", "none"] * 2
+                + ["against", "against", "favor", "favor", "none", "none"] * 2)
+
+
+def test_augmented_targets_learn_weights_per_target():
+    clf = StanceClassifier(min_df=1, cv=2, random_state=0).fit(FLIP_TEXTS, FLIP_STANCES, targets=FLIP_TARGETS)
+    assert clf.target_design == "augment"
+    assert clf.coef_.shape[1] == clf.transform_texts(["x"], targets="Kyiv").shape[1]
+    assert clf.predict(["we support them"], targets="Kyiv").tolist() == ["favor"]
+    assert clf.predict(["we support them"], targets="Moscow").tolist() == ["against"]
+    # evidence is read from the shared copy of the word block (the scoring core's word columns)
+    ev = clf.explain(["we condemn them"], targets="Kyiv", labels="against", k=5)[0]
+    assert all(e.label == "against" for e in ev)
+    # an unseen target falls back on the shared weights
+    assert clf.predict_proba(["we support them"], targets="Minsk").shape == (1, 3)
+
+
+def test_targets_keep_the_rows_of_one_text_in_one_fold(monkeypatch):
+    import stance.estimators.linear as linear
+
+    seen = []
+    real = linear.StratifiedGroupKFold
+
+    class Spy(real):
+        def split(self, X, y=None, groups=None):
+            for train, test in super().split(X, y, groups):
+                seen.append((set(np.asarray(groups)[train]), set(np.asarray(groups)[test])))
+                yield train, test
+
+    monkeypatch.setattr(linear, "StratifiedGroupKFold", Spy)
+    texts = FLIP_TEXTS[:6] * 4
+    StanceClassifier(min_df=1, cv=2, random_state=0).fit(texts, FLIP_STANCES, targets=FLIP_TARGETS)
+    assert seen and all(not (a & b) for a, b in seen)
+
+
+def test_decision_metric_auto_tunes_f_avg_with_targets(monkeypatch):
+    import stance.estimators.linear as linear
+
+    masks = []
+    real = linear._tune_weights
+    monkeypatch.setattr(linear, "_tune_weights", lambda p, y, mask=None: masks.append(mask) or real(p, y, mask))
+    StanceClassifier(min_df=1, cv=2, random_state=0).fit(FLIP_TEXTS, FLIP_STANCES, targets=FLIP_TARGETS)
+    StanceClassifier(min_df=1, cv=2, random_state=0).fit(FLIP_TEXTS, FLIP_STANCES)
+    StanceClassifier(min_df=1, cv=2, random_state=0, decision_metric="macro_f1").fit(
+        FLIP_TEXTS, FLIP_STANCES, targets=FLIP_TARGETS)
+    assert masks[0].tolist() == [True, True, False]  # against, favor; not none
+    assert masks[1] is None and masks[2] is None
+
+
+def test_hash_design_is_kept():
+    clf = StanceClassifier(min_df=1, cv=2, random_state=0, target_design="hash", target_hash_features=2**10)
+    clf.fit(FLIP_TEXTS, FLIP_STANCES, targets=FLIP_TARGETS)
+    n_text = sum(len(v.vocabulary_) for _, v in clf.features_.transformer_list)
+    assert clf.coef_.shape[1] == n_text + 2**10
+
+
+def test_pickles_from_before_the_augmented_design_load_as_hash(target_stance_clf):
+    state = target_stance_clf.__getstate__()
+    for key in ("target_design", "shared_weight", "per_target_weight", "decision_metric"):
+        state.pop(key)
+    old = StanceClassifier.__new__(StanceClassifier)
+    old.__setstate__(state)
+    assert old.target_design == "hash" and old.decision_metric == "macro_f1"
+
+
 def test_stance_target_features_off_ignores_targets():
     clf = make_stance(target_features=False).fit(TEXTS, STANCES, targets="NATO")
     assert clf.uses_targets_ is False
@@ -604,7 +728,7 @@ def test_two_stage_heads():
 def test_two_stage_needs_the_neutral_label():
     with pytest.raises(LabelError, match="two_stage.*neutral label 'none'"):
         make_stance(heads="two_stage").fit(SEP_FAVOR + SEP_AGAINST, ["favor"] * 6 + ["against"] * 6)
-    with pytest.raises(ValueError, match="'heads' parameter of StanceClassifier must be one of"):
+    with pytest.raises(InvalidParameterError, match="'heads' parameter of StanceClassifier must be a str among"):
         make_stance(heads="cascade").fit(SEP_TEXTS, SEP_STANCES)
 
 

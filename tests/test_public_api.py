@@ -12,12 +12,14 @@ from stance import exceptions
 
 PUBLIC_NAMES = [
     "ArticleSummary",
+    "ClaimStanceClassifier",
     "DataError",
     "DataRootNotFoundError",
     "Document",
     "Evidence",
     "InputTooLargeError",
     "InvalidInputError",
+    "InvalidParameterError",
     "LabelError",
     "ModelError",
     "ModelIntegrityError",
@@ -123,6 +125,7 @@ def test_not_fitted_error_is_scikit_learns():
     [
         (exceptions.InvalidInputError, (exceptions.StanceError, ValueError)),
         (exceptions.InputTooLargeError, (exceptions.InvalidInputError,)),
+        (exceptions.InvalidParameterError, (exceptions.StanceError, ValueError, TypeError)),
         (exceptions.DataError, (exceptions.StanceError, ValueError)),
         (exceptions.LabelError, (exceptions.DataError,)),
         (exceptions.DataRootNotFoundError, (exceptions.StanceError, FileNotFoundError)),

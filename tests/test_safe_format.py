@@ -98,20 +98,23 @@ def test_export_of_a_safe_model_and_the_stance_package_name(tiny_safe_model_dir,
     _assert_same_predictions(load_model(out), tiny_model)
 
 
-def test_safe_model_with_targets_round_trip(tmp_path, monkeypatch, train_rows):
+@pytest.mark.parametrize("design", ["augment", "hash"])
+@pytest.mark.parametrize("fmt", ["safe", "joblib"])
+def test_safe_model_with_targets_round_trip(tmp_path, monkeypatch, train_rows, design, fmt):
     from stance import training
     from stance.exceptions import InvalidInputError
 
     monkeypatch.setattr(training, "DEFAULT_STANCE_PARAMS", {**training.DEFAULT_STANCE_PARAMS,
-                                                            "target_hash_features": 2**12})
+                                                            "target_hash_features": 2**12, "target_design": design})
     data = tmp_path / "t.jsonl"
     data.write_text("".join(
         json.dumps({"text": text, "topics": topics, "stance": st, "doc": doc, "target": "NATO" if i % 2 else "Russia"})
         + "\n" for i, (text, topics, st, doc) in enumerate(train_rows)
     ), encoding="utf-8")
-    model = training.train_model(data, tmp_path / "m", topics="auto", stances="auto", min_df=1, format="safe")
-    loaded = load_model(tmp_path / "m")
+    model = training.train_model(data, tmp_path / "m", topics="auto", stances="auto", min_df=1, format=fmt)
+    loaded = load_model(tmp_path / "m", trusted=fmt == "joblib")  # a pickle these tests wrote themselves
     assert loaded.manifest["uses_targets"] is True
+    assert loaded.stance_classifier.target_design == design
     assert loaded.stance_classifier.targets_.tolist() == ["NATO", "Russia"]
     with pytest.raises(InvalidInputError, match="fitted with targets"):
         loaded.classify(PARAGRAPHS)

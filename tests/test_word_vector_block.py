@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from stance.estimators.linear import StanceClassifier, TopicClassifier
-from stance.exceptions import ModelIntegrityError
+from stance.exceptions import InvalidParameterError, ModelIntegrityError
 from stance.features.embeddings import WordVectors
 from stance.features.vectors import WordVectorFeatures
 from stance.io.persistence import load_model, save_model
@@ -76,10 +76,12 @@ def test_block_adds_dim_columns(vectors, pair, tmp_path):
 
 
 def test_block_parameter_errors(vectors):
-    with pytest.raises(ValueError, match="'word_vectors' parameter of StanceClassifier must be None, a word-vector "
-                                         "directory or a fitted WordVectors, got int"):
+    with pytest.raises(InvalidParameterError, match=r"The 'word_vectors' parameter of StanceClassifier must be a "
+                                                    r"word-vector directory \(str or path\), a fitted WordVectors or "
+                                                    r"a PooledVectors or None. Got 3 instead."):
         StanceClassifier(word_vectors=3).fit(TEXTS, STANCES)
-    with pytest.raises(ValueError, match="The 'word_vector_weight' parameter of TopicClassifier must be"):
+    with pytest.raises(InvalidParameterError, match=r"The 'word_vector_weight' parameter of TopicClassifier must be "
+                                                    r"a float in the range \(0.0, inf\). Got 0 instead."):
         TopicClassifier(word_vectors=vectors, word_vector_weight=0).fit(TEXTS, TOPICS)
     with pytest.raises(NotFittedError):
         WordVectors().pooled()

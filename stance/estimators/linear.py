@@ -25,13 +25,15 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
+from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import InvalidInputError, LabelError
 from ..features.vectors import PooledVectors, WordVectorFeatures
+from .params import Interval, Options, validate_params
 from ..features.tfidf import (
     CompiledFeatures,
+    augment_by_target,
     DEFAULT_CHAR_NGRAM_RANGE,
     DEFAULT_MAX_CHAR_FEATURES,
     DEFAULT_MAX_WORD_FEATURES,
@@ -44,7 +46,9 @@ from ..features.tfidf import (
     target_cross_features,
 )
 from .scoring import (
+    DECISION_METRICS,
     HEAD_DESIGNS,
+    TARGET_DESIGNS,
     Evidence,
     ScoringCore,
     as_rows,
@@ -71,6 +75,12 @@ DEFAULT_TOPIC_C = 3.0
 #: Inverse regularisation strength of the stance head.
 DEFAULT_STANCE_C = 1.0
 DEFAULT_HEADS = "ovr"
+DEFAULT_TARGET_DESIGN = "augment"
+#: Scale of the shared copy of the text features in the augmented target design.
+DEFAULT_SHARED_WEIGHT = 0.5
+#: Scale of each target's own copy of the text features in the augmented target design.
+DEFAULT_PER_TARGET_WEIGHT = 2.0
+DEFAULT_DECISION_METRIC = "auto"
 #: The stance label of paragraphs that take no side.
 DEFAULT_NEUTRAL_LABEL = "none"
 #: Folds of the internal cross-validation (thresholds, calibration).
@@ -83,15 +93,6 @@ DEFAULT_WORD_VECTOR_WEIGHT = 1.0
 DEFAULT_EVIDENCE_TERMS = 3
 _THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 _WEIGHT_GRID = (0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0)
-
-
-def _check_positive(obj: BaseEstimator, name: str, value: object, *, integer: bool = False, minimum: float = 0) -> None:
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or value <= minimum:
-        what = "an int" if integer else "a float"
-        raise ValueError(
-            f"The '{name}' parameter of {type(obj).__name__} must be {what} greater than {minimum}, got {value!r}"
-        )
 
 
 def _check_sample_weight(sample_weight, n: int) -> np.ndarray | None:
@@ -206,12 +207,6 @@ class _TextLinearMixin:
             max_word_features=self.max_word_features,
             max_char_features=self.max_char_features,
         )
-
-    def _check_common_params(self) -> None:
-        _check_positive(self, "C", self.C)
-        _check_positive(self, "max_iter", self.max_iter, integer=True)
-        _check_positive(self, "cv", self.cv, integer=True, minimum=1)
-        _check_positive(self, "word_vector_weight", self.word_vector_weight)
 
     def _fit_word_vectors(self) -> None:
         """Set ``word_vectors_`` from the ``word_vectors`` parameter (a table rounded to float16, or None)."""
@@ -420,6 +415,22 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     (1, 2)
     """
 
+    _parameter_constraints: dict = {
+        "topics": ["str_sequence", None],
+        "C": [Interval(numbers.Real, 0, None, closed="neither")],
+        "class_weight": [Options({"balanced"}), None],
+        "word_ngram_range": ["ngram_range"],
+        "char_ngram_range": ["ngram_range", None],
+        "min_df": [Interval(numbers.Integral, 1, None, closed="left"), Interval(numbers.Real, 0, 1, closed="right")],
+        "max_word_features": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "max_char_features": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "cv": [Interval(numbers.Integral, 2, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "word_vectors": ["word_vectors", None],
+        "word_vector_weight": [Interval(numbers.Real, 0, None, closed="neither")],
+    }
+
     def __init__(
         self,
         *,
@@ -484,7 +495,7 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        self._check_common_params()
+        validate_params(self)
         self._reset_caches()
         texts = check_texts(X)
         y = list(y)
@@ -514,7 +525,6 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         else:
             self.thresholds_ = np.full(Y.shape[1], 0.5)
             self.cv_f1_ = np.full(Y.shape[1], np.nan)
-        self.n_features_in_ = 1
         return self
 
     def transform_texts(self, X) -> sp.csr_matrix:
@@ -673,8 +683,26 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     word_ngram_range, char_ngram_range, min_df, max_word_features, max_char_features
         As in :class:`TopicClassifier`.
     target_features : bool, default=True
-        Add hashed target x word crosses when targets are passed to :meth:`fit`.
+        Condition on the targets passed to :meth:`fit` (``False`` ignores them).
     target_hash_features : int, default=2**18
+        Width of the hashed target x word crosses (``target_design="hash"``).
+    target_design : {"augment", "hash"}, default="augment"
+        How the model conditions on targets. ``"augment"``: a shared copy of
+        the text features plus one copy (and one bias) per target seen in
+        training, non-zero only on that target's paragraphs (Daume's
+        "frustratingly easy" augmentation, :func:`~stance.features.augment_by_target`),
+        so every target has weights of its own on every n-gram while sharing
+        evidence with the others; a target unseen in training gets the shared
+        weights only. ``"hash"``: hashed target x word-unigram crosses added to
+        shared text features (the design of stance 1.0).
+    shared_weight : float, default=0.5
+        Scale of the shared copy (``"augment"``); 0 fits independent per-target weights.
+    per_target_weight : float, default=2.0
+        Scale of each target's copy and bias (``"augment"``); larger means less
+        regularisation of the per-target weights. The defaults of the targets
+        path (``target_design``, ``shared_weight``, ``per_target_weight``,
+        ``decision_metric``) were chosen on SemEval-2016 train + val by
+        cross-validation and on RUW train -> val (``benchmarks/target_defaults.py``).
     heads : {"ovr", "two_stage"}, default="ovr"
         Head design (see above). ``"two_stage"`` needs ``neutral_label`` among the
         labels and at least two other labels.
@@ -683,8 +711,13 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     cv : int, default=5
         Folds of the internal cross-validation (calibration and decision weights).
     tune_decision : bool, default=True
-        Tune per-class decision weights for macro-F1; ``False`` predicts the
-        most probable class.
+        Tune per-class decision weights on the out-of-fold probabilities;
+        ``False`` predicts the most probable class of the plain calibration.
+    decision_metric : {"auto", "macro_f1", "f_avg"}, default="auto"
+        What the decision weights maximise: macro-F1 over every label, or
+        ``f_avg``, the mean F1 of every label but ``neutral_label`` (the
+        SemEval-2016 measure of stance toward targets). ``"auto"``: ``f_avg``
+        when fitted with targets, else macro-F1.
     word_vectors : str, path-like, WordVectors, PooledVectors or None, default=None
         Word vectors learned from unlabelled text (:mod:`stance.features.embeddings`): a
         directory written by ``stance embed`` / :meth:`~stance.features.embeddings.WordVectors.save`,
@@ -713,7 +746,8 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     head_names_ : list of str
         What each row of ``coef_`` scores (e.g. ``"favor"`` or ``"sided"``).
     cv_macro_f1_ : float
-        Macro-F1 of the out-of-fold predictions of the internal cross-validation (NaN if it could not run).
+        Macro-F1 (over every label) of the out-of-fold predictions of the internal cross-validation
+        (NaN if it could not run).
     uses_targets_ : bool
         Whether the model was fitted with targets (and needs them to predict).
     targets_ : ndarray of str or None
@@ -732,6 +766,31 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     np.float64(1.0)
     """
 
+    _parameter_constraints: dict = {
+        "labels": ["str_sequence", None],
+        "C": [Interval(numbers.Real, 0, None, closed="neither")],
+        "class_weight": [Options({"balanced"}), None],
+        "word_ngram_range": ["ngram_range"],
+        "char_ngram_range": ["ngram_range", None],
+        "min_df": [Interval(numbers.Integral, 1, None, closed="left"), Interval(numbers.Real, 0, 1, closed="right")],
+        "max_word_features": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "max_char_features": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "cv": [Interval(numbers.Integral, 2, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "word_vectors": ["word_vectors", None],
+        "word_vector_weight": [Interval(numbers.Real, 0, None, closed="neither")],
+        "target_features": ["boolean"],
+        "target_hash_features": [Interval(numbers.Integral, 1, None, closed="left")],
+        "target_design": [Options(TARGET_DESIGNS)],
+        "shared_weight": [Interval(numbers.Real, 0, None, closed="left")],
+        "per_target_weight": [Interval(numbers.Real, 0, None, closed="neither")],
+        "heads": [Options(HEAD_DESIGNS)],
+        "neutral_label": ["str"],
+        "tune_decision": ["boolean"],
+        "decision_metric": [Options(DECISION_METRICS)],
+    }
+
     def __init__(
         self,
         *,
@@ -745,10 +804,14 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         max_char_features: int | None = DEFAULT_MAX_CHAR_FEATURES,
         target_features: bool = True,
         target_hash_features: int = DEFAULT_TARGET_HASH_FEATURES,
+        target_design: str = DEFAULT_TARGET_DESIGN,
+        shared_weight: float = DEFAULT_SHARED_WEIGHT,
+        per_target_weight: float = DEFAULT_PER_TARGET_WEIGHT,
         heads: str = DEFAULT_HEADS,
         neutral_label: str = DEFAULT_NEUTRAL_LABEL,
         cv: int = DEFAULT_CV,
         tune_decision: bool = True,
+        decision_metric: str = DEFAULT_DECISION_METRIC,
         max_iter: int = DEFAULT_MAX_ITER,
         word_vectors=None,
         word_vector_weight: float = DEFAULT_WORD_VECTOR_WEIGHT,
@@ -764,10 +827,14 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self.max_char_features = max_char_features
         self.target_features = target_features
         self.target_hash_features = target_hash_features
+        self.target_design = target_design
+        self.shared_weight = shared_weight
+        self.per_target_weight = per_target_weight
         self.heads = heads
         self.neutral_label = neutral_label
         self.cv = cv
         self.tune_decision = tune_decision
+        self.decision_metric = decision_metric
         self.max_iter = max_iter
         self.word_vectors = word_vectors
         self.word_vector_weight = word_vector_weight
@@ -789,9 +856,21 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
                 raise InvalidInputError(
                     "this StanceClassifier was fitted with targets; pass targets=... (one str, or one per paragraph)"
                 )
+            if getattr(self, "target_design", "hash") == "augment":
+                return augment_by_target(A, targets, self.targets_, shared_weight=self.shared_weight,
+                                         per_target_weight=self.per_target_weight)
             B = target_cross_features(texts, targets, n_features=self.target_hash_features)
             A = sp.hstack([A, B], format="csr", dtype=np.float32)
         return A
+
+    def __setstate__(self, state):
+        # models pickled before the augmented design conditioned on targets through hashed crosses only
+        state = dict(state)
+        state.setdefault("target_design", "hash")
+        state.setdefault("shared_weight", DEFAULT_SHARED_WEIGHT)
+        state.setdefault("per_target_weight", DEFAULT_PER_TARGET_WEIGHT)
+        state.setdefault("decision_metric", "macro_f1")
+        super().__setstate__(state)
 
     def transform_texts(self, X, *, targets=None):
         """Feature matrix of ``X`` (TF-IDF, plus target crosses if fitted with targets)."""
@@ -846,7 +925,9 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
             Target of each paragraph (or one for all). The fitted model then
             needs targets at prediction time too.
         groups : sequence or None, default=None
-            Article ids, for grouped internal cross-validation.
+            Article ids, for grouped internal cross-validation. Without them but
+            with targets, the rows of one text (e.g. a tweet labelled toward two
+            targets) stay in one fold.
         sample_weight : array-like of shape (n_paragraphs,) or None, default=None
             Weight of each paragraph in the heads' loss (multiplies ``class_weight``;
             see :func:`balanced_sample_weight`). The calibrator and the decision
@@ -856,10 +937,7 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        self._check_common_params()
-        if self.heads not in HEAD_DESIGNS:
-            raise ValueError(f"The 'heads' parameter of StanceClassifier must be one of {HEAD_DESIGNS!r}, "
-                             f"got {self.heads!r}")
+        validate_params(self)
         self._reset_caches()
         texts = check_texts(X)
         y = list(y)
@@ -889,7 +967,13 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         oof = None
         if n_splits >= 2:
             oof = np.zeros((len(texts), Y.shape[1]))
-            folds = _splitter(len(texts), n_splits, None if groups is not None else y_idx, groups, self.random_state)
+            if groups is None and self.uses_targets_:
+                # the rows of one text under several targets stay in one fold (stratified by label)
+                folds = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state).split(
+                    np.zeros(len(texts)), y_idx, texts)
+            else:
+                folds = _splitter(len(texts), n_splits, None if groups is not None else y_idx, groups,
+                                  self.random_state)
             for train, test in folds:
                 if len(set(y_idx[train])) < len(self.classes_):
                     oof = None
@@ -904,11 +988,17 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self.cv_macro_f1_ = np.nan
         if oof is not None:
             oof_proba = self.calibrator_.predict_proba(oof)
-            weights = _tune_weights(oof_proba, y_idx) if self.tune_decision else np.ones(len(self.classes_))
+            sided = None
+            metric = self.decision_metric
+            if metric == "auto":
+                metric = "f_avg" if self.uses_targets_ else "macro_f1"
+            if metric == "f_avg" and self.neutral_label in position:
+                sided = np.array([c != self.neutral_label for c in self.classes_])
+            weights = (_tune_weights(oof_proba, y_idx, sided) if self.tune_decision
+                       else np.ones(len(self.classes_)))
             _fold_weights(self.calibrator_, weights)
             self.cv_macro_f1_ = _macro_f1(y_idx, np.argmax(self.calibrator_.predict_proba(oof), axis=1),
                                           len(self.classes_))
-        self.n_features_in_ = 1
         return self
 
     def class_feature_weights(self) -> np.ndarray:
@@ -1029,20 +1119,21 @@ def _fold_weights(calibrator: LogisticRegression, weights: np.ndarray) -> None:
         calibrator.intercept_ = calibrator.intercept_ + log_w
 
 
-def _macro_f1(y_idx: np.ndarray, pred: np.ndarray, k: int) -> float:
-    """Macro-F1 over class indices ``0..k-1`` (fast path for the tuning loop)."""
+def _macro_f1(y_idx: np.ndarray, pred: np.ndarray, k: int, mask: np.ndarray | None = None) -> float:
+    """Macro-F1 over class indices ``0..k-1``, or over the classes where ``mask`` is true (fast path)."""
     tp = np.bincount(y_idx[y_idx == pred], minlength=k)
     denom = np.bincount(y_idx, minlength=k) + np.bincount(pred, minlength=k)
-    return float(np.mean(np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)))
+    f1 = np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
+    return float(np.mean(f1 if mask is None else f1[mask]))
 
 
-def _tune_weights(proba: np.ndarray, y_idx: np.ndarray) -> np.ndarray:
-    """Per-class multipliers of the probabilities that maximise macro-F1 (coordinate ascent)."""
+def _tune_weights(proba: np.ndarray, y_idx: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Per-class multipliers of the probabilities that maximise macro-F1 (over ``mask``), by coordinate ascent."""
     k = proba.shape[1]
     weights = np.ones(k)
 
     def score(w):
-        return _macro_f1(y_idx, np.argmax(proba * w, axis=1), k)
+        return _macro_f1(y_idx, np.argmax(proba * w, axis=1), k, mask)
 
     best = score(weights)
     for _ in range(3):

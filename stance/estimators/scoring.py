@@ -28,10 +28,12 @@ from ..features.compiled import CompiledFeatures, SparseRows
 from ..features.vectors import PooledVectors, WordVectorFeatures, same_vectors
 
 __all__ = [
+    "DECISION_METRICS",
     "Evidence",
     "HEAD_DESIGNS",
     "Predictor",
     "ScoringCore",
+    "TARGET_DESIGNS",
     "VECTOR_ARRAYS",
     "as_rows",
     "effective_class_weights",
@@ -46,6 +48,12 @@ __all__ = [
 
 #: Head designs of a stance classifier: one-vs-rest, or side-taking then side (see ``StanceClassifier``).
 HEAD_DESIGNS = ("ovr", "two_stage")
+#: How a stance classifier fitted with targets conditions on them: shared + per-target copies of the
+#: text features ("augment"), or hashed target x word crosses ("hash", the design before 1.1).
+TARGET_DESIGNS = ("augment", "hash")
+#: What a stance classifier's decision weights maximise: "macro_f1" (every label), "f_avg" (mean F1 of
+#: every label but the neutral one, the SemEval-2016 measure), "auto" (f_avg with targets, else macro_f1).
+DECISION_METRICS = ("auto", "macro_f1", "f_avg")
 #: Decimal places of every probability and evidence weight reported.
 ROUND_DIGITS = 4
 

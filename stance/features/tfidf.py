@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_TARGET_HASH_FEATURES",
     "DEFAULT_WORD_NGRAM_RANGE",
     "CompiledFeatures",
+    "augment_by_target",
     "fit_text_features",
     "make_text_features",
     "prune_vectorizers",
@@ -197,3 +198,58 @@ def target_cross_features(
         _HASHER_CACHE[n_features] = hasher
     return hasher.transform(list(zip(targets, texts)))
 
+
+
+def augment_by_target(
+    A: sp.spmatrix,
+    targets: Sequence[str],
+    target_set: Sequence[str],
+    *,
+    shared_weight: float = 0.5,
+    per_target_weight: float = 1.0,
+) -> sp.csr_matrix:
+    """Shared plus per-target copies of a feature matrix (Daume's "frustratingly easy" augmentation).
+
+    The result is ``[shared_weight * A | copy for target 1 | ... | copy for target k | target indicators]``
+    where the copy for target ``t`` is ``per_target_weight * A`` on the rows whose
+    target is ``t`` and zero elsewhere, and the last ``k`` columns are
+    ``per_target_weight`` on the rows of each target (a bias per target). A
+    linear model over it learns weights shared by every target plus a
+    correction of its own for each target. A target outside ``target_set``
+    gets the shared copy only.
+
+    Parameters
+    ----------
+    A : sparse matrix of shape (n_rows, n_features)
+    targets : sequence of str
+        Target of each row.
+    target_set : sequence of str
+        The targets that have a copy, in column order.
+    shared_weight, per_target_weight : float, default=0.5, 1.0
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix of shape (n_rows, (n_features + 1) * len(target_set) + n_features), float32
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> A = sp.csr_matrix([[1.0, 2.0], [3.0, 0.0]])
+    >>> augment_by_target(A, ["b", "a"], ["a", "b"]).toarray().tolist()
+    [[0.5, 1.0, 0.0, 0.0, 1.0, 2.0, 0.0, 1.0], [1.5, 0.0, 3.0, 0.0, 0.0, 0.0, 1.0, 0.0]]
+    """
+    A = sp.csr_matrix(A, dtype=np.float32)
+    n_rows, n = A.shape
+    index = {t: k for k, t in enumerate(target_set)}
+    which = np.fromiter((index.get(t, -1) for t in targets), dtype=np.int64, count=n_rows)
+    lengths = np.diff(A.indptr)
+    keep = np.repeat(which >= 0, lengths)
+    offsets = np.repeat(which * n, lengths)
+    indptr = np.concatenate([[0], np.cumsum(np.where(which >= 0, lengths, 0))])
+    own = sp.csr_matrix(
+        ((A.data[keep] * np.float32(per_target_weight)).astype(np.float32), (A.indices[keep] + offsets[keep]), indptr),
+        shape=(n_rows, n * len(target_set)),
+    )
+    bias = sp.csr_matrix((np.full(int((which >= 0).sum()), per_target_weight, dtype=np.float32),
+                          (np.flatnonzero(which >= 0), which[which >= 0])), shape=(n_rows, len(target_set)))
+    return sp.hstack([A * np.float32(shared_weight), own, bias], format="csr", dtype=np.float32)

@@ -48,7 +48,14 @@ import numpy as np
 
 from .files import remove_stale_temps, same_file, sha256_file, temp_dir
 from .._version import __version__
-from ..estimators.scoring import HEAD_DESIGNS, VECTOR_ARRAYS, same_vector_parts, stance_head_names, vectors_from_part
+from ..estimators.scoring import (
+    DECISION_METRICS,
+    HEAD_DESIGNS,
+    TARGET_DESIGNS,
+    same_vector_parts,
+    stance_head_names,
+    vectors_from_part,
+)
 from ..exceptions import (
     ModelError,
     ModelIntegrityError,
@@ -655,7 +662,10 @@ def _validate_safe_part(directory: Path, stem: str, meta: dict, arrays: dict, vo
         cv = meta.get("cv_macro_f1")
         if cv is not None and (isinstance(cv, bool) or not isinstance(cv, (int, float)) or not 0 <= cv <= 1):
             fail(json_file, "cv_macro_f1", "null or a number from 0 to 1", cv)
-        n_features = n_text + (params["target_hash_features"] if uses_targets else 0)
+        if uses_targets and params.get("target_design", "hash") == "augment":
+            n_features = (n_text + 1) * len(targets) + n_text  # shared copy, one copy and one bias per target
+        else:
+            n_features = n_text + (params["target_hash_features"] if uses_targets else 0)
         design = params.get("heads", "ovr")
         neutral = params.get("neutral_label", "none")
         if design == "two_stage" and (neutral not in classes or k < 3):
@@ -734,6 +744,10 @@ _PARAM_RULES = {
     "target_hash_features": (lambda v: _is_int(v) and 1 <= v <= MAX_TARGET_HASH_FEATURES,
                              f"an int from 1 to {MAX_TARGET_HASH_FEATURES}"),
     "tune_decision": (lambda v: isinstance(v, bool), "true or false"),
+    "target_design": (lambda v: v in TARGET_DESIGNS, f"one of {TARGET_DESIGNS}"),
+    "shared_weight": (lambda v: _is_number(v) and v >= 0, "a number >= 0"),
+    "per_target_weight": (lambda v: _is_number(v) and v > 0, "a number > 0"),
+    "decision_metric": (lambda v: v in DECISION_METRICS, f"one of {DECISION_METRICS}"),
     "heads": (lambda v: v in HEAD_DESIGNS, f"one of {HEAD_DESIGNS}"),
     "neutral_label": (lambda v: isinstance(v, str) and bool(v), "a non-empty string"),
     "word_vectors": (lambda v: v is None or v == WORD_VECTORS_STORED, f"null or {WORD_VECTORS_STORED!r}"),
@@ -780,6 +794,8 @@ def _estimator_from_safe(meta: dict, arrays: dict, expected):
     table = vectors_from_part(meta, arrays)
     if "word_vectors" in params:
         params["word_vectors"] = table  # the stored table stands for whatever was given at fit
+    if expected.__name__ == "StanceClassifier":
+        params.setdefault("target_design", "hash")  # files written before the augmented design
     estimator = expected(**params)
     estimator.word_vectors_ = table
     estimator.classes_ = np.asarray(meta["classes"], dtype=object)
@@ -800,7 +816,6 @@ def _estimator_from_safe(meta: dict, arrays: dict, expected):
         estimator.targets_ = None if meta["targets"] is None else np.asarray(meta["targets"], dtype=object)
         estimator.cv_macro_f1_ = np.nan if meta["cv_macro_f1"] is None else float(meta["cv_macro_f1"])
         estimator.head_names_ = stance_head_names(meta["classes"], estimator.heads, estimator.neutral_label)
-    estimator.n_features_in_ = 1
     return estimator
 
 
