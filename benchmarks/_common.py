@@ -52,7 +52,35 @@ def parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--no-fasttext", action="store_true", help="skip the fastText peer")
     p.add_argument("--no-spacy", action="store_true", help="skip the spaCy bag-of-words peer")
     p.add_argument("--no-chart", action="store_true", help="do not draw the PNG chart")
+    p.add_argument("--word-vectors", default=None, metavar="DIR",
+                   help="word-vector directory (benchmarks/word_vectors.py): fit the library's estimator without "
+                        "and with the pooled word-vector block at each of --word-vector-weights, keep the setting "
+                        "with the best internal out-of-fold score on the training data, score it once on test; "
+                        "writes <name>_word_vectors.json/.md (no peers, no chart)")
+    p.add_argument("--word-vector-weights", default="0.5,1,2", metavar="W,W",
+                   help="weights of the word-vector block tried (default: 0.5,1,2)")
     return p
+
+
+def word_vector_trials(args, fit):
+    """Fit ``fit(params)`` without the word-vector block and with it at each weight of ``args``; return the
+    fitted estimator whose internal out-of-fold macro-F1 (``cv_macro_f1_``, training data only) is best, and
+    the record of the trials. Ties keep the earlier setting (block off, then smaller weights)."""
+    directory = str(Path(args.word_vectors).resolve())
+    settings = [None] + [float(v) for v in args.word_vector_weights.split(",") if v.strip()]
+    trials, best = [], None
+    for w in settings:
+        params = {} if w is None else {"word_vectors": directory, "word_vector_weight": w}
+        with Timer() as t:
+            est = fit(params)
+        score = round(float(est.cv_macro_f1_), 4)
+        trials.append({"word_vector_weight": w, "cv_macro_f1": score, "seconds": t.seconds})
+        log(f"word vectors {'off' if w is None else f'weight {w:g}'}: internal CV macro-F1 {score} ({t.seconds}s)")
+        if best is None or score > best[0]:
+            best = (score, w, est)
+    record = {"directory": os.path.relpath(directory, ROOT), "selection": "internal out-of-fold macro-F1 "
+              "(cv_macro_f1_) of each fit on the training data", "trials": trials, "chosen_weight": best[1]}
+    return best[2], record
 
 
 def command_line() -> str:
@@ -80,6 +108,11 @@ class Timer:
     def __exit__(self, *exc):
         self.seconds = round(time.perf_counter() - self.start, 1)
         return False
+
+
+def elapsed(timer: Timer) -> float:
+    """Wall seconds since ``timer`` started (inside its ``with`` block)."""
+    return round(time.perf_counter() - timer.start, 1)
 
 
 def seed_everything(seed: int = SEED) -> None:

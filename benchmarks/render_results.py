@@ -64,6 +64,8 @@ BLOCKS: tuple[Block, ...] = (
     Block("fnc1", "fnc1", ("fnc1.json",), demote=1),
     Block("ruw", "ruw", ("ruw.json",), demote=1),
     Block("target_defaults", "target_defaults", ("target_defaults.json",), demote=1),
+    Block("word_vectors", "word_vectors", ("word_vectors.json", "semeval2016_word_vectors.json", "semeval2016.json",
+                                           "ruw_word_vectors.json", "ruw.json")),
     Block("speed", "speed", ("speed.json",)),
     Block("stream", "stream", ("stream.json",)),
     Block("scaling", "scaling", ("scaling.json",)),

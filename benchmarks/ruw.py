@@ -15,6 +15,11 @@ spaCy's bag-of-words textcat (one model per target each, when installed).
 Usage::
 
     python benchmarks/ruw.py [--data-root DIR]
+    python benchmarks/ruw.py --word-vectors benchmarks/.cache/word_vectors/tweets
+
+With ``--word-vectors`` only our model runs, without and with the word-vector block
+(its weight, or no block, chosen by the internal out-of-fold score on train + val;
+see ``_common.word_vector_trials``); results go to ``ruw_word_vectors.json``.
 
 The last line printed is the headline, e.g. ``ruw F_avg 60.12``.
 """
@@ -70,6 +75,8 @@ def main(argv=None) -> int:
                            targets=train.targets + val.targets, stances=train.labels + val.labels,
                            ids=train.ids + val.ids)
 
+        if args.word_vectors:
+            return word_vector_run(args, full, test, total)
         results: dict = {}
         with C.Timer() as t:
             ours = fit_ours(full.texts, full.labels, full.targets)
@@ -125,6 +132,27 @@ SYSTEM_NAMES = {
     "fasttext": "fastText, one per target",
     "spacy_bow": "spaCy TextCatBOW.v3, one per target",
 }
+
+
+def word_vector_run(args, full, test, total) -> int:
+    """``--word-vectors``: our model without and with the block, the choice scored once on test."""
+    ours, record = C.word_vector_trials(args, lambda params: fit_ours(full.texts, full.labels, full.targets,
+                                                                      **params))
+    with C.Timer() as t:
+        pred = ours.predict(test.texts, targets=test.targets)
+    params = C.jsonable_params(ours)
+    if params.get("word_vectors"):
+        params["word_vectors"] = record["directory"]
+    results = {"ours": {**score(test.labels, pred, test.targets), "predict_seconds": t.seconds, "params": params,
+                        "cv_macro_f1": round(float(ours.cv_macro_f1_), 4), "word_vectors": record}}
+    payload = {"benchmark": NAME, "metric": "mean over targets of F_avg (mean F1 favor/against, %)",
+               "date": C.today(), "command": C.command_line(), "seconds_wall": C.elapsed(total), "results": results,
+               "environment": C.environment()}
+    C.write_results(f"{NAME}_word_vectors", payload,
+                    f"RUW with `--word-vectors`: chosen weight {record['chosen_weight']}, test F_avg "
+                    f"{results['ours']['f_avg']:.2f} (`{payload['command']}`, {payload['date']}).", args.out_dir)
+    print(f"{NAME} (word vectors: {record['chosen_weight']}) F_avg {results['ours']['f_avg']:.2f}")
+    return 0
 
 
 def render_markdown(p: dict) -> str:

@@ -18,6 +18,11 @@ fastText and spaCy's bag-of-words textcat (per target, when installed).
 Usage::
 
     python benchmarks/semeval2016.py [--data-root DIR]
+    python benchmarks/semeval2016.py --word-vectors benchmarks/.cache/word_vectors/tweets
+
+With ``--word-vectors`` only our model runs, without and with the word-vector block
+(its weight, or no block, chosen by the internal out-of-fold score on train + val;
+see ``_common.word_vector_trials``); results go to ``semeval2016_word_vectors.json``.
 
 The last line printed is the headline, e.g. ``semeval2016 F_avg 69.80``.
 """
@@ -53,9 +58,11 @@ FASTTEXT_PARAMS = {"epoch": 25, "lr": 0.5, "wordNgrams": 2, "dim": 50, "minCount
 SPACY_PARAMS = {"epochs": 10, "ngram_size": 2}
 
 
-def fit_ours(texts, labels, targets) -> StanceClassifier:
-    """The headline model: the library's estimator with its defaults (a fixed seed for the internal CV)."""
-    return StanceClassifier(labels=LABELS, random_state=C.SEED).fit(list(texts), list(labels), targets=list(targets))
+def fit_ours(texts, labels, targets, **params) -> StanceClassifier:
+    """The headline model: the library's estimator with its defaults (a fixed seed for the internal CV);
+    ``params`` (the word-vector switch) are passed to it."""
+    return StanceClassifier(labels=LABELS, random_state=C.SEED, **params).fit(list(texts), list(labels),
+                                                                             targets=list(targets))
 
 
 def per_target_fit_predict(fit_predict, train, test) -> np.ndarray:
@@ -91,6 +98,8 @@ def main(argv=None) -> int:
         y = np.asarray(train.labels + val.labels, dtype=object)
         full = type(train)(name=NAME, split="train+val", texts=list(X), targets=list(T), stances=list(y))
 
+        if args.word_vectors:
+            return word_vector_run(args, X, y, T, test, total)
         results: dict = {}
         with C.Timer() as t:
             ours = fit_ours(X, y, T)
@@ -144,6 +153,30 @@ def main(argv=None) -> int:
     C.write_results(NAME, payload, md, args.out_dir)
     print(f"{NAME} F_avg {results['ours']['f_avg']:.2f}")
     return 0
+
+
+def word_vector_run(args, X, y, T, test, total) -> int:
+    """``--word-vectors``: our model without and with the block, the choice scored once on test."""
+    ours, record = C.word_vector_trials(args, lambda params: fit_ours(X, y, T, **params))
+    with C.Timer() as t:
+        pred = ours.predict(test.texts, targets=test.targets)
+    params = C.jsonable_params(ours)
+    if params.get("word_vectors"):
+        params["word_vectors"] = record["directory"]
+    results = {"ours": {**score(test.labels, pred, test.targets), "predict_seconds": t.seconds, "params": params,
+                        "cv_macro_f1": round(float(ours.cv_macro_f1_), 4), "word_vectors": record}}
+    payload = {"benchmark": NAME, "metric": "F_avg = mean F1(favor, against) over the whole test set, %",
+               "date": C.today(), "command": C.command_line(), "seconds_wall": C.elapsed(total), "results": results,
+               "environment": C.environment()}
+    C.write_results(f"{NAME}_word_vectors", payload, render_word_vectors(payload), args.out_dir)
+    print(f"{NAME} (word vectors: {record['chosen_weight']}) F_avg {results['ours']['f_avg']:.2f}")
+    return 0
+
+
+def render_word_vectors(p: dict) -> str:
+    r = p["results"]["ours"]
+    return (f"SemEval-2016 with `--word-vectors`: chosen weight {r['word_vectors']['chosen_weight']}, test F_avg "
+            f"{r['f_avg']:.2f} (`{p['command']}`, {p['date']}).")
 
 
 SYSTEM_NAMES = {

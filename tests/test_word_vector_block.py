@@ -146,3 +146,30 @@ def test_safe_format_checks_the_table(pair, tmp_path):
     (tmp_path / "m" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(ModelIntegrityError, match="field 'word_vectors' must be an array of shape"):
         load_model(tmp_path / "m")
+
+
+def test_block_with_targets_round_trips(vectors, tmp_path):
+    targets = ["russia", "ukraine"] * 12
+    sc = StanceClassifier(min_df=1, cv=2, random_state=0, word_vectors=vectors.pooled()).fit(
+        TEXTS, STANCES, targets=targets)
+    plain = StanceClassifier(min_df=1, cv=2, random_state=0).fit(TEXTS, STANCES, targets=targets)
+    assert sc.coef_.shape[1] > plain.coef_.shape[1]  # the block is in the shared and the per-target copies
+    proba = sc.predict_proba(TEXTS[:4], targets=targets[:4])
+    tc = TopicClassifier(min_df=1, cv=2, random_state=0).fit(TEXTS, TOPICS)
+    save_model(StanceModel(tc, sc), tmp_path / "m", format="safe")
+    back = load_model(tmp_path / "m").stance_classifier
+    assert np.allclose(back.predict_proba(TEXTS[:4], targets=targets[:4]), proba, atol=1e-6)
+
+
+def test_loaded_model_scores_the_block_without_scikit_learn(pair, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    save_model(StanceModel(*pair), tmp_path / "m", format="safe")
+    code = (f"import sys, stance; m = stance.load_model({str(tmp_path / 'm')!r}); m.classify(['Troops at the border']); "
+            "print(type(m.predictor.features).__name__, 'sklearn' in sys.modules)")
+    root = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": root, "PATH": "/usr/bin:/bin"}).stdout.split()
+    assert out == ["WordVectorFeatures", "False"]
