@@ -1,6 +1,8 @@
 """Features: the TF-IDF specification fitted with scikit-learn (:mod:`.tfidf`) and its
-numpy-only compiled transform used at prediction time (:mod:`.compiled`).
+numpy-only compiled transform used at prediction time (:mod:`.compiled`); word vectors
+learned from unlabelled text (:mod:`.embeddings`, scikit-learn) and their numpy-only
+pooled block (:mod:`.vectors`).
 
 This package's ``__init__`` imports nothing, so the prediction path can load
-:mod:`.compiled` without importing scikit-learn.
+:mod:`.compiled` and :mod:`.vectors` without importing scikit-learn.
 """
