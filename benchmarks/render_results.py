@@ -66,6 +66,8 @@ BLOCKS: tuple[Block, ...] = (
     Block("target_defaults", "target_defaults", ("target_defaults.json",), demote=1),
     Block("word_vectors", "word_vectors", ("word_vectors.json", "semeval2016_word_vectors.json", "semeval2016.json",
                                            "ruw_word_vectors.json", "ruw.json")),
+    Block("word_vectors_domain", "word_vectors", ("domain_cv_stance_only.json", "domain_cv_word_vectors.json"),
+          function="render_domain"),
     Block("speed", "speed", ("speed.json",)),
     Block("stream", "stream", ("stream.json",)),
     Block("scaling", "scaling", ("scaling.json",)),

@@ -125,7 +125,7 @@ def render_domain(without: dict, with_wv: dict) -> str:
             f"stance classifier of the shipped recipe alone, the splits of the domain section, {with_wv['n']:,} "
             f"paragraphs; stance macro-F1; the weight was not tuned):\n\n"
             + _table(["stance classifier", "CV pooled", "CV per source", "mean per source", "held-out source",
-                      "mean held-out", "selection", "seconds"], rows) + "\n")
+                      "mean held-out", "selection", "wall s (--jobs 1, shared cores)"], rows) + "\n")
 
 
 def main(argv=None) -> int:
