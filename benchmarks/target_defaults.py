@@ -47,6 +47,14 @@ CANDIDATES = [
     {"target_design": "augment", "decision_metric": "f_avg", "shared_weight": 1.0},
     {"target_design": "augment", "decision_metric": "f_avg", "shared_weight": 1.0, "per_target_weight": 2.0},
     {"target_design": "augment", "decision_metric": "f_avg", "shared_weight": 1.0, "per_target_weight": 3.0},
+    # the text features of the old script model (min_df=1, no vocabulary cap) on the targets path only
+    {"target_design": "augment", "decision_metric": "f_avg", "per_target_weight": 2.0, "min_df": 1,
+     "max_word_features": None, "max_char_features": None},
+    {"target_design": "augment", "decision_metric": "f_avg", "per_target_weight": 2.0, "min_df": 1},
+    {"target_design": "augment", "decision_metric": "f_avg", "per_target_weight": 2.0, "shared_weight": 1.0,
+     "min_df": 1, "max_word_features": None, "max_char_features": None},
+    {"target_design": "augment", "decision_metric": "f_avg", "per_target_weight": 2.0, "C": 0.5, "min_df": 1,
+     "max_word_features": None, "max_char_features": None},
 ]
 
 
@@ -96,6 +104,8 @@ def main(argv=None) -> int:
                    help="only re-mark the library's defaults in an existing results file (no fitting)")
     p.add_argument("--resume", action="store_true",
                    help="keep the candidates already in the results file and run only the new ones")
+    p.add_argument("--only", type=int, nargs="+", default=None, metavar="INDEX",
+                   help="run only these candidates (indices into CANDIDATES), e.g. to split a run over processes")
     args = p.parse_args(argv)
     if args.mark_defaults:
         path = Path(args.out_dir) / f"{NAME}.json"
@@ -111,7 +121,7 @@ def main(argv=None) -> int:
         done, before = [r["params"] for r in rows], float(old["seconds"])
     with C.Timer() as total:
         for params in CANDIDATES:
-            if params in done:
+            if params in done or (args.only is not None and CANDIDATES.index(params) not in args.only):
                 continue
             with C.Timer() as t:
                 sem = semeval_cv(params, args.data_root)
