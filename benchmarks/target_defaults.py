@@ -14,6 +14,7 @@ Usage::
     python benchmarks/target_defaults.py [--data-root DIR]
     python benchmarks/target_defaults.py --mark-defaults   # after changing the defaults: re-mark the table
     python benchmarks/target_defaults.py --resume          # run only candidates not yet in the results file
+    python benchmarks/target_defaults.py --only 7 8 --out-dir DIR   # only these candidates (to split a run)
 
 The last line printed is the chosen candidate.
 """
@@ -32,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
 from stance import StanceClassifier  # noqa: E402
+from stance.estimators.linear import TARGET_MAX_FEATURES, TARGET_MIN_DF  # noqa: E402
 from stance.datasets.benchmarks import RUW_TARGETS, load_ruw, load_semeval2016  # noqa: E402
 from stance.evaluation import f_avg  # noqa: E402
 
@@ -47,11 +49,25 @@ CANDIDATES = [
     {"target_design": "augment", "decision_metric": "f_avg", "shared_weight": 1.0},
     {"target_design": "augment", "decision_metric": "f_avg", "shared_weight": 1.0, "per_target_weight": 2.0},
     {"target_design": "augment", "decision_metric": "f_avg", "shared_weight": 1.0, "per_target_weight": 3.0},
+    # the text features of the old script model (min_df=1, no vocabulary cap) on the targets path only
+    {"target_design": "augment", "decision_metric": "f_avg", "per_target_weight": 2.0, "min_df": 1,
+     "max_word_features": None, "max_char_features": None},
+    {"target_design": "augment", "decision_metric": "f_avg", "per_target_weight": 2.0, "min_df": 1},
+    {"target_design": "augment", "decision_metric": "f_avg", "per_target_weight": 2.0, "shared_weight": 1.0,
+     "min_df": 1, "max_word_features": None, "max_char_features": None},
+    {"target_design": "augment", "decision_metric": "f_avg", "per_target_weight": 2.0, "C": 0.5, "min_df": 1,
+     "max_word_features": None, "max_char_features": None},
 ]
 
 
+#: What the candidates not naming a parameter use (the library's defaults when the first ones were run;
+#: the targets path's min_df and vocabulary caps became "auto" later).
+UNNAMED = {"shared_weight": 0.5, "per_target_weight": 1.0, "C": 1.0, "min_df": 2, "max_word_features": 60_000,
+           "max_char_features": 60_000}
+
+
 def model(params: dict) -> StanceClassifier:
-    return StanceClassifier(labels=LABELS, random_state=C.SEED, **params)
+    return StanceClassifier(labels=LABELS, random_state=C.SEED, **{**UNNAMED, **params})
 
 
 def semeval_cv(params: dict, data_root) -> list[float]:
@@ -81,13 +97,14 @@ def ruw_val(params: dict, data_root) -> dict:
 def mark_defaults(payload: dict) -> None:
     """Mark the candidate that equals the library's current defaults (``default`` of each row)."""
     defaults = StanceClassifier().get_params()
-    if defaults["decision_metric"] == "auto":  # "auto" is f_avg with targets
-        defaults["decision_metric"] = "f_avg"
+    with_targets = {"decision_metric": "f_avg", "min_df": TARGET_MIN_DF,  # what "auto" means with targets
+                    "max_word_features": TARGET_MAX_FEATURES, "max_char_features": TARGET_MAX_FEATURES}
+    defaults.update({k: v for k, v in with_targets.items() if defaults[k] == "auto"})
     for row in payload["candidates"]:
-        full = {"shared_weight": 0.5, "per_target_weight": 1.0, **row["params"]}
+        full = {**UNNAMED, **row["params"]}
         row["default"] = all(defaults[k] == v for k, v in full.items())
     payload["library_defaults"] = {k: defaults[k] for k in ("target_design", "shared_weight", "per_target_weight",
-                                                            "decision_metric")}
+                                                            "decision_metric", *UNNAMED)}
 
 
 def main(argv=None) -> int:
@@ -96,6 +113,8 @@ def main(argv=None) -> int:
                    help="only re-mark the library's defaults in an existing results file (no fitting)")
     p.add_argument("--resume", action="store_true",
                    help="keep the candidates already in the results file and run only the new ones")
+    p.add_argument("--only", type=int, nargs="+", default=None, metavar="INDEX",
+                   help="run only these candidates (indices into CANDIDATES), e.g. to split a run over processes")
     args = p.parse_args(argv)
     if args.mark_defaults:
         path = Path(args.out_dir) / f"{NAME}.json"
@@ -111,7 +130,7 @@ def main(argv=None) -> int:
         done, before = [r["params"] for r in rows], float(old["seconds"])
     with C.Timer() as total:
         for params in CANDIDATES:
-            if params in done:
+            if params in done or (args.only is not None and CANDIDATES.index(params) not in args.only):
                 continue
             with C.Timer() as t:
                 sem = semeval_cv(params, args.data_root)
@@ -146,7 +165,8 @@ def render_markdown(p: dict) -> str:
         "## Defaults of StanceClassifier(targets=...) (selection on train/val only)",
         f"Run {p['date']}, {p['seconds']} s in total: `{p['command']}`. SemEval-2016: {p['protocol']['semeval2016']}; "
         f"RUW: {p['protocol']['ruw']}; rule: {p['protocol']['rule']}. Other parameters at the library defaults "
-        "(the candidates not naming them used shared_weight=0.5, per_target_weight=1.0).",
+        "(the candidates not naming them used "
+        + ", ".join(f"{k}={v!r}" for k, v in UNNAMED.items()) + ").",
         C.md_table(["candidate", "SemEval CV F_avg", "per repeat", "RUW val mean F_avg", "Russia / Ukraine",
                     "mean", "library default", "seconds"], rows),
         f"Chosen: {p['chosen']}.",

@@ -153,9 +153,11 @@ def test_topic_predict_labels_and_score_not_fitted():
         ("cv", True, r"must be an int in the range \[2, inf\)\. Got True instead\."),
         ("max_iter", 0, r"must be an int in the range \[1, inf\)\. Got 0 instead\."),
         ("class_weight", "auto", r"must be a str among \{'balanced'\} or None\. Got 'auto' instead\."),
-        ("max_word_features", 0, r"must be an int in the range \[1, inf\) or None\. Got 0 instead\."),
-        ("min_df", 1.5, r"must be an int in the range \[1, inf\) or a float in the range \(0\.0, 1\.0\]\. "
-                        r"Got 1\.5 instead\."),
+        # (StanceClassifier also accepts "auto" for the text-feature settings)
+        ("max_word_features", 0, r"must be an int in the range \[1, inf\)(, a str among \{'auto'\})? or None\. "
+                                 r"Got 0 instead\."),
+        ("min_df", 1.5, r"must be an int in the range \[1, inf\)(,| or) a float in the range \(0\.0, 1\.0\]"
+                        r"( or a str among \{'auto'\})?\. Got 1\.5 instead\."),
         ("word_ngram_range", (2, 1), r"must be a tuple \(min_n, max_n\) of ints with 1 <= min_n <= max_n\. "
                                      r"Got \(2, 1\) instead\."),
         ("char_ngram_range", "2-5", r"must be a tuple \(min_n, max_n\) .* or None\. Got '2-5' instead\."),
@@ -599,6 +601,41 @@ def test_augmented_targets_learn_weights_per_target():
     assert all(e.label == "against" for e in ev)
     # an unseen target falls back on the shared weights
     assert clf.predict_proba(["we support them"], targets="Minsk").shape == (1, 3)
+
+
+def test_auto_text_features_are_the_shared_defaults_without_targets_and_uncapped_with():
+    from stance.estimators.linear import TARGET_MAX_FEATURES, TARGET_MIN_DF
+    from stance.features.tfidf import DEFAULT_MAX_CHAR_FEATURES, DEFAULT_MAX_WORD_FEATURES, DEFAULT_MIN_DF
+
+    params = StanceClassifier().get_params()
+    assert (params["min_df"], params["max_word_features"], params["max_char_features"]) == ("auto",) * 3
+    plain = StanceClassifier(cv=2, random_state=0).fit(FLIP_TEXTS, FLIP_STANCES)
+    assert plain._text_feature_params() == {"min_df": DEFAULT_MIN_DF, "max_word_features": DEFAULT_MAX_WORD_FEATURES,
+                                            "max_char_features": DEFAULT_MAX_CHAR_FEATURES}
+    assert plain.features_.transformer_list[0][1].min_df == DEFAULT_MIN_DF
+    targeted = StanceClassifier(cv=2, random_state=0).fit(FLIP_TEXTS, FLIP_STANCES, targets=FLIP_TARGETS)
+    assert targeted._text_feature_params() == {"min_df": TARGET_MIN_DF, "max_word_features": TARGET_MAX_FEATURES,
+                                               "max_char_features": TARGET_MAX_FEATURES}
+    word = targeted.features_.transformer_list[0][1]
+    assert word.min_df == 1 and word.max_features is None
+    explicit = StanceClassifier(cv=2, random_state=0, min_df=1, max_word_features=None, max_char_features=None)
+    explicit.fit(FLIP_TEXTS, FLIP_STANCES, targets=FLIP_TARGETS)
+    np.testing.assert_array_equal(targeted.predict_proba(FLIP_TEXTS, targets=FLIP_TARGETS),
+                                  explicit.predict_proba(FLIP_TEXTS, targets=FLIP_TARGETS))
+    # explicit values win over "auto" with targets; target_features=False is the path without targets
+    capped = StanceClassifier(cv=2, random_state=0, min_df=2, max_word_features=5).fit(
+        FLIP_TEXTS, FLIP_STANCES, targets=FLIP_TARGETS)
+    assert capped._text_feature_params()["min_df"] == 2 and len(capped.features_.transformer_list[0][1].vocabulary_) == 5
+    off = StanceClassifier(cv=2, random_state=0, target_features=False).fit(FLIP_TEXTS, FLIP_STANCES,
+                                                                            targets=FLIP_TARGETS)
+    assert off._text_feature_params()["min_df"] == DEFAULT_MIN_DF
+
+
+@pytest.mark.parametrize("name, value", [("min_df", "automatic"), ("max_word_features", "none"),
+                                         ("max_char_features", 0)])
+def test_auto_text_feature_params_are_checked(name, value):
+    with pytest.raises(InvalidParameterError, match=rf"The '{name}' parameter of StanceClassifier must be .*'auto'"):
+        StanceClassifier(**{name: value}).fit(FLIP_TEXTS, FLIP_STANCES)
 
 
 def test_targets_keep_the_rows_of_one_text_in_one_fold(monkeypatch):

@@ -98,9 +98,9 @@ def test_export_of_a_safe_model_and_the_stance_package_name(tiny_safe_model_dir,
     _assert_same_predictions(load_model(out), tiny_model)
 
 
-@pytest.mark.parametrize("design", ["augment", "hash"])
+@pytest.mark.parametrize(("design", "min_df"), [("augment", 1), ("hash", 1), ("augment", None)])  # None: "auto"
 @pytest.mark.parametrize("fmt", ["safe", "joblib"])
-def test_safe_model_with_targets_round_trip(tmp_path, monkeypatch, train_rows, design, fmt):
+def test_safe_model_with_targets_round_trip(tmp_path, monkeypatch, train_rows, design, min_df, fmt):
     from stance import training
     from stance.exceptions import InvalidInputError
 
@@ -111,9 +111,11 @@ def test_safe_model_with_targets_round_trip(tmp_path, monkeypatch, train_rows, d
         json.dumps({"text": text, "topics": topics, "stance": st, "doc": doc, "target": "NATO" if i % 2 else "Russia"})
         + "\n" for i, (text, topics, st, doc) in enumerate(train_rows)
     ), encoding="utf-8")
-    model = training.train_model(data, tmp_path / "m", topics="auto", stances="auto", min_df=1, format=fmt)
+    model = training.train_model(data, tmp_path / "m", topics="auto", stances="auto", min_df=min_df, format=fmt)
     loaded = load_model(tmp_path / "m", trusted=fmt == "joblib")  # a pickle these tests wrote themselves
     assert loaded.manifest["uses_targets"] is True
+    if min_df is None:  # the stance model keeps "auto" (1 and no caps with targets) through the round trip
+        assert loaded.stance_classifier.get_params()["min_df"] == "auto"
     assert loaded.stance_classifier.target_design == design
     assert loaded.stance_classifier.targets_.tolist() == ["NATO", "Russia"]
     with pytest.raises(InvalidInputError, match="fitted with targets"):

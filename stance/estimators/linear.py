@@ -81,6 +81,14 @@ DEFAULT_SHARED_WEIGHT = 0.5
 #: Scale of each target's own copy of the text features in the augmented target design.
 DEFAULT_PER_TARGET_WEIGHT = 2.0
 DEFAULT_DECISION_METRIC = "auto"
+#: Text-feature settings of StanceClassifier: ``"auto"`` is the shared defaults (``DEFAULT_MIN_DF``,
+#: ``DEFAULT_MAX_*_FEATURES``) without targets and the values below with targets.
+DEFAULT_STANCE_MIN_DF = "auto"
+DEFAULT_STANCE_MAX_FEATURES = "auto"
+#: ``min_df`` of ``"auto"`` with targets: every n-gram (short texts, one copy of the features per target).
+TARGET_MIN_DF = 1
+#: ``max_word_features`` / ``max_char_features`` of ``"auto"`` with targets: no vocabulary cap.
+TARGET_MAX_FEATURES = None
 #: The stance label of paragraphs that take no side.
 DEFAULT_NEUTRAL_LABEL = "none"
 #: Folds of the internal cross-validation (thresholds, calibration).
@@ -199,13 +207,16 @@ def _best_threshold(proba: np.ndarray, truth: np.ndarray) -> float:
 class _TextLinearMixin:
     """Shared feature handling of the two estimators (fitted ``features_``, ``coef_``)."""
 
+    def _text_feature_params(self) -> dict:
+        """``min_df``, ``max_word_features`` and ``max_char_features`` as the features use them."""
+        return {"min_df": self.min_df, "max_word_features": self.max_word_features,
+                "max_char_features": self.max_char_features}
+
     def _make_features(self):
         return make_text_features(
             word_ngram_range=self.word_ngram_range,
             char_ngram_range=self.char_ngram_range,
-            min_df=self.min_df,
-            max_word_features=self.max_word_features,
-            max_char_features=self.max_char_features,
+            **self._text_feature_params(),
         )
 
     def _fit_word_vectors(self) -> None:
@@ -680,8 +691,15 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         The stance label set. ``None`` takes the labels found in ``y`` (sorted).
     C : float, default=DEFAULT_STANCE_C
     class_weight : {"balanced"} or None, default="balanced"
-    word_ngram_range, char_ngram_range, min_df, max_word_features, max_char_features
+    word_ngram_range, char_ngram_range
         As in :class:`TopicClassifier`.
+    min_df : int, float or "auto", default="auto"
+        As in :class:`TopicClassifier`; ``"auto"`` is 2 (``DEFAULT_MIN_DF``) when fitted
+        without targets and 1 (``TARGET_MIN_DF``: every n-gram) when fitted with targets.
+    max_word_features, max_char_features : int, "auto" or None, default="auto"
+        Vocabulary caps; ``"auto"`` is 60000 (``DEFAULT_MAX_*_FEATURES``) without targets
+        and no cap (``TARGET_MAX_FEATURES``) with targets. The targets path's values
+        were chosen like its other defaults (see ``per_target_weight``).
     target_features : bool, default=True
         Condition on the targets passed to :meth:`fit` (``False`` ignores them).
     target_hash_features : int, default=2**18
@@ -772,9 +790,10 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         "class_weight": [Options({"balanced"}), None],
         "word_ngram_range": ["ngram_range"],
         "char_ngram_range": ["ngram_range", None],
-        "min_df": [Interval(numbers.Integral, 1, None, closed="left"), Interval(numbers.Real, 0, 1, closed="right")],
-        "max_word_features": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "max_char_features": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "min_df": [Interval(numbers.Integral, 1, None, closed="left"), Interval(numbers.Real, 0, 1, closed="right"),
+                   Options({"auto"})],
+        "max_word_features": [Interval(numbers.Integral, 1, None, closed="left"), Options({"auto"}), None],
+        "max_char_features": [Interval(numbers.Integral, 1, None, closed="left"), Options({"auto"}), None],
         "cv": [Interval(numbers.Integral, 2, None, closed="left")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
@@ -799,9 +818,9 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         class_weight: str | None = "balanced",
         word_ngram_range: tuple[int, int] = DEFAULT_WORD_NGRAM_RANGE,
         char_ngram_range: tuple[int, int] | None = DEFAULT_CHAR_NGRAM_RANGE,
-        min_df: int | float = DEFAULT_MIN_DF,
-        max_word_features: int | None = DEFAULT_MAX_WORD_FEATURES,
-        max_char_features: int | None = DEFAULT_MAX_CHAR_FEATURES,
+        min_df: int | float | str = DEFAULT_STANCE_MIN_DF,
+        max_word_features: int | str | None = DEFAULT_STANCE_MAX_FEATURES,
+        max_char_features: int | str | None = DEFAULT_STANCE_MAX_FEATURES,
         target_features: bool = True,
         target_hash_features: int = DEFAULT_TARGET_HASH_FEATURES,
         target_design: str = DEFAULT_TARGET_DESIGN,
@@ -841,6 +860,14 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     # -- features -----------------------------------------------------------------
+    def _text_feature_params(self) -> dict:
+        with_targets = bool(getattr(self, "uses_targets_", False))
+        auto = {"min_df": TARGET_MIN_DF if with_targets else DEFAULT_MIN_DF,
+                "max_word_features": TARGET_MAX_FEATURES if with_targets else DEFAULT_MAX_WORD_FEATURES,
+                "max_char_features": TARGET_MAX_FEATURES if with_targets else DEFAULT_MAX_CHAR_FEATURES}
+        given = super()._text_feature_params()
+        return {k: auto[k] if isinstance(v, str) and v == "auto" else v for k, v in given.items()}
+
     def _targets_for(self, n: int, targets) -> list[str] | None:
         return check_targets(n, targets)
 
@@ -956,7 +983,8 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self.targets_ = np.asarray(sorted(set(targets)), dtype=object) if targets is not None else None
         features = self._make_features()
         self._fit_word_vectors()
-        A_text = self._with_word_vectors(fit_text_features(features, texts, min_df=self.min_df), texts)
+        A_text = self._with_word_vectors(fit_text_features(features, texts, min_df=self._text_feature_params()["min_df"]),
+                                         texts)
         self.features_ = prune_vectorizers(features)
         A = self._features(texts, targets, text_features=A_text)
         position = {c: i for i, c in enumerate(self.classes_)}
