@@ -204,6 +204,24 @@ def _best_threshold(proba: np.ndarray, truth: np.ndarray) -> float:
     return best_t
 
 
+#: Rules of the parameters both text estimators share (each class adds its own; see .params).
+_POSITIVE_INT = Interval(numbers.Integral, 1, None, closed="left")
+_SHARED_CONSTRAINTS: dict = {
+    "C": [Interval(numbers.Real, 0, None, closed="neither")],
+    "class_weight": [Options({"balanced"}), None],
+    "word_ngram_range": ["ngram_range"],
+    "char_ngram_range": ["ngram_range", None],
+    "min_df": [_POSITIVE_INT, Interval(numbers.Real, 0, 1, closed="right")],
+    "max_word_features": [_POSITIVE_INT, None],
+    "max_char_features": [_POSITIVE_INT, None],
+    "cv": [Interval(numbers.Integral, 2, None, closed="left")],
+    "max_iter": [_POSITIVE_INT],
+    "random_state": ["random_state"],
+    "word_vectors": ["word_vectors", None],
+    "word_vector_weight": [Interval(numbers.Real, 0, None, closed="neither")],
+}
+
+
 class _TextLinearMixin:
     """Shared feature handling of the two estimators (fitted ``features_``, ``coef_``)."""
 
@@ -426,21 +444,7 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     (1, 2)
     """
 
-    _parameter_constraints: dict = {
-        "topics": ["str_sequence", None],
-        "C": [Interval(numbers.Real, 0, None, closed="neither")],
-        "class_weight": [Options({"balanced"}), None],
-        "word_ngram_range": ["ngram_range"],
-        "char_ngram_range": ["ngram_range", None],
-        "min_df": [Interval(numbers.Integral, 1, None, closed="left"), Interval(numbers.Real, 0, 1, closed="right")],
-        "max_word_features": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "max_char_features": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "cv": [Interval(numbers.Integral, 2, None, closed="left")],
-        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
-        "word_vectors": ["word_vectors", None],
-        "word_vector_weight": [Interval(numbers.Real, 0, None, closed="neither")],
-    }
+    _parameter_constraints: dict = {"topics": ["str_sequence", None], **_SHARED_CONSTRAINTS}
 
     def __init__(
         self,
@@ -786,19 +790,11 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "labels": ["str_sequence", None],
-        "C": [Interval(numbers.Real, 0, None, closed="neither")],
-        "class_weight": [Options({"balanced"}), None],
-        "word_ngram_range": ["ngram_range"],
-        "char_ngram_range": ["ngram_range", None],
-        "min_df": [Interval(numbers.Integral, 1, None, closed="left"), Interval(numbers.Real, 0, 1, closed="right"),
-                   Options({"auto"})],
-        "max_word_features": [Interval(numbers.Integral, 1, None, closed="left"), Options({"auto"}), None],
-        "max_char_features": [Interval(numbers.Integral, 1, None, closed="left"), Options({"auto"}), None],
-        "cv": [Interval(numbers.Integral, 2, None, closed="left")],
-        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
-        "word_vectors": ["word_vectors", None],
-        "word_vector_weight": [Interval(numbers.Real, 0, None, closed="neither")],
+        **_SHARED_CONSTRAINTS,
+        # "auto": the shared defaults without targets, every n-gram and no cap with targets
+        "min_df": _SHARED_CONSTRAINTS["min_df"] + [Options({"auto"})],
+        "max_word_features": [_POSITIVE_INT, Options({"auto"}), None],
+        "max_char_features": [_POSITIVE_INT, Options({"auto"}), None],
         "target_features": ["boolean"],
         "target_hash_features": [Interval(numbers.Integral, 1, None, closed="left")],
         "target_design": [Options(TARGET_DESIGNS)],
