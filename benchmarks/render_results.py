@@ -289,8 +289,8 @@ def readme_public(semeval: dict, fnc: dict, ruw: dict) -> str:
 def readme_scaling(stream: dict, scaling: dict) -> str:
     runs = {r["jobs"]: r for r in stream["runs"]}
     lines = [f"Measured with `{stream['command'].strip()}` and `{scaling['command'].strip()}` "
-             f"({stream['date']}; the 2-core machine was shared with other work, so wall-clock figures and speed-ups "
-             "are lower bounds; re-run them on an idle machine for figures that matter):", ""]
+             f"({stream['date']}, on the project's 2-core machine; the 1-minute load average before each run is "
+             "given, and any other work on the machine lowers wall-clock figures and speed-ups):", ""]
     for jobs, r in sorted(runs.items()):
         lines.append(f"- `classify --jsonl --jobs {jobs}`: {r['paragraphs_per_second']:,.0f} paragraphs/s wall, "
                      f"peak RSS {max(r['per_process_peak_rss_mb']):.0f} MB per process "
