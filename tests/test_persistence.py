@@ -426,3 +426,29 @@ def test_default_model_path_points_at_models_default():
     path = default_model_path()
     assert path.name == "default"
     assert path.parent.name in {"models", "_shipped"}
+
+
+def test_pickles_of_stance_1_0_find_their_moved_classes(fresh_model, tmp_path, monkeypatch):
+    # stance 1.0 pickled its estimators as stance.models.TopicClassifier / StanceClassifier
+    import sys
+
+    from stance.estimators import linear
+    from stance.io.persistence import MOVED_MODULES
+
+    out = save_model(fresh_model, tmp_path / "v1", format="joblib")
+    monkeypatch.setitem(sys.modules, "stance.models", linear)
+    for cls in (linear.TopicClassifier, linear.StanceClassifier):
+        monkeypatch.setattr(cls, "__module__", "stance.models")
+    for attr, stem in (("topic_classifier", "topic"), ("stance_classifier", "stance")):
+        joblib.dump(getattr(fresh_model, attr), out / f"{stem}.joblib")
+        assert b"stance.models" in (out / f"{stem}.joblib").read_bytes()
+    monkeypatch.undo()  # the 1.0 module name is gone again, as in a fresh 1.1 process
+    assert "stance.models" not in sys.modules and MOVED_MODULES["stance.models"] == "stance.estimators.linear"
+    manifest = json.loads((out / MANIFEST_FILE).read_text())
+    manifest["files"] = {name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in manifest["files"]}
+    (out / MANIFEST_FILE).write_text(json.dumps(manifest))
+    model = load_model(out, trusted=True, serialization="joblib")
+    assert isinstance(model.topic_classifier, linear.TopicClassifier)
+    assert [r.stance for r in model.classify(["NATO talks in Geneva."])] == \
+           [r.stance for r in fresh_model.classify(["NATO talks in Geneva."])]
+    assert "stance.models" not in sys.modules  # bound only while loading

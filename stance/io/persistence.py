@@ -1165,6 +1165,38 @@ def _load_safe_model_v1(path: Path, manifest: dict, verified: set[str]):
     return StanceModel._from_predictor(predictor, manifest, estimators)
 
 
+#: Modules of stance 1.0 that its pickles name, and where their classes live now.
+MOVED_MODULES = {
+    "stance.models": "stance.estimators.linear",
+    "stance._compiled": "stance.features.compiled",
+    "stance.inference": "stance.estimators.scoring",
+    "stance.api": "stance.model.stance_model",
+}
+
+
+@contextlib.contextmanager
+def modules_of_earlier_versions():
+    """Let a pickle written by stance 1.0 find its classes under their 1.0 module names.
+
+    The names of :data:`MOVED_MODULES` are bound in :data:`sys.modules` to the modules
+    that hold those classes now, for the duration of the block only, and only where the
+    name is free.
+    """
+    import importlib
+    import sys
+
+    added = []
+    try:
+        for old, new in MOVED_MODULES.items():
+            if old not in sys.modules:
+                sys.modules[old] = importlib.import_module(new)
+                added.append(old)
+        yield
+    finally:
+        for old in added:
+            sys.modules.pop(old, None)
+
+
 def _load_joblib_model(path: Path, manifest: dict):
     import joblib
     from sklearn.exceptions import InconsistentVersionWarning
@@ -1175,7 +1207,7 @@ def _load_joblib_model(path: Path, manifest: dict):
     expected = {"topic_classifier": TopicClassifier, "stance_classifier": StanceClassifier}
     parts = {}
     for attr, stem in _PARTS.items():
-        with _reading(path, f"{stem}.joblib"), warnings.catch_warnings():
+        with _reading(path, f"{stem}.joblib"), warnings.catch_warnings(), modules_of_earlier_versions():
             warnings.simplefilter("ignore", category=InconsistentVersionWarning)
             obj = joblib.load(path / f"{stem}.joblib")
         if not isinstance(obj, expected[attr]):
