@@ -35,6 +35,7 @@ from .datasets.domain import DOMAIN_POOLS, DOMAIN_STANCES, DOMAIN_TOPICS, Labell
 from .evaluation import evaluate_model
 from .exceptions import DataError
 from .estimators.linear import DEFAULT_STANCE_C, DEFAULT_TOPIC_C
+from .io.files import sha256_file
 from .io.persistence import FORMATS, check_model_destination, save_model
 
 __all__ = [
@@ -111,6 +112,14 @@ def fit_model(
     sc.fit(data.texts, data.stances, targets=data.targets if data.has_targets else None, groups=groups,
            sample_weight=weights)
     return StanceModel(tc, sc)
+
+
+def _word_vector_hashes(directory: str | os.PathLike) -> dict[str, str]:
+    """sha256 of the files of a word-vector directory (read first, so a bad directory fails before training)."""
+    from .features.vectors import VECTORS_FILE, VOCABULARY_FILE, PooledVectors
+
+    PooledVectors.load(directory)  # FileNotFoundError / ValueError naming the directory
+    return {name: sha256_file(Path(directory) / name) for name in (VOCABULARY_FILE, VECTORS_FILE)}
 
 
 def _label_set(value: Sequence[str] | str | None, default: Sequence[str]) -> tuple[str, ...] | None:
@@ -349,6 +358,8 @@ def train_model(
     source_balance: float = DEFAULT_SOURCE_BALANCE,
     leave_out: bool = False,
     n_jobs: int = 1,
+    word_vectors: str | os.PathLike | None = None,
+    word_vector_weight: float | None = None,
     progress=None,
 ) -> StanceModel:
     """Train topic and stance classifiers on labelled JSONL and (optionally) save them.
@@ -391,6 +402,14 @@ def train_model(
         manifest (``metrics["leave_sources_out"]``); needs a ``source`` on every example.
     n_jobs : int, default=1
         Cross-validation folds fitted in parallel.
+    word_vectors : path-like or None, default=None
+        A word-vector directory written by :class:`~stance.WordVectors` (``stance embed``):
+        both classifiers get its pooled vectors as an extra feature block, stored in the
+        saved model (see the estimators' ``word_vectors`` parameter). The manifest records
+        the sha256 of its files.
+    word_vector_weight : float or None, default=None
+        Weight of that block (``None``: the estimators' default,
+        :data:`~stance.estimators.linear.DEFAULT_WORD_VECTOR_WEIGHT`).
     progress : callable or None, default=None
         Called with the name of each stage as it starts (``"reading the training
         data"``, ``"fitting the topic classifier"``, ...); ``stance train`` shows
@@ -435,6 +454,14 @@ def train_model(
     stance_params = dict(DEFAULT_STANCE_PARAMS)
     if min_df is not None:
         topic_params["min_df"] = stance_params["min_df"] = min_df
+    vector_files = None
+    if word_vectors is not None:
+        vector_files = _word_vector_hashes(word_vectors)
+        topic_params["word_vectors"] = stance_params["word_vectors"] = os.fspath(word_vectors)
+    if word_vector_weight is not None:
+        if word_vectors is None:
+            raise ValueError(f"'word_vector_weight' ({word_vector_weight!r}) needs 'word_vectors'")
+        topic_params["word_vector_weight"] = stance_params["word_vector_weight"] = word_vector_weight
     start = time.perf_counter()
     model = fit_model(data, topics=topic_set, stances=stance_set, topic_params=topic_params,
                       stance_params=stance_params, random_state=random_state, source_balance=source_balance,
@@ -474,6 +501,7 @@ def train_model(
                 "stance_classifier": {k: _plain(v) for k, v in sc.get_params().items()},
                 "random_state": random_state,
                 "source_balance": source_balance,
+                **({"word_vector_files": vector_files} if vector_files else {}),
             },
             metrics=metrics,
             overwrite=overwrite,

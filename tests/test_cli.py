@@ -921,3 +921,48 @@ def test_a_model_with_targets_needs_target(tmp_path, monkeypatch, article, capsy
         assert_one_line_error(capsys.readouterr().err, "classify",
                               f"the model {model_dir} was trained with targets: give the stance target with --target")
     assert main(["classify", str(article), "--model", str(model_dir), "--trust", "--target", "NATO"]) == 0
+
+
+def test_train_with_word_vectors_stores_the_block(train_file, article, tmp_path, capsys):
+    import stance
+    from tests._vector_corpus import CORPUS
+
+    vectors = tmp_path / "vectors"
+    assert main(["embed", "--input", str(_write_lines(tmp_path / "corpus.txt", CORPUS)), "-o", str(vectors),
+                 "--dim", "4", "--min-count", "1"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "model"
+    rc = main(["train", "--data", str(train_file), "--out", str(out), "--topics", "auto", "--stances", "auto",
+               "--min-df", "1", "--word-vectors", str(vectors), "--word-vector-weight", "0.5", "--format", "safe"])
+    assert rc == 0
+    manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
+    files = manifest["parameters"]["word_vector_files"]
+    assert sorted(files) == ["vectors.npz", "vocabulary.json"] and all(len(h) == 64 for h in files.values())
+    assert manifest["parameters"]["stance_classifier"]["word_vector_weight"] == 0.5
+    # the table is stored in the model: it classifies after the vector directory is gone
+    for f in vectors.iterdir():
+        f.unlink()
+    vectors.rmdir()
+    model = stance.load_model(out)
+    assert model.stance_classifier.word_vectors_ is not None and model.topic_classifier.word_vectors_ is not None
+    assert main(["classify", str(article), "--model", str(out), "--format", "jsonl"]) == 0
+    assert '"stance"' in capsys.readouterr().out
+
+
+def test_train_word_vector_errors(train_file, tmp_path, capsys):
+    base = ["train", "--data", str(train_file), "--topics", "auto", "--stances", "auto", "--min-df", "1"]
+    rc = main(base + ["--out", str(tmp_path / "m1"), "--word-vectors", str(tmp_path / "missing")])
+    assert rc == 1
+    assert_one_line_error(capsys.readouterr().err, "train", "is not a word-vector directory")
+    assert not (tmp_path / "m1").exists()
+    assert main(base + ["--out", str(tmp_path / "m2"), "--word-vector-weight", "-1"]) == 2
+    assert "expected a number above 0, got '-1'" in capsys.readouterr().err
+    rc = main(base + ["--out", str(tmp_path / "m3"), "--word-vector-weight", "2"])
+    assert rc == 1
+    assert_one_line_error(capsys.readouterr().err, "train", "'word_vector_weight' (2.0) needs 'word_vectors'")
+    assert not (tmp_path / "m3").exists()
+
+
+def _write_lines(path: Path, lines) -> Path:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path

@@ -98,6 +98,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extra-text", metavar="FILE", action="append",
                    help="JSONL with id, text, doc of the --extra-labels paragraphs; may be repeated "
                         "(default: unlabeled.jsonl and unlabeled_2022.jsonl beside --data)")
+    p.add_argument("--word-vectors", metavar="DIR",
+                   help="add the pooled word vectors of this directory (from `stance embed`) as a feature block "
+                        "of both classifiers; stored in the model")
+    p.add_argument("--word-vector-weight", type=_positive_float, default=None, metavar="W",
+                   help="weight of the word-vector block (default: the estimators' default, 1.0; needs --word-vectors)")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("evaluate", help="score a model on labelled JSONL")
@@ -184,6 +189,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _add_max_chars(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-chars", type=_positive_int, default=_MAX_PARAGRAPH_CHARS, metavar="N",
                         help=f"longest accepted paragraph in characters (default: {_MAX_PARAGRAPH_CHARS:,})")
+
+
+def _positive_float(value: str) -> float:
+    """argparse type: a finite number above 0."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {value!r}") from None
+    if not (number > 0 and number != float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {value!r}")
+    return number
 
 
 def _positive_int(value: str) -> int:
@@ -461,6 +477,7 @@ def _cmd_train(args) -> int:
                         overwrite=args.force, format=args.format, cv=args.cv,
                         extra_labels=args.extra_labels, extra_text=args.extra_text,
                         source_balance=source_balance, leave_out=args.leave_sources_out, n_jobs=args.jobs,
+                        word_vectors=args.word_vectors, word_vector_weight=args.word_vector_weight,
                         progress=stages)
     if stages is not None:
         stages.done()
