@@ -211,11 +211,13 @@ def render_markdown(p: dict) -> str:
         "### The model and how its defaults were chosen",
         f"`StanceClassifier(labels={list(LABELS)!r}, random_state={C.SEED})`, every other parameter at its default "
         f"(target_design={params['target_design']!r}, shared_weight={params['shared_weight']}, "
-        f"per_target_weight={params['per_target_weight']}, C={params['C']}, decision_metric="
+        f"per_target_weight={params['per_target_weight']}, C={params['C']!r}, "
+        f"binary={params.get('binary', False)!r}, min_df={params['min_df']!r}, decision_metric="
         f"{params['decision_metric']!r}): logistic heads over word 1-2 + char_wb 2-5 TF-IDF with a shared copy and "
         "one copy per target, calibrated and with decision weights tuned on out-of-fold scores. The defaults of the "
-        "targets path were chosen by `benchmarks/target_defaults.py` (stratified 5-fold CV x 2 on train+val "
-        "here, train -> val on RUW; see its section); the test split was read only for this evaluation.",
+        "targets path, and what 'auto' means with targets, were chosen by `benchmarks/target_defaults.py` "
+        "(stratified 5-fold CV x 2 on train+val here, train -> val on RUW; its section shows them as the row marked "
+        "library default); the test split was read only for this evaluation.",
         ("Notes: " + "; ".join(p["notes"])) if p["notes"] else "",
     ])
 

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
 from stance import StanceClassifier  # noqa: E402
-from stance.estimators.linear import TARGET_MAX_FEATURES, TARGET_MIN_DF  # noqa: E402
+from stance.estimators.linear import TARGET_BINARY, TARGET_C, TARGET_MAX_FEATURES, TARGET_MIN_DF  # noqa: E402
 from stance.datasets.benchmarks import RUW_TARGETS, load_ruw, load_semeval2016  # noqa: E402
 from stance.evaluation import f_avg  # noqa: E402
 
@@ -57,13 +57,25 @@ CANDIDATES = [
      "min_df": 1, "max_word_features": None, "max_char_features": None},
     {"target_design": "augment", "decision_metric": "f_avg", "per_target_weight": 2.0, "C": 0.5, "min_df": 1,
      "max_word_features": None, "max_char_features": None},
+    # binary term frequencies (1 for any count), as the old script model had, on the chosen candidate above
+    # (per_target_weight=2.0, min_df=1, no caps), with C from the old SVM grid and the shared weight varied
+    {"target_design": "augment", "decision_metric": "f_avg", "per_target_weight": 2.0, "min_df": 1,
+     "max_word_features": None, "max_char_features": None, "binary": True},
+    {"target_design": "augment", "decision_metric": "f_avg", "per_target_weight": 2.0, "shared_weight": 1.0,
+     "min_df": 1, "max_word_features": None, "max_char_features": None, "binary": True},
+    {"target_design": "augment", "decision_metric": "f_avg", "per_target_weight": 2.0, "C": 0.3, "min_df": 1,
+     "max_word_features": None, "max_char_features": None, "binary": True},
+    {"target_design": "augment", "decision_metric": "f_avg", "per_target_weight": 2.0, "shared_weight": 1.0,
+     "C": 0.3, "min_df": 1, "max_word_features": None, "max_char_features": None, "binary": True},
+    {"target_design": "augment", "decision_metric": "f_avg", "per_target_weight": 2.0, "C": 2.0, "min_df": 1,
+     "max_word_features": None, "max_char_features": None, "binary": True},
 ]
 
 
 #: What the candidates not naming a parameter use (the library's defaults when the first ones were run;
-#: the targets path's min_df and vocabulary caps became "auto" later).
+#: the targets path's min_df, vocabulary caps, C and binary became "auto" later).
 UNNAMED = {"shared_weight": 0.5, "per_target_weight": 1.0, "C": 1.0, "min_df": 2, "max_word_features": 60_000,
-           "max_char_features": 60_000}
+           "max_char_features": 60_000, "binary": False}
 
 
 def model(params: dict) -> StanceClassifier:
@@ -98,7 +110,8 @@ def mark_defaults(payload: dict) -> None:
     """Mark the candidate that equals the library's current defaults (``default`` of each row)."""
     defaults = StanceClassifier().get_params()
     with_targets = {"decision_metric": "f_avg", "min_df": TARGET_MIN_DF,  # what "auto" means with targets
-                    "max_word_features": TARGET_MAX_FEATURES, "max_char_features": TARGET_MAX_FEATURES}
+                    "max_word_features": TARGET_MAX_FEATURES, "max_char_features": TARGET_MAX_FEATURES,
+                    "C": TARGET_C, "binary": TARGET_BINARY}
     defaults.update({k: v for k, v in with_targets.items() if defaults[k] == "auto"})
     for row in payload["candidates"]:
         full = {**UNNAMED, **row["params"]}

@@ -185,6 +185,45 @@ def test_compiled_features_batches_whose_new_words_are_all_too_short(char_range)
         np.testing.assert_allclose(got.toarray(), union.transform(texts).toarray(), rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("word_range", [(1, 1), (1, 2)])
+@pytest.mark.parametrize("char_range", [None, (1, 3), (2, 5), (4, 5)])
+def test_compiled_features_binary_tf_equal_the_union(word_range, char_range):
+    # repeated words and n-grams: binary tf counts each once, sublinear would give 1 + log(count)
+    union = make_text_features(min_df=1, word_ngram_range=word_range, char_ngram_range=char_range,
+                               binary=True).fit(COMPILE_CORPUS)
+    fast = CompiledFeatures.from_union(union)
+    assert fast.binary is True
+    texts = COMPILE_CORPUS + ["NATO NATO NATO expansion expansion", "talks talks talks", "", "a a b"]
+    _assert_same(union, texts)
+    sublinear = make_text_features(min_df=1, word_ngram_range=word_range, char_ngram_range=char_range
+                                   ).fit(COMPILE_CORPUS).transform(texts)
+    assert abs(fast.transform(texts) - sublinear).max() > 1e-3  # the flag changes the matrix
+
+
+def test_compiled_features_binary_flag_round_trips_through_arrays():
+    from stance.features.compiled import check_compiled_arrays
+
+    texts = COMPILE_CORPUS + ["NATO NATO talks talks talks"]
+    for binary in (False, True):
+        union = make_text_features(min_df=1, binary=binary).fit(COMPILE_CORPUS)
+        arrays = CompiledFeatures.from_union(union).to_arrays()
+        assert ("tf_binary" in arrays) is binary  # sublinear tables are those earlier versions wrote
+        assert check_compiled_arrays(arrays, (1, 2), (2, 5)) is None
+        back = CompiledFeatures.from_arrays(arrays, word_ngram_range=(1, 2), char_ngram_range=(2, 5))
+        assert back.binary is binary
+        np.testing.assert_allclose(back.transform(texts).toarray(), union.transform(texts).toarray(),
+                                   rtol=1e-6, atol=1e-7)
+    arrays["tf_binary"] = np.array([2], dtype=np.uint8)
+    assert "'tf_binary' must be [1]" in check_compiled_arrays(arrays, (1, 2), (2, 5))
+
+
+def test_compiled_features_refuse_blocks_with_different_term_frequencies():
+    union = make_text_features(min_df=1).fit(COMPILE_CORPUS)
+    union.transformer_list[1][1].binary = True
+    with pytest.raises(ValueError, match="different term frequencies"):
+        CompiledFeatures.from_union(union)
+
+
 def test_compiled_features_refuse_what_they_cannot_reproduce():
     union = make_text_features(min_df=1, char_ngram_range=(2, 6)).fit(COMPILE_CORPUS)
     with pytest.raises(ValueError, match="cannot compile this character block"):

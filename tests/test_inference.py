@@ -142,16 +142,19 @@ def _assert_paths_agree(model: StanceModel, texts: list[str]) -> None:
     np.testing.assert_allclose(model.stance_classifier.predict_proba(texts), stance_fast, rtol=0, atol=1e-6)
 
 
+@pytest.mark.parametrize("binary", [False, True])
 @pytest.mark.parametrize("word_range", [(1, 1), (1, 2)])
 @pytest.mark.parametrize("char_range", [None, (1, 3), (2, 4), (2, 5), (3, 5), (4, 5), (5, 5)])
-def test_numpy_and_estimator_paths_agree_over_a_grid_of_ngram_ranges(train_rows, word_range, char_range):
+def test_numpy_and_estimator_paths_agree_over_a_grid_of_ngram_ranges(train_rows, word_range, char_range, binary):
     from stance.estimators.linear import StanceClassifier, TopicClassifier
 
     texts = [r[0] for r in train_rows]
-    params = dict(min_df=1, cv=2, random_state=0, word_ngram_range=word_range, char_ngram_range=char_range)
+    params = dict(min_df=1, cv=2, random_state=0, word_ngram_range=word_range, char_ngram_range=char_range,
+                  binary=binary)
     tc = TopicClassifier(**params).fit(texts, [r[1] for r in train_rows])
     sc = StanceClassifier(**params).fit(texts, [r[2] for r in train_rows])
     model = StanceModel(tc, sc)
+    assert model.predictor.features.binary is binary
     _assert_paths_agree(model, TEXTS + texts + ["a b", "NATO a ox", "x"])
     fast = model.classify(TEXTS)
     slow = _estimator_path(model).classify(TEXTS)

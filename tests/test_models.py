@@ -145,15 +145,17 @@ def test_topic_predict_labels_and_score_not_fitted():
 @pytest.mark.parametrize(
     ("param", "value", "expected"),
     [  # one case per rule kind: float interval, int interval, options, None allowed, ngram range, bool, seed
-        ("C", -1, r"must be a float in the range \(0\.0, inf\)\. Got -1 instead\."),
-        ("C", 0, r"must be a float in the range \(0\.0, inf\)\. Got 0 instead\."),
-        ("C", "high", r"must be a float in the range \(0\.0, inf\)\. Got 'high' instead\."),
+        # (StanceClassifier also accepts "auto" for C, binary and the text-feature settings)
+        ("C", -1, r"must be a float in the range \(0\.0, inf\)( or a str among \{'auto'\})?\. Got -1 instead\."),
+        ("C", 0, r"must be a float in the range \(0\.0, inf\)( or a str among \{'auto'\})?\. Got 0 instead\."),
+        ("C", "high", r"must be a float in the range \(0\.0, inf\)( or a str among \{'auto'\})?\. "
+                      r"Got 'high' instead\."),
+        ("binary", "yes", r"must be an instance of 'bool'( or a str among \{'auto'\})?\. Got 'yes' instead\."),
         ("cv", 1, r"must be an int in the range \[2, inf\)\. Got 1 instead\."),
         ("cv", 2.5, r"must be an int in the range \[2, inf\)\. Got 2\.5 instead\."),
         ("cv", True, r"must be an int in the range \[2, inf\)\. Got True instead\."),
         ("max_iter", 0, r"must be an int in the range \[1, inf\)\. Got 0 instead\."),
         ("class_weight", "auto", r"must be a str among \{'balanced'\} or None\. Got 'auto' instead\."),
-        # (StanceClassifier also accepts "auto" for the text-feature settings)
         ("max_word_features", 0, r"must be an int in the range \[1, inf\)(, a str among \{'auto'\})? or None\. "
                                  r"Got 0 instead\."),
         ("min_df", 1.5, r"must be an int in the range \[1, inf\)(,| or) a float in the range \(0\.0, 1\.0\]"
@@ -604,35 +606,44 @@ def test_augmented_targets_learn_weights_per_target():
 
 
 def test_auto_text_features_are_the_shared_defaults_without_targets_and_uncapped_with():
-    from stance.estimators.linear import TARGET_MAX_FEATURES, TARGET_MIN_DF
+    from stance.estimators.linear import (DEFAULT_STANCE_C, TARGET_BINARY, TARGET_C, TARGET_MAX_FEATURES,
+                                          TARGET_MIN_DF)
     from stance.features.tfidf import DEFAULT_MAX_CHAR_FEATURES, DEFAULT_MAX_WORD_FEATURES, DEFAULT_MIN_DF
 
     params = StanceClassifier().get_params()
-    assert (params["min_df"], params["max_word_features"], params["max_char_features"]) == ("auto",) * 3
+    assert (params["min_df"], params["max_word_features"], params["max_char_features"], params["C"],
+            params["binary"]) == ("auto",) * 5
     plain = StanceClassifier(cv=2, random_state=0).fit(FLIP_TEXTS, FLIP_STANCES)
     assert plain._text_feature_params() == {"min_df": DEFAULT_MIN_DF, "max_word_features": DEFAULT_MAX_WORD_FEATURES,
-                                            "max_char_features": DEFAULT_MAX_CHAR_FEATURES}
+                                            "max_char_features": DEFAULT_MAX_CHAR_FEATURES, "binary": False}
+    assert plain._head_C() == DEFAULT_STANCE_C == 1.0
     assert plain.features_.transformer_list[0][1].min_df == DEFAULT_MIN_DF
+    assert [v.binary for _, v in plain.features_.transformer_list] == [False, False]
     targeted = StanceClassifier(cv=2, random_state=0).fit(FLIP_TEXTS, FLIP_STANCES, targets=FLIP_TARGETS)
     assert targeted._text_feature_params() == {"min_df": TARGET_MIN_DF, "max_word_features": TARGET_MAX_FEATURES,
-                                               "max_char_features": TARGET_MAX_FEATURES}
+                                               "max_char_features": TARGET_MAX_FEATURES, "binary": TARGET_BINARY}
+    assert targeted._head_C() == TARGET_C
     word = targeted.features_.transformer_list[0][1]
     assert word.min_df == 1 and word.max_features is None
-    explicit = StanceClassifier(cv=2, random_state=0, min_df=1, max_word_features=None, max_char_features=None)
+    assert [v.binary for _, v in targeted.features_.transformer_list] == [TARGET_BINARY] * 2
+    explicit = StanceClassifier(cv=2, random_state=0, min_df=1, max_word_features=None, max_char_features=None,
+                                C=TARGET_C, binary=TARGET_BINARY)
     explicit.fit(FLIP_TEXTS, FLIP_STANCES, targets=FLIP_TARGETS)
     np.testing.assert_array_equal(targeted.predict_proba(FLIP_TEXTS, targets=FLIP_TARGETS),
                                   explicit.predict_proba(FLIP_TEXTS, targets=FLIP_TARGETS))
     # explicit values win over "auto" with targets; target_features=False is the path without targets
-    capped = StanceClassifier(cv=2, random_state=0, min_df=2, max_word_features=5).fit(
+    capped = StanceClassifier(cv=2, random_state=0, min_df=2, max_word_features=5, C=0.5, binary=False).fit(
         FLIP_TEXTS, FLIP_STANCES, targets=FLIP_TARGETS)
     assert capped._text_feature_params()["min_df"] == 2 and len(capped.features_.transformer_list[0][1].vocabulary_) == 5
+    assert capped._head_C() == 0.5 and capped._text_feature_params()["binary"] is False
     off = StanceClassifier(cv=2, random_state=0, target_features=False).fit(FLIP_TEXTS, FLIP_STANCES,
                                                                             targets=FLIP_TARGETS)
     assert off._text_feature_params()["min_df"] == DEFAULT_MIN_DF
+    assert off._head_C() == DEFAULT_STANCE_C and off._text_feature_params()["binary"] is False
 
 
 @pytest.mark.parametrize("name, value", [("min_df", "automatic"), ("max_word_features", "none"),
-                                         ("max_char_features", 0)])
+                                         ("max_char_features", 0), ("C", "automatic"), ("binary", "auto ")])
 def test_auto_text_feature_params_are_checked(name, value):
     with pytest.raises(InvalidParameterError, match=rf"The '{name}' parameter of StanceClassifier must be .*'auto'"):
         StanceClassifier(**{name: value}).fit(FLIP_TEXTS, FLIP_STANCES)
@@ -684,6 +695,24 @@ def test_pickles_from_before_the_augmented_design_load_as_hash(target_stance_clf
     old = StanceClassifier.__new__(StanceClassifier)
     old.__setstate__(state)
     assert old.target_design == "hash" and old.decision_metric == "macro_f1"
+
+
+def test_pickles_from_before_the_binary_parameter_load_with_sublinear_tf(target_stance_clf):
+    state = target_stance_clf.__getstate__()
+    state.pop("binary")
+    old = StanceClassifier.__new__(StanceClassifier)
+    old.__setstate__(state)
+    assert old.binary is False
+    np.testing.assert_array_equal(old.predict_proba(QUERY, targets="NATO"),
+                                  target_stance_clf.predict_proba(QUERY, targets="NATO"))
+
+
+def test_binary_parameter_reaches_both_feature_blocks_and_is_validated():
+    clf = make_stance(binary=True).fit(TEXTS, STANCES)
+    assert [v.binary for _, v in clf.features_.transformer_list] == [True, True]
+    assert make_stance().fit(TEXTS, STANCES).features_.transformer_list[0][1].binary is False
+    with pytest.raises(ValueError, match=r"The 'binary' parameter of TopicClassifier must be an instance of 'bool'"):
+        TopicClassifier(binary=1).fit(TEXTS, [["a"]] * len(TEXTS))
 
 
 def test_stance_target_features_off_ignores_targets():

@@ -117,6 +117,9 @@ def test_safe_model_with_targets_round_trip(tmp_path, monkeypatch, train_rows, d
     if min_df is None:  # the stance model keeps "auto" (1 and no caps with targets) through the round trip
         assert loaded.stance_classifier.get_params()["min_df"] == "auto"
     assert loaded.stance_classifier.target_design == design
+    # binary="auto" became binary tf with targets, and the loaded features say so
+    assert loaded.stance_classifier.get_params()["binary"] == "auto"
+    assert [v.binary for _, v in loaded.stance_classifier.features_.transformer_list] == [True, True]
     assert loaded.stance_classifier.targets_.tolist() == ["NATO", "Russia"]
     with pytest.raises(InvalidInputError, match="fitted with targets"):
         loaded.classify(PARAGRAPHS)
@@ -385,6 +388,13 @@ def _set_param(key, value):
 ARRAY_CASES = {
     "idf shorter than the vocabulary": ("features", lambda a: a.__setitem__("idf_word", a["idf_word"][:-1]),
                                         r"features\.npz: 'word_(unigram_col|bigram_cols)' must (hold one column|be columns) in \[(-1|0), \d+\)"),
+    "binary flag other than [1]": ("features", lambda a: a.__setitem__("tf_binary", np.array([2], dtype=np.uint8)),
+                                   r"features\.npz: field 'tf_binary' must be \[1\] \(present only for binary "
+                                   r"term frequencies\), got \[2\]"),
+    "binary flag the parts' params do not say": ("features",
+                                                 lambda a: a.__setitem__("tf_binary", np.ones(1, dtype=np.uint8)),
+                                                 r"topic\.json: field 'params\.binary' must be true \(what "
+                                                 r"features\.npz holds\), got False"),
     "2-D idf": ("features", lambda a: a.__setitem__("idf_word", a["idf_word"][None, :]),
                 r"features\.npz: field 'idf_word' must be a 1-d array of floats, got dtype float32, shape \(1, \d+\)"),
     "idf in a part": ("stance", lambda a: a.__setitem__("idf_word", np.ones(3)), r"stance\.npz: field 'idf_word' must be one of"),
@@ -440,7 +450,8 @@ V1_JSON_CASES = {
                                r"topic\.npz: field 'idf_word' must be an array of shape"),
     "char term out of range": ("vocabulary.json", lambda v: v["char"].__setitem__(0, "x" * 40),
                                r"vocabulary\.json: field 'vocabularies\.char' must be a list of strings of 2 to 5"),
-    "C negative": ("topic.json", _set_param("C", -1), r"topic\.json: field 'params\.C' must be a number > 0, got -1"),
+    "C negative": ("topic.json", _set_param("C", -1),
+                   r"topic\.json: field 'params\.C' must be 'auto' or a number > 0, got -1"),
 }
 
 
@@ -479,7 +490,8 @@ JSON_CASES = {
                                   r"stance\.json: field 'params\.char_ngram_range' must be \[min, max\]"),
     "char_ngram_range [1, 10**9]": ("topic.json", _set_param("char_ngram_range", [1, 10**9]),
                                     r"topic\.json: field 'params\.char_ngram_range' .* got \[1, 1000000000\]"),
-    "C negative": ("topic.json", _set_param("C", -1), r"topic\.json: field 'params\.C' must be a number > 0, got -1"),
+    "C negative": ("topic.json", _set_param("C", -1),
+                   r"topic\.json: field 'params\.C' must be 'auto' or a number > 0, got -1"),
     "hash features huge": ("stance.json", _set_param("target_hash_features", 2**40),
                            r"stance\.json: field 'params\.target_hash_features' must be an int from 1 to"),
     "repeated classes": ("topic.json", lambda m: m["classes"].__setitem__(1, m["classes"][0]),
@@ -491,6 +503,9 @@ JSON_CASES = {
     "features of no file": ("topic.json", _set("features", None), r"topic\.json refers to features in None"),
     "unknown parameter holding an object": ("topic.json", _set_param("future", {"a": 1}),
                                             r"topic\.json: field 'params\.future' must be a plain JSON value"),
+    "binary tf the features file does not hold": ("stance.json", _set_param("binary", True),
+                                                  r"stance\.json: field 'params\.binary' must be false \(what "
+                                                  r"features\.npz holds\), got True"),
 }
 
 
@@ -693,3 +708,55 @@ def test_parts_with_their_own_features_and_uncompiled_settings_round_trip(train_
         assert "word_tokens" in npz.files and "idf_char" not in npz.files
     loaded = load_model(out)
     _assert_same_predictions(loaded, model)
+
+
+@pytest.mark.parametrize("fmt", ["safe", "joblib"])
+def test_binary_tf_models_round_trip(train_rows, tmp_path, request, fmt):
+    from stance.model.stance_model import StanceModel
+    from stance.estimators.linear import StanceClassifier, TopicClassifier
+
+    texts = [r[0] for r in train_rows]
+    tc = TopicClassifier(min_df=1, cv=2, random_state=0, binary=True).fit(texts, [r[1] for r in train_rows])
+    sc = StanceClassifier(min_df=1, cv=2, random_state=0, binary=True).fit(texts, [r[2] for r in train_rows])
+    model = StanceModel(tc, sc)
+    out = save_model(model, tmp_path / "m", format=fmt)
+    if fmt == "safe":
+        with np.load(out / "features.npz") as npz:  # shared by both parts, compiled, flagged
+            assert "word_tokens" in npz.files and npz["tf_binary"].tolist() == [1]
+        assert json.loads((out / "stance.json").read_text(encoding="utf-8"))["params"]["binary"] is True
+        request.getfixturevalue("no_pickle_loads")
+        loaded = load_model(out)
+    else:
+        loaded = load_model(out, trusted=True)  # a pickle this test wrote itself
+    assert loaded.topic_classifier.binary is True and loaded.stance_classifier.binary is True
+    _assert_same_predictions(loaded, model)
+    # and the features really are binary: the saved model scores repeated words as the union does
+    repeated = ["NATO NATO NATO expansion expansion", "talks talks"]
+    np.testing.assert_allclose(loaded.stance_classifier.predict_proba(repeated),
+                               sc.predict_proba(repeated), rtol=0, atol=1e-7)
+
+
+def test_binary_tf_features_stored_as_terms_round_trip(train_rows, tmp_path, no_pickle_loads):
+    from stance.model.stance_model import StanceModel
+    from stance.estimators.linear import StanceClassifier, TopicClassifier
+
+    texts = [r[0] for r in train_rows]
+    # char n-grams up to 6 do not compile: the features are stored as terms, flagged binary
+    params = dict(min_df=1, cv=2, random_state=0, binary=True, char_ngram_range=(2, 6))
+    model = StanceModel(TopicClassifier(**params).fit(texts, [r[1] for r in train_rows]),
+                        StanceClassifier(**params).fit(texts, [r[2] for r in train_rows]))
+    out = save_model(model, tmp_path / "m", format="safe")
+    with np.load(out / "features.npz") as npz:
+        assert "terms_char" in npz.files and npz["tf_binary"].tolist() == [1]
+    loaded = load_model(out)
+    assert loaded.stance_classifier.features_.transformer_list[1][1].binary is True
+    _assert_same_predictions(loaded, model)
+
+
+def test_safe_files_written_before_the_binary_parameter_load_as_sublinear(copy_safe_model_dir, tiny_model):
+    model_dir = copy_safe_model_dir()
+    for name in ("topic.json", "stance.json"):
+        _edit_json(model_dir, name, lambda meta: meta["params"].pop("binary"))
+    loaded = load_model(model_dir)
+    assert loaded.topic_classifier.binary is False and loaded.stance_classifier.binary is False
+    _assert_same_predictions(loaded, tiny_model)

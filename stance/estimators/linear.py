@@ -40,6 +40,7 @@ from ..features.tfidf import (
     DEFAULT_MIN_DF,
     DEFAULT_TARGET_HASH_FEATURES,
     DEFAULT_WORD_NGRAM_RANGE,
+    DEFAULT_BINARY,
     fit_text_features,
     make_text_features,
     prune_vectorizers,
@@ -72,7 +73,7 @@ __all__ = [
 
 #: Inverse regularisation strength of the topic heads.
 DEFAULT_TOPIC_C = 3.0
-#: Inverse regularisation strength of the stance head.
+#: Inverse regularisation strength of the stance head (``C="auto"`` of StanceClassifier without targets).
 DEFAULT_STANCE_C = 1.0
 DEFAULT_HEADS = "ovr"
 DEFAULT_TARGET_DESIGN = "augment"
@@ -89,6 +90,14 @@ DEFAULT_STANCE_MAX_FEATURES = "auto"
 TARGET_MIN_DF = 1
 #: ``max_word_features`` / ``max_char_features`` of ``"auto"`` with targets: no vocabulary cap.
 TARGET_MAX_FEATURES = None
+#: ``C`` and ``binary`` of StanceClassifier: ``"auto"`` is ``DEFAULT_STANCE_C`` and sublinear tf without
+#: targets, and the values below with targets.
+DEFAULT_STANCE_C_CHOICE = "auto"
+DEFAULT_STANCE_BINARY = "auto"
+#: ``C`` of ``"auto"`` with targets.
+TARGET_C = 2.0
+#: ``binary`` of ``"auto"`` with targets: binary term frequencies (1 for any count).
+TARGET_BINARY = True
 #: The stance label of paragraphs that take no side.
 DEFAULT_NEUTRAL_LABEL = "none"
 #: Folds of the internal cross-validation (thresholds, calibration).
@@ -214,6 +223,7 @@ _SHARED_CONSTRAINTS: dict = {
     "min_df": [_POSITIVE_INT, Interval(numbers.Real, 0, 1, closed="right")],
     "max_word_features": [_POSITIVE_INT, None],
     "max_char_features": [_POSITIVE_INT, None],
+    "binary": ["boolean"],
     "cv": [Interval(numbers.Integral, 2, None, closed="left")],
     "max_iter": [_POSITIVE_INT],
     "random_state": ["random_state"],
@@ -226,9 +236,13 @@ class _TextLinearMixin:
     """Shared feature handling of the two estimators (fitted ``features_``, ``coef_``)."""
 
     def _text_feature_params(self) -> dict:
-        """``min_df``, ``max_word_features`` and ``max_char_features`` as the features use them."""
+        """``min_df``, ``max_word_features``, ``max_char_features`` and ``binary`` as the features use them."""
         return {"min_df": self.min_df, "max_word_features": self.max_word_features,
-                "max_char_features": self.max_char_features}
+                "max_char_features": self.max_char_features, "binary": self.binary}
+
+    def _head_C(self) -> float:
+        """``C`` as the heads use it."""
+        return self.C
 
     def _make_features(self):
         return make_text_features(
@@ -256,7 +270,7 @@ class _TextLinearMixin:
             p = float(np.clip(y.mean() if y.size else 0.5, 1e-4, 1 - 1e-4))
             return np.zeros(A.shape[1]), float(np.log(p / (1 - p)))
         model = LogisticRegression(
-            C=self.C,
+            C=self._head_C(),
             class_weight=self.class_weight,
             max_iter=self.max_iter,
             solver="liblinear",
@@ -330,6 +344,7 @@ class _TextLinearMixin:
         state = dict(state)
         state.setdefault("word_vectors", None)
         state.setdefault("word_vector_weight", DEFAULT_WORD_VECTOR_WEIGHT)
+        state.setdefault("binary", DEFAULT_BINARY)  # and before binary term frequencies (sublinear tf)
         super().__setstate__(state)
 
     def _feature_source(self):
@@ -401,6 +416,9 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     char_ngram_range : tuple of int or None, default=(2, 5)
     min_df : int or float, default=2
     max_word_features, max_char_features : int or None, default=60000
+    binary : bool, default=False
+        Term frequency of the TF-IDF blocks: ``False`` is sublinear (``1 + log(count)``),
+        ``True`` counts an n-gram once however often it occurs in the paragraph.
     cv : int, default=5
         Folds used to tune thresholds.
     word_vectors : str, path-like, WordVectors, PooledVectors or None, default=None
@@ -457,6 +475,7 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         min_df: int | float = DEFAULT_MIN_DF,
         max_word_features: int | None = DEFAULT_MAX_WORD_FEATURES,
         max_char_features: int | None = DEFAULT_MAX_CHAR_FEATURES,
+        binary: bool = DEFAULT_BINARY,
         cv: int = DEFAULT_CV,
         max_iter: int = DEFAULT_MAX_ITER,
         word_vectors=None,
@@ -471,6 +490,7 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self.min_df = min_df
         self.max_word_features = max_word_features
         self.max_char_features = max_char_features
+        self.binary = binary
         self.cv = cv
         self.max_iter = max_iter
         self.word_vectors = word_vectors
@@ -693,7 +713,9 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     ----------
     labels : sequence of str or None, default=None
         The stance label set. ``None`` takes the labels found in ``y`` (sorted).
-    C : float, default=DEFAULT_STANCE_C
+    C : float or "auto", default="auto"
+        Inverse regularisation strength of the heads; ``"auto"`` is 1.0 (``DEFAULT_STANCE_C``)
+        when fitted without targets and 2.0 (``TARGET_C``) when fitted with targets.
     class_weight : {"balanced"} or None, default="balanced"
     word_ngram_range, char_ngram_range
         As in :class:`TopicClassifier`.
@@ -704,6 +726,11 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         Vocabulary caps; ``"auto"`` is 60000 (``DEFAULT_MAX_*_FEATURES``) without targets
         and no cap (``TARGET_MAX_FEATURES``) with targets. The targets path's values
         were chosen like its other defaults (see ``per_target_weight``).
+    binary : bool or "auto", default="auto"
+        As in :class:`TopicClassifier`: 1 for any count of an n-gram instead of
+        the sublinear ``1 + log(count)``. ``"auto"`` is sublinear (``False``) when fitted
+        without targets and binary (``TARGET_BINARY``) when fitted with targets; the
+        targets path's ``C`` and ``binary`` were chosen like its other defaults.
     target_features : bool, default=True
         Condition on the targets passed to :meth:`fit` (``False`` ignores them).
     target_hash_features : int, default=2**18
@@ -722,8 +749,9 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     per_target_weight : float, default=2.0
         Scale of each target's copy and bias (``"augment"``); larger means less
         regularisation of the per-target weights. The defaults of the targets
-        path (``target_design``, ``shared_weight``, ``per_target_weight``,
-        ``decision_metric``) were chosen on SemEval-2016 train + val by
+        path (``target_design``, ``shared_weight``, ``per_target_weight``, and what
+        ``"auto"`` means with targets for ``decision_metric``, ``C``, ``min_df``, the
+        vocabulary caps and ``binary``) were chosen on SemEval-2016 train + val by
         cross-validation and on RUW train -> val (``benchmarks/target_defaults.py``).
     heads : {"ovr", "two_stage"}, default="ovr"
         Head design (see above). ``"two_stage"`` needs ``neutral_label`` among the
@@ -791,7 +819,9 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "labels": ["str_sequence", None],
         **_SHARED_CONSTRAINTS,
-        # "auto": the shared defaults without targets, every n-gram and no cap with targets
+        # "auto": the shared defaults without targets, the targets path's own values with targets
+        "C": _SHARED_CONSTRAINTS["C"] + [Options({"auto"})],
+        "binary": _SHARED_CONSTRAINTS["binary"] + [Options({"auto"})],
         "min_df": _SHARED_CONSTRAINTS["min_df"] + [Options({"auto"})],
         "max_word_features": [_POSITIVE_INT, Options({"auto"}), None],
         "max_char_features": [_POSITIVE_INT, Options({"auto"}), None],
@@ -810,13 +840,14 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self,
         *,
         labels: Sequence[str] | None = None,
-        C: float = DEFAULT_STANCE_C,
+        C: float | str = DEFAULT_STANCE_C_CHOICE,
         class_weight: str | None = "balanced",
         word_ngram_range: tuple[int, int] = DEFAULT_WORD_NGRAM_RANGE,
         char_ngram_range: tuple[int, int] | None = DEFAULT_CHAR_NGRAM_RANGE,
         min_df: int | float | str = DEFAULT_STANCE_MIN_DF,
         max_word_features: int | str | None = DEFAULT_STANCE_MAX_FEATURES,
         max_char_features: int | str | None = DEFAULT_STANCE_MAX_FEATURES,
+        binary: bool | str = DEFAULT_STANCE_BINARY,
         target_features: bool = True,
         target_hash_features: int = DEFAULT_TARGET_HASH_FEATURES,
         target_design: str = DEFAULT_TARGET_DESIGN,
@@ -840,6 +871,7 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self.min_df = min_df
         self.max_word_features = max_word_features
         self.max_char_features = max_char_features
+        self.binary = binary
         self.target_features = target_features
         self.target_hash_features = target_hash_features
         self.target_design = target_design
@@ -860,9 +892,15 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         with_targets = bool(getattr(self, "uses_targets_", False))
         auto = {"min_df": TARGET_MIN_DF if with_targets else DEFAULT_MIN_DF,
                 "max_word_features": TARGET_MAX_FEATURES if with_targets else DEFAULT_MAX_WORD_FEATURES,
-                "max_char_features": TARGET_MAX_FEATURES if with_targets else DEFAULT_MAX_CHAR_FEATURES}
+                "max_char_features": TARGET_MAX_FEATURES if with_targets else DEFAULT_MAX_CHAR_FEATURES,
+                "binary": TARGET_BINARY if with_targets else DEFAULT_BINARY}
         given = super()._text_feature_params()
         return {k: auto[k] if isinstance(v, str) and v == "auto" else v for k, v in given.items()}
+
+    def _head_C(self) -> float:
+        if isinstance(self.C, str) and self.C == "auto":
+            return TARGET_C if getattr(self, "uses_targets_", False) else DEFAULT_STANCE_C
+        return self.C
 
     def _targets_for(self, n: int, targets) -> list[str] | None:
         return check_targets(n, targets)

@@ -184,7 +184,7 @@ class ScoringCore:
                 word_vocabulary=vocab["word"], word_idf=topic_arrays["idf_word"],
                 word_ngram_range=tuple(params["word_ngram_range"]),
                 char_vocabulary=vocab.get("char"), char_idf=topic_arrays.get("idf_char"),
-                char_ngram_range=tuple(char) if char else None,
+                char_ngram_range=tuple(char) if char else None, binary=params.get("binary") is True,
             )
         except ValueError:
             return None

@@ -2,7 +2,7 @@
 
 :class:`CompiledFeatures` re-implements the ``transform`` of the union that
 :func:`stance.features.tfidf.make_text_features` builds (word 1-2-grams of
-:func:`stance.text.processing.words` and ``char_wb`` n-grams, sublinear tf, idf, L2 rows)
+:func:`stance.text.processing.words` and ``char_wb`` n-grams, sublinear or binary tf, idf, L2 rows)
 with batch-wide numpy operations:
 
 - character n-grams are packed into exact 63-bit keys (12 bits per character
@@ -173,6 +173,9 @@ class CompiledFeatures:
     char_idf : array of float or None
     char_ngram_range : tuple of int or None
         Up to 5 characters.
+    binary : bool, default=False
+        Term frequency of both blocks: ``False`` is sublinear (``1 + log(count)``),
+        ``True`` is 1 for any count (``TfidfVectorizer(binary=True)``).
     dtype : numpy dtype, default=numpy.float32
 
     Raises
@@ -191,15 +194,16 @@ class CompiledFeatures:
     """
 
     def __init__(self, *, word_vocabulary, word_idf, word_ngram_range=(1, 2), char_vocabulary=None, char_idf=None,
-                 char_ngram_range=None, dtype=np.float32):
-        self._setup(word_idf, word_ngram_range, char_idf, char_ngram_range, dtype)
+                 char_ngram_range=None, binary=False, dtype=np.float32):
+        self._setup(word_idf, word_ngram_range, char_idf, char_ngram_range, dtype, binary)
         self._compile_words(list(word_vocabulary))
         if self.has_char:
             self._compile_chars(list(char_vocabulary))
         self._finish()
         self._word_vocabulary = list(word_vocabulary)
 
-    def _setup(self, word_idf, word_ngram_range, char_idf, char_ngram_range, dtype) -> None:
+    def _setup(self, word_idf, word_ngram_range, char_idf, char_ngram_range, dtype, binary=False) -> None:
+        self.binary = bool(binary)
         if tuple(word_ngram_range) not in ((1, 1), (1, 2)):
             raise ValueError(f"cannot compile word n-grams {tuple(word_ngram_range)}; expected (1, 1) or (1, 2)")
         self.dtype = np.dtype(dtype)
@@ -232,6 +236,7 @@ class CompiledFeatures:
         Word n-grams are the tokens (UTF-8, newline-separated), each token's unigram
         column and the packed bigram keys; character n-grams are their alphabet
         (code points) and packed keys. Together they define the vocabularies.
+        Binary term frequencies add ``tf_binary`` (``[1]``); without it the tf is sublinear.
         """
         tokens = [t for t, i in sorted(self.token_id.items(), key=lambda kv: kv[1]) if i >= 0]
         arrays = {
@@ -245,6 +250,8 @@ class CompiledFeatures:
             arrays.update(idf_char=self.char_idf.astype(np.float32),
                           char_alphabet=self.char_alphabet.astype(np.int32),
                           char_keys=self.char_keys.astype(np.int64), char_cols=self.char_cols.astype(np.int32))
+        if self.binary:  # absent for sublinear tf, so those tables are what earlier versions wrote
+            arrays["tf_binary"] = np.ones(1, dtype=np.uint8)
         return arrays
 
     @classmethod
@@ -258,7 +265,7 @@ class CompiledFeatures:
         self = cls.__new__(cls)
         has_char = "char_keys" in arrays
         self._setup(arrays["idf_word"], word_ngram_range, arrays["idf_char"] if has_char else None,
-                    char_ngram_range if has_char else None, dtype)
+                    char_ngram_range if has_char else None, dtype, binary=stored_binary(arrays))
         tokens = _decode_tokens(arrays["word_tokens"])
         self.n_tokens = len(tokens)
         self.token_id = dict(zip(tokens, range(len(tokens))))
@@ -329,11 +336,14 @@ class CompiledFeatures:
             if char.analyzer != "char_wb" or char.preprocessor is not preprocess:
                 raise ValueError("cannot compile this character block: it is not stance's char_wb block")
             _check_tfidf(char)
+            if bool(char.binary) != bool(word.binary):
+                raise ValueError("cannot compile word and character blocks with different term frequencies "
+                                 f"(binary={word.binary!r} and {char.binary!r})")
             kwargs = dict(char_vocabulary=_ordered(char.vocabulary_), char_idf=char.idf_,
                           char_ngram_range=char.ngram_range)
         _check_tfidf(word)
         return cls(word_vocabulary=_ordered(word.vocabulary_), word_idf=word.idf_,
-                   word_ngram_range=word.ngram_range, dtype=word.dtype, **kwargs)
+                   word_ngram_range=word.ngram_range, binary=bool(word.binary), dtype=word.dtype, **kwargs)
 
     # -- compilation --------------------------------------------------------------------
     def _compile_words(self, vocabulary: list[str]) -> None:
@@ -412,7 +422,7 @@ class CompiledFeatures:
         prepared = [preprocess(t) for t in texts]
         n = len(prepared)
         chunks = self._chunks(prepared)
-        w_ptr, w_col, w_val = _tfidf(*self._word_occurrences(chunks), n, self.n_word, self.word_idf)
+        w_ptr, w_col, w_val = _tfidf(*self._word_occurrences(chunks), n, self.n_word, self.word_idf, self.binary)
         if not self.has_char:
             return SparseRows(w_ptr, w_col, w_val.astype(self.dtype), (n, self.n_features))
         c_ptr, c_col, c_val = self._char_tfidf(chunks, n)
@@ -505,7 +515,7 @@ class CompiledFeatures:
             rows = cols = np.empty(0, dtype=np.int64)
         else:
             rows, cols = self._expand(*self._char_table(chunks))
-        return _tfidf(rows, cols, n, self.n_char, self.char_idf)
+        return _tfidf(rows, cols, n, self.n_char, self.char_idf, self.binary)
 
     @staticmethod
     def _expand(occ_doc, occ, word_ptr, word_cols) -> tuple[np.ndarray, np.ndarray]:
@@ -577,7 +587,8 @@ def check_compiled_arrays(arrays: dict, word_ngram_range, char_ngram_range) -> s
     Checks what :meth:`CompiledFeatures.from_arrays` relies on: shapes, integer
     kinds, sorted unique keys, every column defined exactly once, tokens that are
     distinct UTF-8 words, character ids inside the alphabet and n-gram lengths
-    inside ``char_ngram_range`` (or 3 characters, a padded short word).
+    inside ``char_ngram_range`` (or 3 characters, a padded short word), and a
+    ``tf_binary`` flag that is ``[1]`` when present.
     """
     def ints(name):
         a = arrays.get(name)
@@ -588,6 +599,9 @@ def check_compiled_arrays(arrays: dict, word_ngram_range, char_ngram_range) -> s
     for name in ("word_tokens", "word_unigram_col", "word_bigram_keys", "word_bigram_cols"):
         if ints(name) is None:
             return f"'{name}' must be a 1-d integer array"
+    flag = arrays.get("tf_binary")
+    if flag is not None and (ints("tf_binary") is None or flag.tolist() != [1]):
+        return "'tf_binary' must be [1] (present only for binary term frequencies)"
     n_word = len(arrays["idf_word"])
     try:
         text = np.asarray(arrays["word_tokens"], dtype=np.uint8).tobytes().decode("utf-8")
@@ -643,8 +657,14 @@ def check_compiled_arrays(arrays: dict, word_ngram_range, char_ngram_range) -> s
 
 
 def _check_tfidf(vectorizer) -> None:
-    if not vectorizer.sublinear_tf or not vectorizer.use_idf or vectorizer.norm != "l2" or vectorizer.binary:
-        raise ValueError("cannot compile a TF-IDF block without sublinear tf, idf and L2 norm")
+    # binary=True makes every count 1, so tf is 1 with or without sublinear_tf
+    if not (vectorizer.sublinear_tf or vectorizer.binary) or not vectorizer.use_idf or vectorizer.norm != "l2":
+        raise ValueError("cannot compile a TF-IDF block without sublinear or binary tf, idf and L2 norm")
+
+
+def stored_binary(arrays: dict) -> bool:
+    """Whether compiled tables (:meth:`CompiledFeatures.to_arrays`) are of binary term frequencies."""
+    return "tf_binary" in arrays
 
 
 def _ordered(vocabulary: dict[str, int]) -> list[str]:
@@ -654,8 +674,9 @@ def _ordered(vocabulary: dict[str, int]) -> list[str]:
     return terms
 
 
-def _tfidf(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int, idf: np.ndarray):
-    """CSR (indptr, indices, values) of sublinear-tf x idf with L2 rows, from (row, col) occurrences."""
+def _tfidf(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int, idf: np.ndarray, binary: bool = False):
+    """CSR (indptr, indices, values) of tf x idf with L2 rows, from (row, col) occurrences; tf is
+    ``1 + log(count)`` (sublinear) or 1 for any count (``binary``)."""
     if len(rows) == 0:
         return np.zeros(n_rows + 1, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
     # sort (row, col) keys, in 32 bits when they fit (half the memory traffic of int64)
@@ -668,7 +689,7 @@ def _tfidf(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int, idf: np
     counts = np.diff(np.append(starts, len(keys)))
     keys = keys[starts].astype(np.int64)
     r, c = keys // n_cols, keys % n_cols
-    values = (np.log(counts) + 1.0) * idf[c]
+    values = idf[c] if binary else (np.log(counts) + 1.0) * idf[c]
     norms = np.sqrt(np.bincount(r, weights=values * values, minlength=n_rows))
     values /= norms[r]
     indptr = np.zeros(n_rows + 1, dtype=np.int64)

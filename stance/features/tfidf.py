@@ -26,6 +26,7 @@ from ..features.compiled import CompiledFeatures
 from ..text.processing import preprocess, words
 
 __all__ = [
+    "DEFAULT_BINARY",
     "DEFAULT_CHAR_NGRAM_RANGE",
     "DEFAULT_MAX_CHAR_FEATURES",
     "DEFAULT_MAX_WORD_FEATURES",
@@ -51,6 +52,9 @@ DEFAULT_MIN_DF = 2
 DEFAULT_MAX_WORD_FEATURES = 60_000
 #: Vocabulary cap of the character block.
 DEFAULT_MAX_CHAR_FEATURES = 60_000
+#: Term frequency of the TF-IDF blocks: ``False`` is sublinear (``1 + log(count)``), ``True`` is binary
+#: (1 for any count).
+DEFAULT_BINARY = False
 #: Width of the hashed target x word cross-feature space.
 DEFAULT_TARGET_HASH_FEATURES = 2**18
 
@@ -62,9 +66,10 @@ def make_text_features(
     min_df: int | float = DEFAULT_MIN_DF,
     max_word_features: int | None = DEFAULT_MAX_WORD_FEATURES,
     max_char_features: int | None = DEFAULT_MAX_CHAR_FEATURES,
+    binary: bool = DEFAULT_BINARY,
     dtype: type = np.float32,
 ) -> FeatureUnion:
-    """Build an unfitted word + character TF-IDF feature union (sublinear tf).
+    """Build an unfitted word + character TF-IDF feature union (sublinear or binary tf).
 
     Parameters
     ----------
@@ -74,6 +79,10 @@ def make_text_features(
     min_df : int or float, default=2
     max_word_features, max_char_features : int or None, default=60000
         Vocabulary caps that keep models small.
+    binary : bool, default=False
+        Term frequency of both blocks: ``False`` is sublinear (``1 + log(count)``),
+        ``True`` is 1 for any count (presence); the idf weighting and the L2
+        normalisation of each block's rows are the same either way.
     dtype : numpy dtype, default=numpy.float32
 
     Returns
@@ -99,6 +108,7 @@ def make_text_features(
                 min_df=min_df,
                 max_features=max_word_features,
                 sublinear_tf=True,
+                binary=bool(binary),
                 dtype=dtype,
             ),
         )
@@ -115,6 +125,7 @@ def make_text_features(
                     min_df=min_df,
                     max_features=max_char_features,
                     sublinear_tf=True,
+                    binary=bool(binary),
                     dtype=dtype,
                 ),
             )

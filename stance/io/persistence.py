@@ -9,7 +9,9 @@ Layout versions (the manifest's ``format``):
   :class:`~stance.features.compiled.CompiledFeatures` (tokens, packed n-gram keys, idf):
   loading reads them and builds nothing. Parts that do not share their features
   get ``topic.features.npz`` / ``stance.features.npz``; a feature setting the
-  compiled transform does not reproduce stores its terms instead.
+  compiled transform does not reproduce stores its terms instead. Binary term
+  frequencies add the flag ``tf_binary`` (``[1]``) to the features file (sublinear
+  files are unchanged); it must agree with the parts' ``params.binary`` (absent: false).
 - ``stance-model/1`` (read only): vocabularies as JSON, inline in each part's
   JSON or shared in ``vocabulary.json``, idf in each part's ``.npz``.
 
@@ -299,6 +301,8 @@ def _dump_features(estimator, path: Path) -> None:
             arrays[f"terms_{block}"] = np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
         for block, vectorizer in estimator.features_.transformer_list:
             arrays[f"idf_{block}"] = np.asarray(vectorizer.idf_, dtype=np.float32)
+        if all(vectorizer.binary for _, vectorizer in estimator.features_.transformer_list):
+            arrays["tf_binary"] = np.ones(1, dtype=np.uint8)  # as CompiledFeatures.to_arrays marks it
     with open(path, "wb") as fh:
         np.savez_compressed(fh, **arrays)
         fh.flush()
@@ -413,6 +417,11 @@ def _read_safe_v2(directory: Path, stem: str, class_name: str, verified: set[str
     if ref not in cache:
         cache[ref] = (key, _read_features(directory / ref, word_range, char_range))
     features = cache[ref][1]
+    binary = params.get("binary", False)  # files written before the parameter: sublinear tf
+    # "auto" was resolved at fit time: the features file says what it became
+    if binary != "auto" and binary is not features["binary"]:
+        raise ModelIntegrityError(f"model file {json_file}: field 'params.binary' must be "
+                                  f"{str(features['binary']).lower()} (what {ref} holds), got {_short(binary)}")
     sizes = {"word": features["n_word"]}
     if char_range is not None:
         sizes["char"] = features["n_char"]
@@ -433,8 +442,11 @@ def _read_features(path: Path, word_range, char_range) -> dict:
     kind = "compiled" if compiled else "terms"
     expected = list(_FEATURE_ARRAYS[kind]) + (list(_FEATURE_ARRAYS[kind + "_char"]) if char_range else [])
     for name in arrays:
-        if name not in expected:
-            fail(name, f"one of {sorted(expected)}", "an unknown array")
+        if name not in expected and name != "tf_binary":  # the one optional array: binary term frequencies
+            fail(name, f"one of {sorted(expected + ['tf_binary'])}", "an unknown array")
+    flag = arrays.get("tf_binary")
+    if flag is not None and (flag.dtype.kind not in "iu" or flag.tolist() != [1]):
+        fail("tf_binary", "[1] (present only for binary term frequencies)", _short(flag.tolist()))
     for name in expected:
         if name not in arrays:
             fail(name, "an array", "nothing (missing)")
@@ -468,7 +480,7 @@ def _read_features(path: Path, word_range, char_range) -> dict:
             if any(not low <= len(t) <= high for t in terms) or len(set(terms)) != len(terms):
                 fail(f"terms_{block}", f"distinct terms of {low} to {high} characters", "a term that is not")
             arrays[f"terms_{block}"] = terms
-    return {"arrays": arrays, "compiled": compiled, "n_word": len(arrays["idf_word"]),
+    return {"arrays": arrays, "compiled": compiled, "binary": flag is not None, "n_word": len(arrays["idf_word"]),
             "n_char": len(arrays["idf_char"]) if char_range else 0, "word_range": tuple(word_range),
             "char_range": None if char_range is None else tuple(char_range)}
 
@@ -727,7 +739,7 @@ def _is_number(value) -> bool:
 
 #: Allowed values of the estimators' parameters in a safe-format model: (test, what is expected).
 _PARAM_RULES = {
-    "C": (lambda v: _is_number(v) and v > 0, "a number > 0"),
+    "C": (lambda v: v == "auto" or (_is_number(v) and v > 0), "'auto' or a number > 0"),
     "class_weight": (lambda v: v in ("balanced", None), "'balanced' or null"),
     "min_df": (lambda v: v == "auto" or (_is_int(v) and v >= 1) or (_is_number(v) and 0 < v <= 1),
                "'auto', an int >= 1 or a number in (0, 1]"),
@@ -735,6 +747,7 @@ _PARAM_RULES = {
                           "null, 'auto' or an int >= 1"),
     "max_char_features": (lambda v: v is None or v == "auto" or (_is_int(v) and v >= 1),
                           "null, 'auto' or an int >= 1"),
+    "binary": (lambda v: isinstance(v, bool) or v == "auto", "true, false or 'auto'"),
     "cv": (lambda v: _is_int(v) and v >= 1, "an int >= 1"),
     "max_iter": (lambda v: _is_int(v) and v >= 1, "an int >= 1"),
     "random_state": (lambda v: v is None or _is_int(v), "null or an int"),
@@ -785,8 +798,12 @@ def _short(value) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _estimator_from_safe(meta: dict, arrays: dict, expected):
-    """Rebuild a fitted estimator from a safe-format part."""
+def _estimator_from_safe(meta: dict, arrays: dict, expected, *, binary: bool | None = None):
+    """Rebuild a fitted estimator from a safe-format part.
+
+    ``binary`` is the term frequency its features were fitted with (a v2 features file's
+    flag); ``None`` (layout v1) takes ``params.binary`` when it is ``true``, else sublinear.
+    """
     from sklearn.linear_model import LogisticRegression
 
     params = dict(meta["params"])
@@ -798,13 +815,17 @@ def _estimator_from_safe(meta: dict, arrays: dict, expected):
         params["word_vectors"] = table  # the stored table stands for whatever was given at fit
     if expected.__name__ == "StanceClassifier":
         params.setdefault("target_design", "hash")  # files written before the augmented design
+    params.setdefault("binary", False)  # files written before binary term frequencies: sublinear
     estimator = expected(**params)
     estimator.word_vectors_ = table
     estimator.classes_ = np.asarray(meta["classes"], dtype=object)
     estimator.features_ = estimator._make_features()
+    if binary is None:
+        binary = params["binary"] is True
     for block, vectorizer in estimator.features_.transformer_list:
         vectorizer.vocabulary_ = {term: j for j, term in enumerate(meta["vocabularies"][block])}
         vectorizer.idf_ = arrays[f"idf_{block}"]
+        vectorizer.binary = binary  # what was fitted, whatever "auto" means in this version
     for name in _ARRAYS[expected.__name__]:
         setattr(estimator, name, arrays[name.rstrip("_")])
     if expected.__name__ == "StanceClassifier":
@@ -1123,7 +1144,7 @@ def _load_safe_model(path: Path, manifest: dict, verified: set[str]):
             with _reading(path, f"{_PARTS[attr]}.json / {meta['features']}"):
                 meta = dict(meta, vocabularies=_feature_vocabularies(features))
                 arrays = dict(arrays, **{k: v for k, v in features["arrays"].items() if k.startswith("idf_")})
-                out.append(_estimator_from_safe(meta, arrays, cls))
+                out.append(_estimator_from_safe(meta, arrays, cls, binary=features["binary"]))
         return tuple(out)
 
     (t_meta, t_arrays, t_feat), (s_meta, s_arrays, s_feat) = parts["topic_classifier"], parts["stance_classifier"]
