@@ -34,7 +34,7 @@ from .model.stance_model import StanceModel
 from .datasets.domain import DOMAIN_POOLS, DOMAIN_STANCES, DOMAIN_TOPICS, LabelledData, add_label_files, read_labelled_jsonl
 from .evaluation import evaluate_model
 from .exceptions import DataError
-from .estimators.linear import DEFAULT_STANCE_C, DEFAULT_TOPIC_C
+from .estimators.linear import DEFAULT_STANCE_C_CHOICE, DEFAULT_TOPIC_C
 from .io.files import sha256_file
 from .io.persistence import FORMATS, check_model_destination, save_model
 
@@ -54,8 +54,9 @@ __all__ = [
 #: on domain/train.jsonl (topic micro-F1: C=1 0.736, 3 0.736, 10 0.727, 30 0.733; 3 has the best macro-F1).
 DEFAULT_TOPIC_PARAMS: dict = {"C": DEFAULT_TOPIC_C}
 #: Parameters of the shipped model's stance classifier, chosen the same way
-#: (stance macro-F1: C=1 0.690, 3 0.686, 10 0.685, 30 0.676).
-DEFAULT_STANCE_PARAMS: dict = {"C": DEFAULT_STANCE_C}
+#: (stance macro-F1: C=1 0.690, 3 0.686, 10 0.685, 30 0.676). ``"auto"`` is that C (``DEFAULT_STANCE_C``)
+#: on data without targets, as the domain's, and the targets path's own defaults on data with targets.
+DEFAULT_STANCE_PARAMS: dict = {"C": DEFAULT_STANCE_C_CHOICE}
 #: Power of the source x stance sample weights of the shipped recipe (see :func:`stance.model.stance_model.fit_model`).
 #: Chosen on the selection score of ``benchmarks/domain_cv.py --ideas`` (mean of the per-source CV and
 #: leave-sources-out stance macro-F1): power 0 0.524, 0.5 0.535, 1 0.532; two-stage heads 0.519, 0.533
