@@ -14,6 +14,15 @@ claim-text pair features:
    claim, the text and the three sentences most similar to the claim), TF-IDF
    of the claim (word 1-2), of the text (words) and of its first three sentences.
 
+With ``word_vectors`` (learned from unlabelled text, :mod:`stance.features.embeddings`)
+each claim, text and sentence is also pooled into one unit vector (SIF-weighted
+mean of its words' vectors): four more similarity features (cosine of claim and
+text, of claim and lead, the best claim-sentence cosine, and the cosine of the
+claim with the pooled three sentences most similar to it by TF-IDF) join the
+similarity block of both stages, and stage 2 gets a dense block (times
+``word_vector_weight``): the text's pooled vector, the pooled top sentences'
+vector, and their elementwise products with the claim's vector.
+
 A pair is ``unrelated`` when P(related) is below ``threshold``, else the
 stage-2 label with the largest weighted probability.
 
@@ -41,6 +50,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .params import Interval, Options, validate_params
 from ..exceptions import DataError, LabelError
+from ..features.vectors import PooledVectors, resolve_word_vectors
 from ..text.processing import check_texts, preprocess, split_sentences, words
 
 __all__ = [
@@ -49,6 +59,10 @@ __all__ = [
     "ClaimStanceClassifier",
     "DEFAULT_CLAIM_DECISION_WEIGHTS",
     "DEFAULT_CLAIM_THRESHOLD",
+    "DEFAULT_CLAIM_WORD_VECTOR_WEIGHT",
+    "VECTOR_SIM_NAMES",
+    "drop_word_vectors",
+    "subset_features",
 ]
 
 #: The labels, in ``classes_`` order: the three related labels, then the unrelated one.
@@ -73,6 +87,10 @@ DEFAULT_N_LEAD = 3
 DEFAULT_CLAIM_MIN_DF = 2
 DEFAULT_CLAIM_MAX_ITER = 3000
 DEFAULT_CLAIM_TOL = 1e-3
+#: Scale of stage 2's word-vector block (its rows' parts have unit length, like the TF-IDF blocks' rows).
+DEFAULT_CLAIM_WORD_VECTOR_WEIGHT = 1.0
+#: The similarity features that word vectors add (after the others, in this order).
+VECTOR_SIM_NAMES = ("cos_vec", "cos_vec_lead", "sent_vec_max", "cos_vec_top")
 
 # -- cue lexicons (hand-written, generic English; no corpus text) --------------------------------
 _REFUTE = """fake fraud hoax false deny denies denied denial not despite nope doubt doubts bogus debunk debunked
@@ -141,13 +159,17 @@ class ClaimPairFeatures:
 
     :meth:`transform` returns a dict of blocks: ``"sim"`` (dense similarity
     features, names in ``"sim_names"``), ``"cue"``, ``"head"`` (claim TF-IDF),
-    ``"body"`` (text TF-IDF) and ``"lead"`` (TF-IDF of the text's first sentences).
+    ``"body"`` (text TF-IDF) and ``"lead"`` (TF-IDF of the text's first sentences);
+    with ``word_vectors`` (a :class:`~stance.features.vectors.PooledVectors`) also
+    ``"vec"`` (dense, ``4 * dim`` columns: the pooled text, the pooled top sentences, and
+    each times the pooled claim) and the :data:`VECTOR_SIM_NAMES` similarities at the end of ``"sim"``.
     """
 
     def __init__(self, *, n_svd: int = DEFAULT_N_SVD, n_top: int = DEFAULT_N_TOP, n_lead: int = DEFAULT_N_LEAD,
-                 min_df: int = DEFAULT_CLAIM_MIN_DF, random_state=None):
+                 min_df: int = DEFAULT_CLAIM_MIN_DF, random_state=None, word_vectors: PooledVectors | None = None):
         self.n_svd, self.n_top, self.n_lead, self.random_state = n_svd, n_top, n_lead, random_state
         self.min_df = min_df
+        self.word_vectors = word_vectors
 
     def fit(self, claims: Sequence[str], texts: Sequence[str]) -> ClaimPairFeatures:
         tx = _Texts(claims, texts, self.n_lead)
@@ -211,6 +233,9 @@ class ClaimPairFeatures:
                                     / np.maximum(hlen, 1))
         sim["headline_len"] = np.log1p(hlen)
         sim["body_len"] = np.log1p(np.array([len(tx.texts[b]) for b in bi], float))
+        vec = None
+        if self.word_vectors is not None:
+            vec = self._vector_features(tx, hi, bi, top_sents, sim)
         names = list(sim)
         S = np.column_stack([sim[k] for k in names]).astype(np.float64)
 
@@ -237,17 +262,55 @@ class ClaimPairFeatures:
         question = np.array(["?" in h for h in tx.claims], np.float32)[hi]
         cue = np.column_stack([Hc, Bc, Tc, question, Hs_, np.log1p(Bs_), np.log1p(Ts_),
                                (Hs_[:, 0] > 0) & (Ts_[:, 0] > 0)]).astype(np.float32)
-        return {
+        out = {
             "sim": S, "sim_names": names, "cue": sp.csr_matrix(cue),
             "head": self.head_.transform(tx.claims)[hi],
             "body": self.body_.transform(tx.texts)[bi],
             "lead": self.lead_.transform(tx.lead)[bi],
         }
+        if vec is not None:
+            out["vec"] = vec
+        return out
+
+    def _vector_features(self, tx: _Texts, hi: np.ndarray, bi: np.ndarray, top_sents: list, sim: dict) -> np.ndarray:
+        """Add the :data:`VECTOR_SIM_NAMES` similarities to ``sim``; return stage 2's dense block."""
+        table = self.word_vectors
+        Ph, Pb, Pl, Ps = (table.transform(x) for x in (tx.claims, tx.texts, tx.lead, tx.sents))
+        n = len(hi)
+        s_max = np.zeros(n)
+        order = np.argsort(bi, kind="stable")
+        uniq, first = np.unique(bi[order], return_index=True)
+        for j, rows in zip(uniq, np.split(order, first[1:])):
+            s_max[rows] = (Ph[hi[rows]] @ Ps[tx.start[j]:tx.end[j]].T).max(1)
+        Pt = np.zeros((n, table.dim), np.float32)
+        for r in range(n):
+            if len(top_sents[r]):
+                Pt[r] = Ps[top_sents[r]].sum(0)
+        norms = np.linalg.norm(Pt, axis=1, keepdims=True)
+        np.divide(Pt, norms, out=Pt, where=norms > 0)
+        H, B = Ph[hi], Pb[bi]
+        sim["cos_vec"] = np.einsum("ij,ij->i", H, B).astype(np.float64)
+        sim["cos_vec_lead"] = np.einsum("ij,ij->i", H, Pl[bi]).astype(np.float64)
+        sim["sent_vec_max"] = s_max
+        sim["cos_vec_top"] = np.einsum("ij,ij->i", H, Pt).astype(np.float64)
+        return np.hstack([B, Pt, H * B, H * Pt]).astype(np.float32)
 
 
 def subset_features(F: dict, idx) -> dict:
     """The rows ``idx`` of every block of a :meth:`ClaimPairFeatures.transform` result."""
     return {k: (v if k == "sim_names" else v[idx]) for k, v in F.items()}
+
+
+def drop_word_vectors(F: dict) -> dict:
+    """The blocks of a :meth:`ClaimPairFeatures.transform` result without their word-vector parts.
+
+    What the same features give without ``word_vectors``: the ``"vec"`` block and the
+    :data:`VECTOR_SIM_NAMES` columns of ``"sim"`` removed.
+    """
+    keep = [i for i, name in enumerate(F["sim_names"]) if name not in VECTOR_SIM_NAMES]
+    out = {k: v for k, v in F.items() if k != "vec"}
+    out["sim"], out["sim_names"] = F["sim"][:, keep], [F["sim_names"][i] for i in keep]
+    return out
 
 
 class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
@@ -282,6 +345,15 @@ class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
         Stopping tolerance of the logistic regressions (lbfgs).
     random_state : int, RandomState or None, default=None
         Seeds the LSA (randomised SVD).
+    word_vectors : str, path-like, WordVectors, PooledVectors or None, default=None
+        Word vectors learned from unlabelled text (:mod:`stance.features.embeddings`): a
+        directory written by ``stance embed``, a fitted ``WordVectors`` or its ``pooled()``
+        table. Adds the pooled-vector similarities to both stages and a dense block to
+        stage 2 (see :mod:`stance.estimators.claims`). ``None``: no word vectors, the
+        model as without this parameter. The table (rounded to float16) is stored with the model.
+    word_vector_weight : float, default=1.0
+        Scale of stage 2's word-vector block (the similarities are standardised and binned,
+        so it does not apply to them).
 
     Attributes
     ----------
@@ -290,6 +362,8 @@ class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
     features_ : ClaimPairFeatures
     related_model_, stance_model_ : sklearn.linear_model.LogisticRegression
         Stage 1 (related or not) and stage 2 (agree, disagree, discuss).
+    word_vectors_ : PooledVectors or None
+        The word-vector table used (``None`` without word vectors).
 
     See Also
     --------
@@ -323,6 +397,8 @@ class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="neither")],
         "random_state": ["random_state"],
+        "word_vectors": ["word_vectors", None],
+        "word_vector_weight": [Interval(numbers.Real, 0, None, closed="neither")],
     }
 
     def __init__(
@@ -339,6 +415,8 @@ class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
         max_iter: int = DEFAULT_CLAIM_MAX_ITER,
         tol: float = DEFAULT_CLAIM_TOL,
         random_state=None,
+        word_vectors=None,
+        word_vector_weight: float = DEFAULT_CLAIM_WORD_VECTOR_WEIGHT,
     ):
         self.threshold = threshold
         self.decision_weights = decision_weights
@@ -351,6 +429,8 @@ class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
+        self.word_vectors = word_vectors
+        self.word_vector_weight = word_vector_weight
 
     # -- inputs ------------------------------------------------------------------------------------
     @staticmethod
@@ -374,12 +454,16 @@ class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
     def _stage2_design(self, F: dict, sim, fit: bool = False):
         if fit:
             self.cue_scaler_ = MaxAbsScaler().fit(F["cue"])
-        return sp.hstack([sim, self.cue_scaler_.transform(F["cue"]), F["head"], F["body"], F["lead"]], format="csr")
+        blocks = [sim, self.cue_scaler_.transform(F["cue"]), F["head"], F["body"], F["lead"]]
+        if "vec" in F:
+            blocks.append(sp.csr_matrix(F["vec"] * np.float32(self.word_vector_weight)))
+        return sp.hstack(blocks, format="csr")
 
     def fit_features(self, F: dict, y, *, sample_weight=None) -> ClaimStanceClassifier:
         """Fit both stages on the blocks of already fitted :attr:`features_` (for cross-validation).
 
-        ``features_`` must be set; :meth:`fit` calls this after fitting it.
+        ``features_`` must be set; :meth:`fit` calls this after fitting it. A ``"vec"`` block in
+        ``F`` (features with word vectors) enters stage 2 times ``word_vector_weight``.
         """
         validate_params(self)
         y = np.asarray(list(y), dtype=object)
@@ -424,9 +508,11 @@ class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
         y = list(y)
         if len(y) != len(texts):
             raise ValueError(f"X and y must have the same length, got {len(texts)} and {len(y)}")
+        self.word_vectors_ = resolve_word_vectors(self.word_vectors, type(self).__name__)
         try:
             self.features_ = ClaimPairFeatures(n_svd=self.n_svd, n_top=self.n_top, min_df=self.min_df,
-                                               random_state=self.random_state).fit(claim_list, texts)
+                                               random_state=self.random_state,
+                                               word_vectors=self.word_vectors_).fit(claim_list, texts)
         except ValueError as exc:
             if "no terms remain" in str(exc) or "empty vocabulary" in str(exc):
                 raise DataError(f"too few distinct claims or texts for min_df={self.min_df}: no n-gram occurs in "
