@@ -55,7 +55,7 @@ from stance import ClaimStanceClassifier  # noqa: E402
 from stance.datasets.benchmarks import load_fnc1  # noqa: E402
 from stance.estimators.claims import ClaimPairFeatures, drop_word_vectors, subset_features  # noqa: E402
 from stance.evaluation import FNC_LABELS, fnc_score  # noqa: E402
-from stance.features.vectors import resolve_word_vectors  # noqa: E402
+from stance.features.embeddings import resolve_word_vectors  # noqa: E402
 
 NAME = "fnc1"
 RELATED = np.array(["agree", "disagree", "discuss"], dtype=object)

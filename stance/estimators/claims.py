@@ -50,7 +50,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .params import Interval, Options, validate_params
 from ..exceptions import DataError, LabelError
-from ..features.vectors import PooledVectors, resolve_word_vectors
+from ..features.embeddings import resolve_word_vectors
+from ..features.vectors import PooledVectors
 from ..text.processing import check_texts, preprocess, split_sentences, words
 
 __all__ = [
@@ -60,6 +61,10 @@ __all__ = [
     "DEFAULT_CLAIM_DECISION_WEIGHTS",
     "DEFAULT_CLAIM_THRESHOLD",
     "DEFAULT_CLAIM_WORD_VECTOR_WEIGHT",
+    "N_CUE_FEATURES",
+    "QuantileOneHot",
+    "SIM_NAMES",
+    "VECTORIZER_NAMES",
     "VECTOR_SIM_NAMES",
     "drop_word_vectors",
     "subset_features",
@@ -89,6 +94,11 @@ DEFAULT_CLAIM_MAX_ITER = 3000
 DEFAULT_CLAIM_TOL = 1e-3
 #: Scale of stage 2's word-vector block (its rows' parts have unit length, like the TF-IDF blocks' rows).
 DEFAULT_CLAIM_WORD_VECTOR_WEIGHT = 1.0
+#: The similarity features of every pair, in column order.
+SIM_NAMES = ("cos_word", "cos_lead", "cos_bigram", "cos_char", "cos_lsa", "sent_max", "sent_top", "sent_first",
+             "sent_best_pos", "overlap_frac", "overlap_log", "overlap_lead_frac", "headline_len", "body_len")
+#: The TF-IDF vectorizers of :class:`ClaimPairFeatures` (attribute ``NAME_``), in this order.
+VECTORIZER_NAMES = ("word", "bigram", "char", "head", "body", "lead")
 #: The similarity features that word vectors add (after the others, in this order).
 VECTOR_SIM_NAMES = ("cos_vec", "cos_vec_lead", "sent_vec_max", "cos_vec_top")
 
@@ -106,6 +116,9 @@ proof evidence revealed reveals shows showed""".split()
 _CUE_SETS = {"refute": sorted(set(_REFUTE)), "hedge": sorted(set(_HEDGE)), "confirm": sorted(set(_CONFIRM))}
 _ALL_CUES = sorted(set(_REFUTE) | set(_HEDGE) | set(_CONFIRM))
 _CUE_INDEX = {w: i for i, w in enumerate(_ALL_CUES)}
+#: Columns of the cue block: cue words in the claim, the text and its top sentences, a question mark,
+#: and per cue set (refute, hedge, confirm) the claim's, the text's and the top sentences' counts, and one flag.
+N_CUE_FEATURES = 3 * len(_ALL_CUES) + 1 + 3 * len(_CUE_SETS) + 1
 
 _stem_cache: dict[str, str] = {}
 
@@ -171,23 +184,35 @@ class ClaimPairFeatures:
         self.min_df = min_df
         self.word_vectors = word_vectors
 
+    def make_vectorizers(self) -> dict[str, TfidfVectorizer]:
+        """The unfitted TF-IDF vectorizers, by name (:data:`VECTORIZER_NAMES`); a saved model refills them."""
+        kw = {"sublinear_tf": True, "dtype": np.float32}
+        m = self.min_df
+        lex = {"tokenizer": _tokens, "token_pattern": None, "lowercase": False, **kw}
+        return {
+            "word": TfidfVectorizer(analyzer=_content_stems, min_df=m, **kw),
+            "bigram": TfidfVectorizer(tokenizer=_content_stems, token_pattern=None, lowercase=False,
+                                      ngram_range=(2, 2), min_df=m, **kw),
+            "char": TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=preprocess, min_df=m + 1,
+                                    max_features=200_000, **kw),
+            "head": TfidfVectorizer(ngram_range=(1, 2), min_df=m, **lex),
+            "body": TfidfVectorizer(min_df=m, max_features=20_000, **lex),
+            "lead": TfidfVectorizer(ngram_range=(1, 2), min_df=m, max_features=50_000, **lex),
+        }
+
     def fit(self, claims: Sequence[str], texts: Sequence[str]) -> ClaimPairFeatures:
         tx = _Texts(claims, texts, self.n_lead)
         docs = tx.claims + tx.texts
-        kw = {"sublinear_tf": True, "dtype": np.float32}
-        m = self.min_df
-        self.word_ = TfidfVectorizer(analyzer=_content_stems, min_df=m, **kw).fit(docs)
-        self.bigram_ = TfidfVectorizer(tokenizer=_content_stems, token_pattern=None, lowercase=False,
-                                       ngram_range=(2, 2), min_df=m, **kw).fit(docs)
-        self.char_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=preprocess, min_df=m + 1,
-                                     max_features=200_000, **kw).fit(docs)
+        vec = self.make_vectorizers()
+        self.word_ = vec["word"].fit(docs)
+        self.bigram_ = vec["bigram"].fit(docs)
+        self.char_ = vec["char"].fit(docs)
         W = self.word_.transform(docs)
         n_svd = max(1, min(self.n_svd, W.shape[1] - 1, W.shape[0] - 1))
         self.svd_ = TruncatedSVD(n_svd, random_state=self.random_state).fit(W)
-        lex = {"tokenizer": _tokens, "token_pattern": None, "lowercase": False, **kw}
-        self.head_ = TfidfVectorizer(ngram_range=(1, 2), min_df=m, **lex).fit(tx.claims)
-        self.body_ = TfidfVectorizer(min_df=m, max_features=20_000, **lex).fit(tx.texts)
-        self.lead_ = TfidfVectorizer(ngram_range=(1, 2), min_df=m, max_features=50_000, **lex).fit(tx.lead)
+        self.head_ = vec["head"].fit(tx.claims)
+        self.body_ = vec["body"].fit(tx.texts)
+        self.lead_ = vec["lead"].fit(tx.lead)
         for v in (self.word_, self.bigram_, self.char_, self.head_, self.body_, self.lead_):
             if hasattr(v, "stop_words_"):
                 del v.stop_words_
@@ -294,6 +319,54 @@ class ClaimPairFeatures:
         sim["sent_vec_max"] = s_max
         sim["cos_vec_top"] = np.einsum("ij,ij->i", H, Pt).astype(np.float64)
         return np.hstack([B, Pt, H * B, H * Pt]).astype(np.float32)
+
+
+class QuantileOneHot:
+    """Quantile bins of each column, one-hot encoded, in numpy.
+
+    The bins are those of scikit-learn's ``KBinsDiscretizer(strategy="quantile")``
+    (:meth:`fit` delegates to it) and :meth:`transform` gives the same matrix as its
+    ``encode="onehot"`` transform; only the edges are kept, so a saved model stores
+    them as plain arrays.
+
+    Parameters
+    ----------
+    bin_edges : sequence of 1-d arrays
+        Each column's edges, the first and the last included (``n_bins + 1`` values).
+
+    Examples
+    --------
+    >>> bins = QuantileOneHot([np.array([0.0, 1.0, 2.0])])
+    >>> bins.transform(np.array([[0.5], [1.5]])).toarray().tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+
+    def __init__(self, bin_edges):
+        self.bin_edges_ = [np.asarray(e, dtype=np.float64).reshape(-1) for e in bin_edges]
+        self.n_bins_ = np.array([len(e) - 1 for e in self.bin_edges_], dtype=np.int64)
+        if (self.n_bins_ < 1).any():
+            raise ValueError("every column needs 2 bin edges at least")
+        self.n_features_in_ = len(self.bin_edges_)
+
+    @classmethod
+    def fit(cls, S: np.ndarray, n_bins: int) -> QuantileOneHot:
+        """The quantile bins of each column of ``S`` (scikit-learn's, averaged inverted CDF)."""
+        kbins = KBinsDiscretizer(n_bins=n_bins, encode="ordinal", strategy="quantile",
+                                 quantile_method="averaged_inverted_cdf").fit(S)
+        return cls(list(kbins.bin_edges_))
+
+    def transform(self, S: np.ndarray) -> sp.csr_matrix:
+        """One row per row of ``S`` with one 1.0 per column: the bin its value falls in."""
+        S = np.asarray(S, dtype=np.float64)
+        if S.ndim != 2 or S.shape[1] != self.n_features_in_:
+            raise ValueError(f"expected an array of shape (n, {self.n_features_in_}), got {S.shape}")
+        n, k = S.shape
+        offsets = np.concatenate([[0], np.cumsum(self.n_bins_)[:-1]])
+        cols = np.empty((n, k), dtype=np.int64)
+        for j, edges in enumerate(self.bin_edges_):
+            cols[:, j] = offsets[j] + np.searchsorted(edges[1:-1], S[:, j], side="right")
+        return sp.csr_matrix((np.ones(n * k), cols.ravel(), np.arange(0, n * k + 1, k)),
+                             shape=(n, int(self.n_bins_.sum())))
 
 
 def subset_features(F: dict, idx) -> dict:
@@ -447,8 +520,7 @@ class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
     def _sim(self, S: np.ndarray, fit: bool = False):
         if fit:
             self.scaler_ = StandardScaler().fit(S)
-            self.bins_ = KBinsDiscretizer(n_bins=self.n_bins, encode="onehot", strategy="quantile",
-                                          quantile_method="averaged_inverted_cdf").fit(S)
+            self.bins_ = QuantileOneHot.fit(S, self.n_bins)
         return sp.hstack([sp.csr_matrix(self.scaler_.transform(S)), self.bins_.transform(S)], format="csr")
 
     def _stage2_design(self, F: dict, sim, fit: bool = False):

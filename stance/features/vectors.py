@@ -21,8 +21,7 @@ import numpy as np
 from ..text.processing import preprocess, words
 from .compiled import BlockRows, SparseRows
 
-__all__ = ["PooledVectors", "VECTORS_FILE", "VOCABULARY_FILE", "WordVectorFeatures", "dense_rows", "resolve_word_vectors",
-           "same_vectors"]
+__all__ = ["PooledVectors", "VECTORS_FILE", "VOCABULARY_FILE", "WordVectorFeatures", "dense_rows", "same_vectors"]
 
 #: The arrays of a saved word-vector table.
 VECTORS_FILE = "vectors.npz"
@@ -213,40 +212,3 @@ class WordVectorFeatures:
         dense *= np.float32(self.weight)
         blocks = rows.blocks if isinstance(rows, BlockRows) else [rows]
         return BlockRows([*blocks, dense_rows(dense)])
-
-
-def resolve_word_vectors(value, owner: str = "the estimator") -> PooledVectors | None:
-    """The table that a ``word_vectors`` parameter names, its vectors rounded to float16 (as models store them).
-
-    Parameters
-    ----------
-    value : str, path-like, WordVectors, PooledVectors or None
-        A directory written by ``stance embed``, a fitted
-        :class:`~stance.features.embeddings.WordVectors` (anything with ``pooled()``), a table, or ``None``.
-    owner : str, default="the estimator"
-        Class name used in the error message.
-
-    Returns
-    -------
-    PooledVectors or None
-
-    Examples
-    --------
-    >>> table = resolve_word_vectors(PooledVectors(["nato"], np.array([[0.1, 0.2]])))
-    >>> table.vectors.dtype.name, resolve_word_vectors(None)
-    ('float32', None)
-    """
-    if value is None:
-        return None
-    if isinstance(value, (str, os.PathLike)):
-        from .embeddings import load_word_vectors
-
-        table = load_word_vectors(value).pooled()
-    elif isinstance(value, PooledVectors):
-        table = value
-    elif hasattr(value, "pooled") and callable(value.pooled):
-        table = value.pooled()
-    else:
-        raise ValueError(f"The 'word_vectors' parameter of {owner} must be None, a word-vector "
-                         f"directory or a fitted WordVectors, got {type(value).__name__}")
-    return PooledVectors(table.vocabulary, table.vectors.astype(np.float16).astype(np.float32), table.weights)
