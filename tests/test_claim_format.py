@@ -227,7 +227,9 @@ def test_bad_arrays_are_named(copy, edit, message):
         (lambda m: m["params"].__setitem__("kernel", "rbf"),
          r"field 'params\.kernel' must be a parameter of ClaimStanceClassifier, got an unknown one"),
         (lambda m: m["params"].__setitem__("word_vectors", "stored"),
-         r"field 'sim_names' must be the 18 similarity features of this version"),
+         r"claims\.json: field 'word_vectors' must be a list of words exactly when params\.word_vectors is 'stored'"),
+        (lambda m: m.__setitem__("sim_names", ["cos_word"]),
+         r"field 'sim_names' must be the 14 similarity features of this version"),
         (lambda m: m.__setitem__("classes", ["yes", "no"]), r"field 'classes' must be \['agree'"),
     ],
 )
@@ -298,3 +300,11 @@ def test_overwrite_rules_are_those_of_every_model(clf, saved, tmp_path):
     (tmp_path / "other" / "notes.txt").write_text("keep me")
     with pytest.raises(ModelError, match="refusing to replace .*other: it is not empty"):
         save_model(clf, tmp_path / "other")
+
+
+def test_export_copies_a_claim_model(saved, tmp_path, no_unpickling):
+    from stance.io.persistence import export_model
+
+    out = export_model(saved, tmp_path / "exported")
+    _same(load_model(out), load_model(saved))
+    assert read_manifest(out)["parameters"] == read_manifest(saved)["parameters"]

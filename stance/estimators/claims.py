@@ -16,12 +16,11 @@ claim-text pair features:
 
 With ``word_vectors`` (learned from unlabelled text, :mod:`stance.features.embeddings`)
 each claim, text and sentence is also pooled into one unit vector (SIF-weighted
-mean of its words' vectors): four more similarity features (cosine of claim and
-text, of claim and lead, the best claim-sentence cosine, and the cosine of the
-claim with the pooled three sentences most similar to it by TF-IDF) join the
-similarity block of both stages, and stage 2 gets a dense block (times
-``word_vector_weight``): the text's pooled vector, the pooled top sentences'
-vector, and their elementwise products with the claim's vector.
+mean of its words' vectors), and stage 2 gets a dense block (times
+``word_vector_weight``): the text's pooled vector, the pooled vector of the
+three sentences most similar to the claim, and their elementwise products with
+the claim's vector. (Pooled-vector cosines in the similarity block were tried
+as well and lowered the claim-disjoint CV score; see ``benchmarks/RESULTS.md``.)
 
 A pair is ``unrelated`` when P(related) is below ``threshold``, else the
 stage-2 label with the largest weighted probability.
@@ -65,7 +64,6 @@ __all__ = [
     "QuantileOneHot",
     "SIM_NAMES",
     "VECTORIZER_NAMES",
-    "VECTOR_SIM_NAMES",
     "drop_word_vectors",
     "subset_features",
 ]
@@ -99,8 +97,6 @@ SIM_NAMES = ("cos_word", "cos_lead", "cos_bigram", "cos_char", "cos_lsa", "sent_
              "sent_best_pos", "overlap_frac", "overlap_log", "overlap_lead_frac", "headline_len", "body_len")
 #: The TF-IDF vectorizers of :class:`ClaimPairFeatures` (attribute ``NAME_``), in this order.
 VECTORIZER_NAMES = ("word", "bigram", "char", "head", "body", "lead")
-#: The similarity features that word vectors add (after the others, in this order).
-VECTOR_SIM_NAMES = ("cos_vec", "cos_vec_lead", "sent_vec_max", "cos_vec_top")
 
 # -- cue lexicons (hand-written, generic English; no corpus text) --------------------------------
 _REFUTE = """fake fraud hoax false deny denies denied denial not despite nope doubt doubts bogus debunk debunked
@@ -175,7 +171,7 @@ class ClaimPairFeatures:
     ``"body"`` (text TF-IDF) and ``"lead"`` (TF-IDF of the text's first sentences);
     with ``word_vectors`` (a :class:`~stance.features.vectors.PooledVectors`) also
     ``"vec"`` (dense, ``4 * dim`` columns: the pooled text, the pooled top sentences, and
-    each times the pooled claim) and the :data:`VECTOR_SIM_NAMES` similarities at the end of ``"sim"``.
+    each times the pooled claim).
     """
 
     def __init__(self, *, n_svd: int = DEFAULT_N_SVD, n_top: int = DEFAULT_N_TOP, n_lead: int = DEFAULT_N_LEAD,
@@ -258,9 +254,6 @@ class ClaimPairFeatures:
                                     / np.maximum(hlen, 1))
         sim["headline_len"] = np.log1p(hlen)
         sim["body_len"] = np.log1p(np.array([len(tx.texts[b]) for b in bi], float))
-        vec = None
-        if self.word_vectors is not None:
-            vec = self._vector_features(tx, hi, bi, top_sents, sim)
         names = list(sim)
         S = np.column_stack([sim[k] for k in names]).astype(np.float64)
 
@@ -293,20 +286,15 @@ class ClaimPairFeatures:
             "body": self.body_.transform(tx.texts)[bi],
             "lead": self.lead_.transform(tx.lead)[bi],
         }
-        if vec is not None:
-            out["vec"] = vec
+        if self.word_vectors is not None:
+            out["vec"] = self._vector_block(tx, hi, bi, top_sents)
         return out
 
-    def _vector_features(self, tx: _Texts, hi: np.ndarray, bi: np.ndarray, top_sents: list, sim: dict) -> np.ndarray:
-        """Add the :data:`VECTOR_SIM_NAMES` similarities to ``sim``; return stage 2's dense block."""
+    def _vector_block(self, tx: _Texts, hi: np.ndarray, bi: np.ndarray, top_sents: list) -> np.ndarray:
+        """Stage 2's dense block: pooled text, pooled top sentences, and each times the pooled claim."""
         table = self.word_vectors
-        Ph, Pb, Pl, Ps = (table.transform(x) for x in (tx.claims, tx.texts, tx.lead, tx.sents))
+        Ph, Pb, Ps = (table.transform(x) for x in (tx.claims, tx.texts, tx.sents))
         n = len(hi)
-        s_max = np.zeros(n)
-        order = np.argsort(bi, kind="stable")
-        uniq, first = np.unique(bi[order], return_index=True)
-        for j, rows in zip(uniq, np.split(order, first[1:])):
-            s_max[rows] = (Ph[hi[rows]] @ Ps[tx.start[j]:tx.end[j]].T).max(1)
         Pt = np.zeros((n, table.dim), np.float32)
         for r in range(n):
             if len(top_sents[r]):
@@ -314,10 +302,6 @@ class ClaimPairFeatures:
         norms = np.linalg.norm(Pt, axis=1, keepdims=True)
         np.divide(Pt, norms, out=Pt, where=norms > 0)
         H, B = Ph[hi], Pb[bi]
-        sim["cos_vec"] = np.einsum("ij,ij->i", H, B).astype(np.float64)
-        sim["cos_vec_lead"] = np.einsum("ij,ij->i", H, Pl[bi]).astype(np.float64)
-        sim["sent_vec_max"] = s_max
-        sim["cos_vec_top"] = np.einsum("ij,ij->i", H, Pt).astype(np.float64)
         return np.hstack([B, Pt, H * B, H * Pt]).astype(np.float32)
 
 
@@ -375,15 +359,9 @@ def subset_features(F: dict, idx) -> dict:
 
 
 def drop_word_vectors(F: dict) -> dict:
-    """The blocks of a :meth:`ClaimPairFeatures.transform` result without their word-vector parts.
-
-    What the same features give without ``word_vectors``: the ``"vec"`` block and the
-    :data:`VECTOR_SIM_NAMES` columns of ``"sim"`` removed.
-    """
-    keep = [i for i, name in enumerate(F["sim_names"]) if name not in VECTOR_SIM_NAMES]
-    out = {k: v for k, v in F.items() if k != "vec"}
-    out["sim"], out["sim_names"] = F["sim"][:, keep], [F["sim_names"][i] for i in keep]
-    return out
+    """The blocks of a :meth:`ClaimPairFeatures.transform` result without the word-vector block ``"vec"``:
+    what the same features give without ``word_vectors``."""
+    return {k: v for k, v in F.items() if k != "vec"}
 
 
 class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
@@ -421,12 +399,11 @@ class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
     word_vectors : str, path-like, WordVectors, PooledVectors or None, default=None
         Word vectors learned from unlabelled text (:mod:`stance.features.embeddings`): a
         directory written by ``stance embed``, a fitted ``WordVectors`` or its ``pooled()``
-        table. Adds the pooled-vector similarities to both stages and a dense block to
-        stage 2 (see :mod:`stance.estimators.claims`). ``None``: no word vectors, the
-        model as without this parameter. The table (rounded to float16) is stored with the model.
+        table. Adds a dense block of pooled vectors to stage 2 (see
+        :mod:`stance.estimators.claims`). ``None``: no word vectors, the model as without
+        this parameter. The table (rounded to float16) is stored with the model.
     word_vector_weight : float, default=1.0
-        Scale of stage 2's word-vector block (the similarities are standardised and binned,
-        so it does not apply to them).
+        Scale of stage 2's word-vector block.
 
     Attributes
     ----------

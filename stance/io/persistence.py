@@ -1345,7 +1345,7 @@ def _terms_array(terms: list[str], what: str) -> np.ndarray:
 
 def _claim_arrays(clf) -> tuple[dict, dict]:
     """The JSON metadata and the numeric arrays of a fitted ClaimStanceClassifier."""
-    from ..estimators.claims import CLAIM_STANCE_LABELS, SIM_NAMES, VECTOR_SIM_NAMES, VECTORIZER_NAMES
+    from ..estimators.claims import CLAIM_STANCE_LABELS, SIM_NAMES, VECTORIZER_NAMES
 
     feats = clf.features_
     arrays: dict[str, np.ndarray] = {}
@@ -1373,7 +1373,7 @@ def _claim_arrays(clf) -> tuple[dict, dict]:
         "params": params,
         "classes": [str(c) for c in clf.classes_],
         "stance_classes": [str(c) for c in clf.stance_model_.classes_],
-        "sim_names": list(SIM_NAMES) + (list(VECTOR_SIM_NAMES) if table is not None else []),
+        "sim_names": list(SIM_NAMES),
         "samples_seen": {"sim": int(clf.scaler_.n_samples_seen_), "cue": int(clf.cue_scaler_.n_samples_seen_)},
         "word_vectors": None if table is None else table.vocabulary,
     }
@@ -1458,7 +1458,7 @@ _CLAIM_PARAM_RULES = {
 
 def _check_claim_part(path: Path, meta, arrays: dict) -> dict:
     """Check ``claims.json`` and ``claims.npz`` against each other; return each TF-IDF block's terms."""
-    from ..estimators.claims import CLAIM_STANCE_LABELS, N_CUE_FEATURES, SIM_NAMES, VECTOR_SIM_NAMES, VECTORIZER_NAMES
+    from ..estimators.claims import CLAIM_STANCE_LABELS, N_CUE_FEATURES, SIM_NAMES, VECTORIZER_NAMES
 
     json_file, npz_file = path / _CLAIM_JSON, path / _CLAIM_NPZ
 
@@ -1484,7 +1484,7 @@ def _check_claim_part(path: Path, meta, arrays: dict) -> dict:
     if meta.get("stance_classes") != list(CLAIM_STANCE_LABELS[:3]):
         fail(json_file, "stance_classes", list(CLAIM_STANCE_LABELS[:3]), meta.get("stance_classes"))
     stored = params["word_vectors"] == WORD_VECTORS_STORED
-    sim_names = list(SIM_NAMES) + (list(VECTOR_SIM_NAMES) if stored else [])
+    sim_names = list(SIM_NAMES)
     if meta.get("sim_names") != sim_names:
         fail(json_file, "sim_names", f"the {len(sim_names)} similarity features of this version", meta.get("sim_names"))
     seen = meta.get("samples_seen")
