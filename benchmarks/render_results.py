@@ -68,6 +68,7 @@ BLOCKS: tuple[Block, ...] = (
                                            "ruw_word_vectors.json", "ruw.json")),
     Block("word_vectors_domain", "word_vectors", ("domain_cv_stance_only.json", "domain_cv_word_vectors.json"),
           function="render_domain"),
+    Block("fnc1_word_vectors", "fnc1", ("fnc1_word_vectors.json", "fnc1.json"), function="render_word_vectors"),
     Block("speed", "speed", ("speed.json",)),
     Block("stream", "stream", ("stream.json",)),
     Block("scaling", "scaling", ("scaling.json",)),

@@ -182,7 +182,7 @@ def build_report(
         On a malformed line (named ``file:line``); nothing is written then.
     """
     from ..model.stance_model import StanceModel
-    from ..io.persistence import load_model
+    from ..io.persistence import load_model, require_stance_model
     from ..batch.stream import ProgressBar, batched, isatty, LineReader, parse_line
 
     for name, value, minimum in (("batch_size", batch_size, 1), ("top_paragraphs", top_paragraphs, 0),
@@ -204,6 +204,7 @@ def build_report(
             raise ValueError(f"refusing to write {out_dir / name} over the input file {input}: give another --out")
         remove_stale_temps(out_dir / name)
     mdl = model if isinstance(model, StanceModel) else load_model(model, trusted=trusted)
+    require_stance_model(mdl, model)
     topics, stances = mdl.topics, mdl.stances
     t_index = {t: i for i, t in enumerate(topics)}
     s_index = {s: i for i, s in enumerate(stances)}

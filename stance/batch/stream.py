@@ -488,9 +488,11 @@ _model_lock = threading.Lock()
 
 @functools.lru_cache(maxsize=2)
 def _load_cached(path: str | None, trusted: bool, stamp):
-    from ..io.persistence import load_model
+    from ..io.persistence import load_model, require_stance_model
 
-    return load_model(path, trusted=trusted)
+    model = load_model(path, trusted=trusted)
+    require_stance_model(model, path)
+    return model
 
 
 def cached_model(path: str | None, trusted: bool):

@@ -14,6 +14,14 @@ claim-text pair features:
    claim, the text and the three sentences most similar to the claim), TF-IDF
    of the claim (word 1-2), of the text (words) and of its first three sentences.
 
+With ``word_vectors`` (learned from unlabelled text, :mod:`stance.features.embeddings`)
+each claim, text and sentence is also pooled into one unit vector (SIF-weighted
+mean of its words' vectors), and stage 2 gets a dense block (times
+``word_vector_weight``): the text's pooled vector, the pooled vector of the
+three sentences most similar to the claim, and their elementwise products with
+the claim's vector. (Pooled-vector cosines in the similarity block were tried
+as well and lowered the claim-disjoint CV score; see ``benchmarks/RESULTS.md``.)
+
 A pair is ``unrelated`` when P(related) is below ``threshold``, else the
 stage-2 label with the largest weighted probability.
 
@@ -41,6 +49,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .params import Interval, Options, validate_params
 from ..exceptions import DataError, LabelError
+from ..features.embeddings import resolve_word_vectors
+from ..features.vectors import PooledVectors
 from ..text.processing import check_texts, preprocess, split_sentences, words
 
 __all__ = [
@@ -49,6 +59,13 @@ __all__ = [
     "ClaimStanceClassifier",
     "DEFAULT_CLAIM_DECISION_WEIGHTS",
     "DEFAULT_CLAIM_THRESHOLD",
+    "DEFAULT_CLAIM_WORD_VECTOR_WEIGHT",
+    "N_CUE_FEATURES",
+    "QuantileOneHot",
+    "SIM_NAMES",
+    "VECTORIZER_NAMES",
+    "drop_word_vectors",
+    "subset_features",
 ]
 
 #: The labels, in ``classes_`` order: the three related labels, then the unrelated one.
@@ -73,6 +90,13 @@ DEFAULT_N_LEAD = 3
 DEFAULT_CLAIM_MIN_DF = 2
 DEFAULT_CLAIM_MAX_ITER = 3000
 DEFAULT_CLAIM_TOL = 1e-3
+#: Scale of stage 2's word-vector block (its rows' parts have unit length, like the TF-IDF blocks' rows).
+DEFAULT_CLAIM_WORD_VECTOR_WEIGHT = 1.0
+#: The similarity features of every pair, in column order.
+SIM_NAMES = ("cos_word", "cos_lead", "cos_bigram", "cos_char", "cos_lsa", "sent_max", "sent_top", "sent_first",
+             "sent_best_pos", "overlap_frac", "overlap_log", "overlap_lead_frac", "headline_len", "body_len")
+#: The TF-IDF vectorizers of :class:`ClaimPairFeatures` (attribute ``NAME_``), in this order.
+VECTORIZER_NAMES = ("word", "bigram", "char", "head", "body", "lead")
 
 # -- cue lexicons (hand-written, generic English; no corpus text) --------------------------------
 _REFUTE = """fake fraud hoax false deny denies denied denial not despite nope doubt doubts bogus debunk debunked
@@ -88,6 +112,9 @@ proof evidence revealed reveals shows showed""".split()
 _CUE_SETS = {"refute": sorted(set(_REFUTE)), "hedge": sorted(set(_HEDGE)), "confirm": sorted(set(_CONFIRM))}
 _ALL_CUES = sorted(set(_REFUTE) | set(_HEDGE) | set(_CONFIRM))
 _CUE_INDEX = {w: i for i, w in enumerate(_ALL_CUES)}
+#: Columns of the cue block: cue words in the claim, the text and its top sentences, a question mark,
+#: and per cue set (refute, hedge, confirm) the claim's, the text's and the top sentences' counts, and one flag.
+N_CUE_FEATURES = 3 * len(_ALL_CUES) + 1 + 3 * len(_CUE_SETS) + 1
 
 _stem_cache: dict[str, str] = {}
 
@@ -141,31 +168,47 @@ class ClaimPairFeatures:
 
     :meth:`transform` returns a dict of blocks: ``"sim"`` (dense similarity
     features, names in ``"sim_names"``), ``"cue"``, ``"head"`` (claim TF-IDF),
-    ``"body"`` (text TF-IDF) and ``"lead"`` (TF-IDF of the text's first sentences).
+    ``"body"`` (text TF-IDF) and ``"lead"`` (TF-IDF of the text's first sentences);
+    with ``word_vectors`` (a :class:`~stance.features.vectors.PooledVectors`) also
+    ``"vec"`` (dense, ``4 * dim`` columns: the pooled text, the pooled top sentences, and
+    each times the pooled claim).
     """
 
     def __init__(self, *, n_svd: int = DEFAULT_N_SVD, n_top: int = DEFAULT_N_TOP, n_lead: int = DEFAULT_N_LEAD,
-                 min_df: int = DEFAULT_CLAIM_MIN_DF, random_state=None):
+                 min_df: int = DEFAULT_CLAIM_MIN_DF, random_state=None, word_vectors: PooledVectors | None = None):
         self.n_svd, self.n_top, self.n_lead, self.random_state = n_svd, n_top, n_lead, random_state
         self.min_df = min_df
+        self.word_vectors = word_vectors
+
+    def make_vectorizers(self) -> dict[str, TfidfVectorizer]:
+        """The unfitted TF-IDF vectorizers, by name (:data:`VECTORIZER_NAMES`); a saved model refills them."""
+        kw = {"sublinear_tf": True, "dtype": np.float32}
+        m = self.min_df
+        lex = {"tokenizer": _tokens, "token_pattern": None, "lowercase": False, **kw}
+        return {
+            "word": TfidfVectorizer(analyzer=_content_stems, min_df=m, **kw),
+            "bigram": TfidfVectorizer(tokenizer=_content_stems, token_pattern=None, lowercase=False,
+                                      ngram_range=(2, 2), min_df=m, **kw),
+            "char": TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=preprocess, min_df=m + 1,
+                                    max_features=200_000, **kw),
+            "head": TfidfVectorizer(ngram_range=(1, 2), min_df=m, **lex),
+            "body": TfidfVectorizer(min_df=m, max_features=20_000, **lex),
+            "lead": TfidfVectorizer(ngram_range=(1, 2), min_df=m, max_features=50_000, **lex),
+        }
 
     def fit(self, claims: Sequence[str], texts: Sequence[str]) -> ClaimPairFeatures:
         tx = _Texts(claims, texts, self.n_lead)
         docs = tx.claims + tx.texts
-        kw = {"sublinear_tf": True, "dtype": np.float32}
-        m = self.min_df
-        self.word_ = TfidfVectorizer(analyzer=_content_stems, min_df=m, **kw).fit(docs)
-        self.bigram_ = TfidfVectorizer(tokenizer=_content_stems, token_pattern=None, lowercase=False,
-                                       ngram_range=(2, 2), min_df=m, **kw).fit(docs)
-        self.char_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=preprocess, min_df=m + 1,
-                                     max_features=200_000, **kw).fit(docs)
+        vec = self.make_vectorizers()
+        self.word_ = vec["word"].fit(docs)
+        self.bigram_ = vec["bigram"].fit(docs)
+        self.char_ = vec["char"].fit(docs)
         W = self.word_.transform(docs)
         n_svd = max(1, min(self.n_svd, W.shape[1] - 1, W.shape[0] - 1))
         self.svd_ = TruncatedSVD(n_svd, random_state=self.random_state).fit(W)
-        lex = {"tokenizer": _tokens, "token_pattern": None, "lowercase": False, **kw}
-        self.head_ = TfidfVectorizer(ngram_range=(1, 2), min_df=m, **lex).fit(tx.claims)
-        self.body_ = TfidfVectorizer(min_df=m, max_features=20_000, **lex).fit(tx.texts)
-        self.lead_ = TfidfVectorizer(ngram_range=(1, 2), min_df=m, max_features=50_000, **lex).fit(tx.lead)
+        self.head_ = vec["head"].fit(tx.claims)
+        self.body_ = vec["body"].fit(tx.texts)
+        self.lead_ = vec["lead"].fit(tx.lead)
         for v in (self.word_, self.bigram_, self.char_, self.head_, self.body_, self.lead_):
             if hasattr(v, "stop_words_"):
                 del v.stop_words_
@@ -237,17 +280,88 @@ class ClaimPairFeatures:
         question = np.array(["?" in h for h in tx.claims], np.float32)[hi]
         cue = np.column_stack([Hc, Bc, Tc, question, Hs_, np.log1p(Bs_), np.log1p(Ts_),
                                (Hs_[:, 0] > 0) & (Ts_[:, 0] > 0)]).astype(np.float32)
-        return {
+        out = {
             "sim": S, "sim_names": names, "cue": sp.csr_matrix(cue),
             "head": self.head_.transform(tx.claims)[hi],
             "body": self.body_.transform(tx.texts)[bi],
             "lead": self.lead_.transform(tx.lead)[bi],
         }
+        if self.word_vectors is not None:
+            out["vec"] = self._vector_block(tx, hi, bi, top_sents)
+        return out
+
+    def _vector_block(self, tx: _Texts, hi: np.ndarray, bi: np.ndarray, top_sents: list) -> np.ndarray:
+        """Stage 2's dense block: pooled text, pooled top sentences, and each times the pooled claim."""
+        table = self.word_vectors
+        Ph, Pb, Ps = (table.transform(x) for x in (tx.claims, tx.texts, tx.sents))
+        n = len(hi)
+        Pt = np.zeros((n, table.dim), np.float32)
+        for r in range(n):
+            if len(top_sents[r]):
+                Pt[r] = Ps[top_sents[r]].sum(0)
+        norms = np.linalg.norm(Pt, axis=1, keepdims=True)
+        np.divide(Pt, norms, out=Pt, where=norms > 0)
+        H, B = Ph[hi], Pb[bi]
+        return np.hstack([B, Pt, H * B, H * Pt]).astype(np.float32)
+
+
+class QuantileOneHot:
+    """Quantile bins of each column, one-hot encoded, in numpy.
+
+    The bins are those of scikit-learn's ``KBinsDiscretizer(strategy="quantile")``
+    (:meth:`fit` delegates to it) and :meth:`transform` gives the same matrix as its
+    ``encode="onehot"`` transform; only the edges are kept, so a saved model stores
+    them as plain arrays.
+
+    Parameters
+    ----------
+    bin_edges : sequence of 1-d arrays
+        Each column's edges, the first and the last included (``n_bins + 1`` values).
+
+    Examples
+    --------
+    >>> bins = QuantileOneHot([np.array([0.0, 1.0, 2.0])])
+    >>> bins.transform(np.array([[0.5], [1.5]])).toarray().tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+
+    def __init__(self, bin_edges):
+        self.bin_edges_ = [np.asarray(e, dtype=np.float64).reshape(-1) for e in bin_edges]
+        self.n_bins_ = np.array([len(e) - 1 for e in self.bin_edges_], dtype=np.int64)
+        if (self.n_bins_ < 1).any():
+            raise ValueError("every column needs 2 bin edges at least")
+        self.n_features_in_ = len(self.bin_edges_)
+
+    @classmethod
+    def fit(cls, S: np.ndarray, n_bins: int) -> QuantileOneHot:
+        """The quantile bins of each column of ``S`` (scikit-learn's, averaged inverted CDF)."""
+        kbins = KBinsDiscretizer(n_bins=n_bins, encode="ordinal", strategy="quantile",
+                                 quantile_method="averaged_inverted_cdf").fit(S)
+        return cls(list(kbins.bin_edges_))
+
+    def transform(self, S: np.ndarray) -> sp.csr_matrix:
+        """One row per row of ``S`` with one 1.0 per column: the bin its value falls in."""
+        S = np.asarray(S, dtype=np.float64)
+        if S.ndim != 2 or S.shape[1] != self.n_features_in_:
+            raise ValueError(f"expected an array of shape (n, {self.n_features_in_}), got {S.shape}")
+        n, k = S.shape
+        offsets = np.concatenate([[0], np.cumsum(self.n_bins_)[:-1]])
+        cols = np.empty((n, k), dtype=np.int64)
+        for j, edges in enumerate(self.bin_edges_):
+            cols[:, j] = offsets[j] + np.searchsorted(edges[1:-1], S[:, j], side="right")
+        return sp.csr_matrix((np.ones(n * k), cols.ravel(), np.arange(0, n * k + 1, k)),
+                             shape=(n, int(self.n_bins_.sum())))
 
 
 def subset_features(F: dict, idx) -> dict:
     """The rows ``idx`` of every block of a :meth:`ClaimPairFeatures.transform` result."""
     return {k: (v if k == "sim_names" else v[idx]) for k, v in F.items()}
+
+
+def drop_word_vectors(F: dict) -> dict:
+    """The blocks of a :meth:`ClaimPairFeatures.transform` result without the word-vector block ``"vec"``:
+    what the same features give without ``word_vectors``."""
+    return {k: v for k, v in F.items() if k != "vec"}
 
 
 class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
@@ -282,6 +396,14 @@ class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
         Stopping tolerance of the logistic regressions (lbfgs).
     random_state : int, RandomState or None, default=None
         Seeds the LSA (randomised SVD).
+    word_vectors : str, path-like, WordVectors, PooledVectors or None, default=None
+        Word vectors learned from unlabelled text (:mod:`stance.features.embeddings`): a
+        directory written by ``stance embed``, a fitted ``WordVectors`` or its ``pooled()``
+        table. Adds a dense block of pooled vectors to stage 2 (see
+        :mod:`stance.estimators.claims`). ``None``: no word vectors, the model as without
+        this parameter. The table (rounded to float16) is stored with the model.
+    word_vector_weight : float, default=1.0
+        Scale of stage 2's word-vector block.
 
     Attributes
     ----------
@@ -290,6 +412,8 @@ class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
     features_ : ClaimPairFeatures
     related_model_, stance_model_ : sklearn.linear_model.LogisticRegression
         Stage 1 (related or not) and stage 2 (agree, disagree, discuss).
+    word_vectors_ : PooledVectors or None
+        The word-vector table used (``None`` without word vectors).
 
     See Also
     --------
@@ -323,6 +447,8 @@ class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="neither")],
         "random_state": ["random_state"],
+        "word_vectors": ["word_vectors", None],
+        "word_vector_weight": [Interval(numbers.Real, 0, None, closed="neither")],
     }
 
     def __init__(
@@ -339,6 +465,8 @@ class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
         max_iter: int = DEFAULT_CLAIM_MAX_ITER,
         tol: float = DEFAULT_CLAIM_TOL,
         random_state=None,
+        word_vectors=None,
+        word_vector_weight: float = DEFAULT_CLAIM_WORD_VECTOR_WEIGHT,
     ):
         self.threshold = threshold
         self.decision_weights = decision_weights
@@ -351,6 +479,8 @@ class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
+        self.word_vectors = word_vectors
+        self.word_vector_weight = word_vector_weight
 
     # -- inputs ------------------------------------------------------------------------------------
     @staticmethod
@@ -367,19 +497,22 @@ class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
     def _sim(self, S: np.ndarray, fit: bool = False):
         if fit:
             self.scaler_ = StandardScaler().fit(S)
-            self.bins_ = KBinsDiscretizer(n_bins=self.n_bins, encode="onehot", strategy="quantile",
-                                          quantile_method="averaged_inverted_cdf").fit(S)
+            self.bins_ = QuantileOneHot.fit(S, self.n_bins)
         return sp.hstack([sp.csr_matrix(self.scaler_.transform(S)), self.bins_.transform(S)], format="csr")
 
     def _stage2_design(self, F: dict, sim, fit: bool = False):
         if fit:
             self.cue_scaler_ = MaxAbsScaler().fit(F["cue"])
-        return sp.hstack([sim, self.cue_scaler_.transform(F["cue"]), F["head"], F["body"], F["lead"]], format="csr")
+        blocks = [sim, self.cue_scaler_.transform(F["cue"]), F["head"], F["body"], F["lead"]]
+        if "vec" in F:
+            blocks.append(sp.csr_matrix(F["vec"] * np.float32(self.word_vector_weight)))
+        return sp.hstack(blocks, format="csr")
 
     def fit_features(self, F: dict, y, *, sample_weight=None) -> ClaimStanceClassifier:
         """Fit both stages on the blocks of already fitted :attr:`features_` (for cross-validation).
 
-        ``features_`` must be set; :meth:`fit` calls this after fitting it.
+        ``features_`` must be set; :meth:`fit` calls this after fitting it. A ``"vec"`` block in
+        ``F`` (features with word vectors) enters stage 2 times ``word_vector_weight``.
         """
         validate_params(self)
         y = np.asarray(list(y), dtype=object)
@@ -424,9 +557,11 @@ class ClaimStanceClassifier(ClassifierMixin, BaseEstimator):
         y = list(y)
         if len(y) != len(texts):
             raise ValueError(f"X and y must have the same length, got {len(texts)} and {len(y)}")
+        self.word_vectors_ = resolve_word_vectors(self.word_vectors, type(self).__name__)
         try:
             self.features_ = ClaimPairFeatures(n_svd=self.n_svd, n_top=self.n_top, min_df=self.min_df,
-                                               random_state=self.random_state).fit(claim_list, texts)
+                                               random_state=self.random_state,
+                                               word_vectors=self.word_vectors_).fit(claim_list, texts)
         except ValueError as exc:
             if "no terms remain" in str(exc) or "empty vocabulary" in str(exc):
                 raise DataError(f"too few distinct claims or texts for min_df={self.min_df}: no n-gram occurs in "

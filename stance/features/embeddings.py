@@ -59,6 +59,7 @@ __all__ = [
     "DEFAULT_WINDOW",
     "WordVectors",
     "load_word_vectors",
+    "resolve_word_vectors",
 ]
 
 #: Dimensions kept by the SVD.
@@ -398,3 +399,39 @@ def load_word_vectors(path: str | os.PathLike) -> WordVectors:
             if "counts" in npz.files and npz["counts"].shape == (len(table.vocabulary),):
                 counts = npz["counts"].astype(np.int64)
     return WordVectors._from_table(table, params, counts)
+
+
+def resolve_word_vectors(value, owner: str = "the estimator") -> PooledVectors | None:
+    """The table that an estimator's ``word_vectors`` parameter names, its vectors rounded to float16
+    (as saved models store them).
+
+    Parameters
+    ----------
+    value : str, path-like, WordVectors, PooledVectors or None
+        A directory written by ``stance embed`` / :meth:`WordVectors.save`, a fitted
+        :class:`WordVectors` (anything with ``pooled()``), a table, or ``None``.
+    owner : str, default="the estimator"
+        Class name for the error message.
+
+    Returns
+    -------
+    PooledVectors or None
+
+    Examples
+    --------
+    >>> table = resolve_word_vectors(PooledVectors(["nato"], np.array([[0.1, 0.2]])))
+    >>> table.vectors.dtype.name, resolve_word_vectors(None)
+    ('float32', None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, (str, os.PathLike)):
+        table = load_word_vectors(value).pooled()
+    elif isinstance(value, PooledVectors):
+        table = value
+    elif hasattr(value, "pooled") and callable(value.pooled):
+        table = value.pooled()
+    else:
+        raise ValueError(f"The 'word_vectors' parameter of {owner} must be None, a word-vector "
+                         f"directory or a fitted WordVectors, got {type(value).__name__}")
+    return PooledVectors(table.vocabulary, table.vectors.astype(np.float16).astype(np.float32), table.weights)

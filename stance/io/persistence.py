@@ -15,6 +15,14 @@ Layout versions (the manifest's ``format``):
 - ``stance-model/1`` (read only): vocabularies as JSON, inline in each part's
   JSON or shared in ``vocabulary.json``, idf in each part's ``.npz``.
 
+A :class:`~stance.ClaimStanceClassifier` (claim-text pairs) is saved by the same
+:func:`save_model` into a directory of its own, pickle-free only: ``manifest.json``
+(format ``stance-claim-model/1``), ``claims.json`` (parameters, labels, the
+similarity features' names, the word-vector words) and ``claims.npz`` (each
+TF-IDF vectorizer's terms and idf, the LSA components, the scalers, the bin
+edges, both stages' coefficients, the word-vector table). :func:`load_model`
+rebuilds the scikit-learn objects from these arrays; it never unpickles.
+
 A newer layout than these is refused with a message that names it. The manifest records the versions of stance, scikit-learn,
 numpy and joblib that wrote the model, the label sets, the sha256 of every
 file and of the training data, the parameters and the cross-validated
@@ -67,6 +75,7 @@ from ..exceptions import (
 )
 
 __all__ = [
+    "CLAIM_MODEL_FORMAT",
     "DEFAULT_MODEL_NAME",
     "MANIFEST_FILE",
     "MODEL_FORMAT",
@@ -78,6 +87,7 @@ __all__ = [
     "load_default_model",
     "load_model",
     "read_manifest",
+    "require_stance_model",
     "save_model",
 ]
 
@@ -86,6 +96,12 @@ MODEL_FORMAT = "stance-model/2"
 #: Every layout this version reads (older ones are kept readable, with tests).
 READABLE_FORMATS = ("stance-model/1", "stance-model/2")
 _FORMAT_PREFIX = "stance-model/"
+#: Format tag of a saved ClaimStanceClassifier (pickle-free only).
+CLAIM_MODEL_FORMAT = "stance-claim-model/1"
+READABLE_CLAIM_FORMATS = (CLAIM_MODEL_FORMAT,)
+_CLAIM_PREFIX = "stance-claim-model/"
+#: The two files of a saved ClaimStanceClassifier besides the manifest.
+CLAIM_FILES = ("claims.json", "claims.npz")
 #: Name of the manifest inside a model directory.
 MANIFEST_FILE = "manifest.json"
 #: Directory name of the shipped default model under ``models/``.
@@ -145,7 +161,10 @@ def save_model(model, path: str | os.PathLike, *, format: str = "both", name: st
 
     Parameters
     ----------
-    model : StanceModel
+    model : StanceModel or ClaimStanceClassifier
+        A fitted :class:`~stance.ClaimStanceClassifier` is written pickle-free only
+        (``claims.json`` + ``claims.npz``, format ``stance-claim-model/1``):
+        ``"both"`` writes those, ``"joblib"`` is refused.
     path : path-like
         The model directory to create or replace.
     format : {"joblib", "safe", "both"}, default="both"
@@ -175,13 +194,11 @@ def save_model(model, path: str | os.PathLike, *, format: str = "both", name: st
     """
     if format not in FORMATS:
         raise ValueError(f"'format' must be one of {FORMATS!r}, got {format!r}")
+    if _is_claim_model(model):
+        return _save_claim_model(model, path, format=format, name=name, training_data=training_data,
+                                 parameters=parameters, metrics=metrics, overwrite=overwrite)
     path = Path(path)
-    check_model_destination(path, overwrite=overwrite)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(path)  # hidden .NAME.tmp-* directories of killed runs
-    tmp = temp_dir(path)
-    try:
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; a model directory is shared like any other
+    with _new_model_dir(path, overwrite=overwrite) as tmp:
         files = {}
         feature_files = {}
         if format in ("safe", "both"):
@@ -233,13 +250,29 @@ def save_model(model, path: str | os.PathLike, *, format: str = "both", name: st
             }[format],
         }
         _write_json(tmp / MANIFEST_FILE, manifest)
+    model.manifest = manifest
+    return path
+
+
+@contextlib.contextmanager
+def _new_model_dir(path: Path, *, overwrite: bool):
+    """A temporary directory beside ``path`` to write a model into; it replaces ``path`` when the block succeeds.
+
+    The destination is checked first (:func:`check_model_destination`); on any error
+    the temporary directory is removed and ``path`` is left as it was.
+    """
+    check_model_destination(path, overwrite=overwrite)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(path)  # hidden .NAME.tmp-* directories of killed runs
+    tmp = temp_dir(path)
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; a model directory is shared like any other
+        yield tmp
         _fsync_dir(tmp)
         _replace_dir(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    model.manifest = manifest
-    return path
 
 
 def _data_record(data) -> dict:
@@ -961,6 +994,8 @@ def read_manifest(path: str | os.PathLike) -> dict:
         raise ModelIntegrityError(f"corrupt manifest {manifest_path}: {exc}") from None
     if not isinstance(manifest, dict):
         raise ModelIntegrityError(f"corrupt manifest {manifest_path}: expected a JSON object")
+    if isinstance(manifest.get("format"), str) and manifest["format"].startswith(_CLAIM_PREFIX):
+        return _check_claim_manifest(manifest, manifest_path)
     missing = [k for k in ("format", "versions", "files", "topics", "stances") if k not in manifest]
     if missing:
         raise ModelIntegrityError(f"corrupt manifest {manifest_path}: missing field(s) {missing}")
@@ -976,15 +1011,21 @@ def read_manifest(path: str | os.PathLike) -> dict:
     for key in ("topics", "stances"):
         if not all(isinstance(label, str) for label in manifest[key]):
             raise ModelIntegrityError(f"corrupt manifest {manifest_path}: {key!r} must be a list of strings")
-    if manifest["format"] not in READABLE_FORMATS:
-        number = manifest["format"][len(_FORMAT_PREFIX):] if manifest["format"].startswith(_FORMAT_PREFIX) else ""
-        newer = number.isdigit() and len(number) < 10 and int(number) > int(MODEL_FORMAT[len(_FORMAT_PREFIX):])
-        hint = "; it was written by a newer stance: upgrade stance to read it" if newer else ""
-        raise ModelVersionError(
-            f"{manifest_path}: model format {_short(manifest['format'])} is not supported by stance {__version__} "
-            f"(it reads {', '.join(READABLE_FORMATS)}){hint}"
-        )
+    _check_format(manifest["format"], manifest_path, READABLE_FORMATS, MODEL_FORMAT, _FORMAT_PREFIX)
     return manifest
+
+
+def _check_format(tag: str, manifest_path: Path, readable: tuple, current: str, prefix: str) -> None:
+    """Refuse a format tag this version does not read, saying when a newer stance wrote it."""
+    if tag in readable:
+        return
+    number = tag[len(prefix):] if tag.startswith(prefix) else ""
+    newer = number.isdigit() and len(number) < 10 and int(number) > int(current[len(prefix):])
+    hint = "; it was written by a newer stance: upgrade stance to read it" if newer else ""
+    raise ModelVersionError(
+        f"{manifest_path}: model format {_short(tag)} is not supported by stance {__version__} "
+        f"(it reads {', '.join(readable)}){hint}"
+    )
 
 
 def _check_versions(manifest: dict, path: Path, serialization: str) -> None:
@@ -1045,7 +1086,10 @@ def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False, 
 
     Returns
     -------
-    StanceModel
+    StanceModel or ClaimStanceClassifier
+        A :class:`~stance.ClaimStanceClassifier` for a directory that :func:`save_model`
+        wrote from one (format ``stance-claim-model/1``, pickle-free: never unpickled,
+        ``trusted`` does not apply).
 
     Raises
     ------
@@ -1054,8 +1098,10 @@ def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False, 
     ModelIntegrityError
         If a file's sha256 differs from the manifest, or a file is unreadable.
     ModelVersionError
-        If the model was written by an incompatible stance, or pickled by
-        another minor version of scikit-learn.
+        If the model was written by an incompatible stance or in a format this
+        version does not read, or pickled by another minor version of
+        scikit-learn (a ClaimStanceClassifier: saved with another minor version
+        of scikit-learn, whose objects it is rebuilt as).
     UntrustedModelError
         If the model is a pickle from outside the shipped models and
         ``trusted`` is false. Nothing is unpickled.
@@ -1069,6 +1115,8 @@ def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False, 
     """
     path = default_model_path() if path is None else Path(path)
     manifest = read_manifest(path)
+    if manifest["format"].startswith(_CLAIM_PREFIX):
+        return _load_claim_model(path, manifest, serialization)
     stored = manifest.get("serialization", "joblib")
     if stored not in FORMATS:
         raise ModelVersionError(f"{path / MANIFEST_FILE}: unknown serialization {stored!r}; expected one of {FORMATS}")
@@ -1092,7 +1140,16 @@ def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False, 
     if kind == "safe" and manifest["format"] != "stance-model/1":
         to_check += sorted(name for name in files if name == FEATURES_FILE or
                            name in {f"{stem}.{FEATURES_FILE}" for stem in _PARTS.values()})
-    for filename in to_check:
+    _check_hashes(path, files, to_check)
+    _check_versions(manifest, path, kind)
+    if kind == "safe":
+        return _load_safe_model(path, manifest, set(to_check))
+    return _load_joblib_model(path, manifest)
+
+
+def _check_hashes(path: Path, files: dict, names) -> None:
+    """Check that each of ``names`` is in the manifest's ``files``, exists, and has the recorded sha256."""
+    for filename in names:
         if filename not in files:
             raise ModelIntegrityError(f"corrupt manifest {path / MANIFEST_FILE}: no sha256 for {filename}")
         file_path = path / filename
@@ -1102,10 +1159,6 @@ def load_model(path: str | os.PathLike | None = None, *, trusted: bool = False, 
             raise ModelIntegrityError(
                 f"model file {file_path} does not match the sha256 in its manifest (corrupt or modified)"
             )
-    _check_versions(manifest, path, kind)
-    if kind == "safe":
-        return _load_safe_model(path, manifest, set(to_check))
-    return _load_joblib_model(path, manifest)
 
 
 _CLASS_NAMES = {"topic_classifier": "TopicClassifier", "stance_classifier": "StanceClassifier"}
@@ -1267,13 +1320,348 @@ def export_model(src: str | os.PathLike | None, dst: str | os.PathLike, *, trust
     source = default_model_path() if src is None else Path(src)
     if Path(dst).exists() and same_file(source, dst):
         raise ModelError(f"refusing to export {source} onto itself: give another output directory")
+    old = read_manifest(source)
     model = load_model(src, trusted=trusted)
-    old = model.manifest
     return save_model(model, dst, format="safe", name=old.get("name"), training_data=old.get("training_data"),
                       parameters=old.get("parameters"), metrics=old.get("metrics"), overwrite=overwrite)
+
+
+def require_stance_model(model, path) -> None:
+    """Raise :class:`ModelError` unless ``model`` (loaded from ``path``) is a paragraph model (a StanceModel).
+
+    The commands that classify paragraphs call this, so that a ClaimStanceClassifier's directory
+    given to them is an error that says so, not a crash.
+    """
+    from ..model.stance_model import StanceModel
+
+    if not isinstance(model, StanceModel):
+        raise ModelError(f"model {path or default_model_path()} holds a {type(model).__name__} (stance toward a claim, "
+                         f"for claim-text pairs); this needs a paragraph model (topics and stance), such as one "
+                         f"written by `stance train`")
 
 
 @functools.lru_cache(maxsize=1)
 def load_default_model():
     """The shipped default model, loaded once per process (used by :func:`stance.analyze`)."""
     return load_model(None)
+
+
+# -- ClaimStanceClassifier: format stance-claim-model/1 (pickle-free only) ------------------------
+_CLAIM_JSON, _CLAIM_NPZ = CLAIM_FILES
+_CLAIM_SECURITY = "pickle-free: arrays in claims.npz (no object arrays), the rest JSON; never unpickled"
+
+
+def _is_claim_model(model) -> bool:
+    import sys
+
+    module = sys.modules.get("stance.estimators.claims")  # not imported: no ClaimStanceClassifier exists
+    return module is not None and isinstance(model, module.ClaimStanceClassifier)
+
+
+def _terms_array(terms: list[str], what: str) -> np.ndarray:
+    if any("\n" in t for t in terms):
+        raise ModelError(f"cannot save a {what} term holding a line break in the safe format")
+    return np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
+
+
+def _claim_arrays(clf) -> tuple[dict, dict]:
+    """The JSON metadata and the numeric arrays of a fitted ClaimStanceClassifier."""
+    from ..estimators.claims import CLAIM_STANCE_LABELS, SIM_NAMES, VECTORIZER_NAMES
+
+    feats = clf.features_
+    arrays: dict[str, np.ndarray] = {}
+    for name in VECTORIZER_NAMES:
+        vectorizer = getattr(feats, f"{name}_")
+        terms = [""] * len(vectorizer.vocabulary_)
+        for term, j in vectorizer.vocabulary_.items():
+            terms[j] = term
+        arrays[f"terms_{name}"] = _terms_array(terms, f"{name} TF-IDF")
+        arrays[f"idf_{name}"] = np.asarray(vectorizer.idf_)
+    arrays["svd_components"] = np.asarray(feats.svd_.components_)
+    arrays["sim_mean"], arrays["sim_scale"] = clf.scaler_.mean_, clf.scaler_.scale_
+    arrays["sim_var"] = clf.scaler_.var_
+    arrays["bin_edges"] = np.concatenate(clf.bins_.bin_edges_).astype(np.float64)
+    arrays["bin_counts"] = np.asarray(clf.bins_.n_bins_, dtype=np.int64)
+    arrays["cue_max_abs"], arrays["cue_scale"] = clf.cue_scaler_.max_abs_, clf.cue_scaler_.scale_
+    for stage, model in (("related", clf.related_model_), ("stance", clf.stance_model_)):
+        arrays[f"{stage}_coef"], arrays[f"{stage}_intercept"] = model.coef_, model.intercept_
+    params = _stored_params(clf)
+    if not _is_int(params.get("random_state")):
+        params["random_state"] = None  # a RandomState object only seeded the fit
+    table = clf.word_vectors_
+    meta = {
+        "class": "ClaimStanceClassifier",
+        "params": params,
+        "classes": [str(c) for c in clf.classes_],
+        "stance_classes": [str(c) for c in clf.stance_model_.classes_],
+        "sim_names": list(SIM_NAMES),
+        "samples_seen": {"sim": int(clf.scaler_.n_samples_seen_), "cue": int(clf.cue_scaler_.n_samples_seen_)},
+        "word_vectors": None if table is None else table.vocabulary,
+    }
+    if [str(c) for c in clf.classes_] != list(CLAIM_STANCE_LABELS):
+        raise ModelError(f"cannot save a ClaimStanceClassifier with classes {meta['classes']}")
+    if table is not None:
+        stored = table.to_arrays(np.float16)
+        arrays["word_vectors"], arrays["word_vector_weights"] = stored["vectors"], stored["weights"]
+    return meta, {k: np.asarray(v) for k, v in arrays.items()}
+
+
+def _save_claim_model(clf, path, *, format: str, name, training_data, parameters, metrics, overwrite) -> Path:
+    from sklearn.utils.validation import check_is_fitted
+
+    if format == "joblib":
+        raise ValueError("a ClaimStanceClassifier is saved pickle-free only: use format='safe' (or 'both', "
+                         "which writes the same files); joblib.dump it yourself if you need a pickle")
+    check_is_fitted(clf, "stance_model_")
+    meta, arrays = _claim_arrays(clf)
+    path = Path(path)
+    with _new_model_dir(path, overwrite=overwrite) as tmp:
+        with open(tmp / _CLAIM_NPZ, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _write_json(tmp / _CLAIM_JSON, meta)
+        manifest = {
+            "format": CLAIM_MODEL_FORMAT,
+            "serialization": "safe",
+            "class": "ClaimStanceClassifier",
+            "name": name or path.name,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "versions": _versions(),
+            "labels": meta["classes"],
+            "files": {f: sha256_file(tmp / f) for f in CLAIM_FILES},
+            "training_data": [_data_record(d) for d in (training_data or [])],
+            "parameters": parameters or meta["params"],
+            "metrics": metrics or {},
+            "security": _CLAIM_SECURITY,
+        }
+        _write_json(tmp / MANIFEST_FILE, manifest)
+    return path
+
+
+def _check_claim_manifest(manifest: dict, manifest_path: Path) -> dict:
+    """The fields of a ClaimStanceClassifier's manifest, checked (format first: a newer one is named)."""
+    _check_format(manifest["format"], manifest_path, READABLE_CLAIM_FORMATS, CLAIM_MODEL_FORMAT, _CLAIM_PREFIX)
+    for key, kind in (("versions", dict), ("files", dict), ("labels", list)):
+        if key not in manifest:
+            raise ModelIntegrityError(f"corrupt manifest {manifest_path}: missing field {key!r}")
+        if not isinstance(manifest[key], kind):
+            raise ModelIntegrityError(f"corrupt manifest {manifest_path}: {key!r} must be a {kind.__name__}, "
+                                      f"got {type(manifest[key]).__name__}")
+    for filename, digest in manifest["files"].items():
+        if not isinstance(digest, str) or len(digest) != 64:
+            raise ModelIntegrityError(f"corrupt manifest {manifest_path}: the sha256 of {filename!r} must be 64 hex "
+                                      f"digits, got {_short(digest)}")
+    if manifest.get("serialization", "safe") != "safe":
+        raise ModelIntegrityError(f"corrupt manifest {manifest_path}: a claim model's serialization must be "
+                                  f"'safe', got {_short(manifest.get('serialization'))}")
+    return manifest
+
+
+#: Allowed values of ClaimStanceClassifier's parameters in a saved model: (test, what is expected).
+_CLAIM_PARAM_RULES = {
+    "threshold": (lambda v: _is_number(v) and 0 <= v <= 1, "a number from 0 to 1"),
+    "decision_weights": (lambda v: isinstance(v, list) and len(v) == 3 and all(_is_number(w) and w >= 0 for w in v)
+                         and any(w > 0 for w in v), "3 numbers >= 0, one at least > 0"),
+    "related_C": (lambda v: _is_number(v) and v > 0, "a number > 0"),
+    "stance_C": (lambda v: _is_number(v) and v > 0, "a number > 0"),
+    "n_bins": (lambda v: _is_int(v) and v >= 2, "an int >= 2"),
+    "n_svd": (lambda v: _is_int(v) and v >= 1, "an int >= 1"),
+    "n_top": (lambda v: _is_int(v) and v >= 1, "an int >= 1"),
+    "min_df": (lambda v: _is_int(v) and v >= 1, "an int >= 1"),
+    "max_iter": (lambda v: _is_int(v) and v >= 1, "an int >= 1"),
+    "tol": (lambda v: _is_number(v) and v > 0, "a number > 0"),
+    "random_state": (lambda v: v is None or _is_int(v), "null or an int"),
+    "word_vectors": (lambda v: v is None or v == WORD_VECTORS_STORED, f"null or {WORD_VECTORS_STORED!r}"),
+    "word_vector_weight": (lambda v: _is_number(v) and v > 0, "a number > 0"),
+}
+
+
+def _check_claim_part(path: Path, meta, arrays: dict) -> dict:
+    """Check ``claims.json`` and ``claims.npz`` against each other; return each TF-IDF block's terms."""
+    from ..estimators.claims import CLAIM_STANCE_LABELS, N_CUE_FEATURES, SIM_NAMES, VECTORIZER_NAMES
+
+    json_file, npz_file = path / _CLAIM_JSON, path / _CLAIM_NPZ
+
+    def fail(file, field, expected, got) -> None:
+        got = got if isinstance(got, _Said) else _short(got)
+        raise ModelIntegrityError(f"model file {file}: field {field!r} must be {expected}, got {got}")
+
+    if not isinstance(meta, dict) or meta.get("class") != "ClaimStanceClassifier":
+        raise ModelIntegrityError(f"{json_file} does not describe a ClaimStanceClassifier")
+    params = meta.get("params")
+    if not isinstance(params, dict):
+        fail(json_file, "params", "an object", params)
+    for key, (test, what) in _CLAIM_PARAM_RULES.items():
+        if key not in params:
+            fail(json_file, f"params.{key}", what, _Said("nothing (missing)"))
+        if not test(params[key]):
+            fail(json_file, f"params.{key}", what, params[key])
+    for key in params:
+        if key not in _CLAIM_PARAM_RULES:
+            fail(json_file, f"params.{key}", "a parameter of ClaimStanceClassifier", _Said("an unknown one"))
+    if meta.get("classes") != list(CLAIM_STANCE_LABELS):
+        fail(json_file, "classes", list(CLAIM_STANCE_LABELS), meta.get("classes"))
+    if meta.get("stance_classes") != list(CLAIM_STANCE_LABELS[:3]):
+        fail(json_file, "stance_classes", list(CLAIM_STANCE_LABELS[:3]), meta.get("stance_classes"))
+    stored = params["word_vectors"] == WORD_VECTORS_STORED
+    sim_names = list(SIM_NAMES)
+    if meta.get("sim_names") != sim_names:
+        fail(json_file, "sim_names", f"the {len(sim_names)} similarity features of this version", meta.get("sim_names"))
+    seen = meta.get("samples_seen")
+    if not (isinstance(seen, dict) and all(_is_int(seen.get(k)) and seen[k] >= 1 for k in ("sim", "cue"))):
+        fail(json_file, "samples_seen", "{'sim': int >= 1, 'cue': int >= 1}", seen)
+
+    def array(name, kind="f", ndim=None, shape=None):
+        if name not in arrays:
+            fail(npz_file, name, "an array", _Said("nothing (missing)"))
+        a = arrays[name]
+        if a.dtype.kind not in kind:
+            fail(npz_file, name, "an array of " + ("floats" if kind == "f" else "integers"), _Said(f"dtype {a.dtype}"))
+        if (ndim is not None and a.ndim != ndim) or (shape is not None and a.shape != shape):
+            fail(npz_file, name, f"an array of shape {shape or f'{ndim} dimension(s)'}", _Said(f"shape {a.shape}"))
+        if kind == "f" and name != "bin_edges" and not np.isfinite(a).all():
+            fail(npz_file, name, "finite numbers", _Said("NaN or infinity"))
+        return a
+
+    expected = set()
+    terms, sizes = {}, {}
+    for name in VECTORIZER_NAMES:
+        raw, idf = array(f"terms_{name}", "u", 1), array(f"idf_{name}", "f", 1)
+        expected |= {f"terms_{name}", f"idf_{name}"}
+        if raw.dtype != np.uint8:
+            fail(npz_file, f"terms_{name}", "UTF-8 bytes (uint8)", _Said(f"dtype {raw.dtype}"))
+        try:
+            text = raw.tobytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            fail(npz_file, f"terms_{name}", "UTF-8 text", _Said(f"an invalid byte at {exc.start}"))
+        words = text.split("\n") if text else []
+        if len(words) != len(idf) or not words:
+            fail(npz_file, f"terms_{name}", f"{len(idf)} terms (one per idf value, 1 at least)",
+                 _Said(f"{len(words)}"))
+        if len(set(words)) != len(words) or not all(words):
+            fail(npz_file, f"terms_{name}", "distinct non-empty terms", _Said("a repeated or empty term"))
+        if (idf <= 0).any():
+            fail(npz_file, f"idf_{name}", "positive numbers", _Said("a value <= 0"))
+        terms[name], sizes[name] = words, len(words)
+    components = array("svd_components", "f", 2)
+    if not 1 <= components.shape[0] <= params["n_svd"] or components.shape[1] != sizes["word"]:
+        fail(npz_file, "svd_components", f"an array of shape (1 to {params['n_svd']}, {sizes['word']})",
+             _Said(f"shape {components.shape}"))
+    n_sim = len(sim_names)
+    for name in ("sim_mean", "sim_scale", "sim_var"):
+        array(name, "f", shape=(n_sim,))
+    if (arrays["sim_scale"] <= 0).any():
+        fail(npz_file, "sim_scale", "positive numbers", _Said("a value <= 0"))
+    counts = array("bin_counts", "iu", shape=(n_sim,))
+    if (counts < 1).any() or (counts > params["n_bins"]).any():
+        fail(npz_file, "bin_counts", f"ints from 1 to {params['n_bins']}", counts.tolist())
+    edges = array("bin_edges", "f", shape=(int(counts.sum()) + n_sim,))
+    bounds = np.concatenate([[0], np.cumsum(counts + 1)])
+    for j in range(n_sim):
+        e = edges[bounds[j]:bounds[j + 1]]
+        if np.isnan(e).any() or (np.diff(e) < 0).any() or not np.isfinite(e[1:-1]).all():
+            fail(npz_file, "bin_edges", "increasing numbers per feature (only the outer ones infinite)",
+                 _Said(f"feature {j} not"))
+    for name in ("cue_max_abs", "cue_scale"):
+        array(name, "f", shape=(N_CUE_FEATURES,))
+    if (arrays["cue_scale"] <= 0).any():
+        fail(npz_file, "cue_scale", "positive numbers", _Said("a value <= 0"))
+    n_stage1 = n_sim + int(counts.sum())
+    dim = 0
+    vector_words = meta.get("word_vectors")
+    if stored != (vector_words is not None):
+        fail(json_file, "word_vectors", f"a list of words exactly when params.word_vectors is "
+             f"{WORD_VECTORS_STORED!r}", _Said("a mismatch"))
+    if stored:
+        if (not isinstance(vector_words, list) or not vector_words
+                or not all(isinstance(w, str) and 0 < len(w) <= MAX_WORD_CHARS for w in vector_words)
+                or len(set(vector_words)) != len(vector_words)):
+            fail(json_file, "word_vectors", f"a list of distinct words of 1 to {MAX_WORD_CHARS} characters",
+                 _Said("a list that is not"))
+        table = array("word_vectors", "f", 2)
+        dim = table.shape[1]
+        if table.shape[0] != len(vector_words) or not 1 <= dim <= MAX_WORD_VECTOR_DIM:
+            fail(npz_file, "word_vectors", f"an array of shape ({len(vector_words)}, 1 to {MAX_WORD_VECTOR_DIM})",
+                 _Said(f"shape {table.shape}"))
+        array("word_vector_weights", "f", shape=(len(vector_words),))
+        expected |= {"word_vectors", "word_vector_weights"}
+    n_stage2 = (n_stage1 + N_CUE_FEATURES + sizes["head"] + sizes["body"] + sizes["lead"] + 4 * dim)
+    array("related_coef", "f", shape=(1, n_stage1))
+    array("related_intercept", "f", shape=(1,))
+    array("stance_coef", "f", shape=(3, n_stage2))
+    array("stance_intercept", "f", shape=(3,))
+    expected |= {"svd_components", "sim_mean", "sim_scale", "sim_var", "bin_counts", "bin_edges", "cue_max_abs",
+                 "cue_scale", "related_coef", "related_intercept", "stance_coef", "stance_intercept"}
+    for name in arrays:
+        if name not in expected:
+            fail(npz_file, name, f"one of {sorted(expected)}", _Said("an unknown array"))
+    return terms
+
+
+def _load_claim_model(path: Path, manifest: dict, serialization: str | None):
+    """Rebuild a ClaimStanceClassifier from ``claims.json`` and ``claims.npz`` (checked; no pickle)."""
+    import sklearn
+
+    if serialization not in (None, "safe"):
+        raise ModelNotFoundError(f"model {path} has no {serialization!r} files (a claim model holds 'safe' files "
+                                 f"only)")
+    _check_hashes(path, manifest["files"], CLAIM_FILES)
+    _check_versions(manifest, path, "safe")
+    written = str(manifest["versions"].get("scikit-learn", "unknown"))
+    if written == "unknown" or _minor(written) != _minor(sklearn.__version__):
+        raise ModelVersionError(
+            f"model {path} ({MANIFEST_FILE}) was written with scikit-learn {written}, but scikit-learn "
+            f"{sklearn.__version__} is installed; a claim model is rebuilt as scikit-learn objects whose "
+            f"transforms may differ between versions: install scikit-learn=={written} or retrain it"
+        )
+    with _reading(path, f"{_CLAIM_JSON} / {_CLAIM_NPZ}"):
+        meta = _read_json(path / _CLAIM_JSON)
+        arrays = _read_npz(path / _CLAIM_NPZ)
+        terms = _check_claim_part(path, meta, arrays)
+        return _claim_model_from_arrays(meta, arrays, terms)
+
+
+def _claim_model_from_arrays(meta: dict, arrays: dict, terms: dict):
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import MaxAbsScaler, StandardScaler
+
+    from ..estimators.claims import CLAIM_STANCE_LABELS, ClaimPairFeatures, ClaimStanceClassifier, QuantileOneHot
+
+    params = dict(meta["params"])
+    params["decision_weights"] = tuple(params["decision_weights"])
+    table = vectors_from_part(meta, arrays)
+    params["word_vectors"] = table  # the stored table stands for whatever was given at fit
+    clf = ClaimStanceClassifier(**params)
+    clf.word_vectors_ = table
+    feats = ClaimPairFeatures(n_svd=clf.n_svd, n_top=clf.n_top, min_df=clf.min_df, random_state=clf.random_state,
+                              word_vectors=table)
+    for name, vectorizer in feats.make_vectorizers().items():
+        vectorizer.vocabulary_ = {term: j for j, term in enumerate(terms[name])}
+        vectorizer.idf_ = arrays[f"idf_{name}"]
+        setattr(feats, f"{name}_", vectorizer)
+    components = arrays["svd_components"]
+    svd = TruncatedSVD(components.shape[0], random_state=clf.random_state)
+    svd.components_, svd.n_features_in_ = components, components.shape[1]
+    feats.svd_ = svd
+    clf.features_ = feats
+    scaler = StandardScaler()
+    scaler.mean_, scaler.scale_, scaler.var_ = arrays["sim_mean"], arrays["sim_scale"], arrays["sim_var"]
+    scaler.n_features_in_, scaler.n_samples_seen_ = len(scaler.mean_), meta["samples_seen"]["sim"]
+    clf.scaler_ = scaler
+    bounds = np.concatenate([[0], np.cumsum(arrays["bin_counts"] + 1)])
+    clf.bins_ = QuantileOneHot([arrays["bin_edges"][a:b] for a, b in zip(bounds[:-1], bounds[1:])])
+    cue = MaxAbsScaler()
+    cue.max_abs_, cue.scale_ = arrays["cue_max_abs"], arrays["cue_scale"]
+    cue.n_features_in_, cue.n_samples_seen_ = len(cue.scale_), meta["samples_seen"]["cue"]
+    clf.cue_scaler_ = cue
+    for attr, stage, C, classes in (
+            ("related_model_", "related", clf.related_C, np.array([False, True])),
+            ("stance_model_", "stance", clf.stance_C, np.array(CLAIM_STANCE_LABELS[:3], dtype=object))):
+        model = LogisticRegression(C=C, max_iter=clf.max_iter, tol=clf.tol)
+        model.coef_, model.intercept_ = arrays[f"{stage}_coef"], arrays[f"{stage}_intercept"]
+        model.classes_, model.n_features_in_ = classes, model.coef_.shape[1]
+        setattr(clf, attr, model)
+    clf.classes_ = np.array(CLAIM_STANCE_LABELS, dtype=object)
+    return clf
