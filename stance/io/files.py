@@ -18,7 +18,8 @@ Examples
 >>> d = tempfile.mkdtemp()
 >>> with atomic_write(os.path.join(d, "out.txt")) as fh:
 ...     _ = fh.write("done\\n")
->>> open(os.path.join(d, "out.txt")).read()
+>>> from pathlib import Path
+>>> Path(d, "out.txt").read_text()
 'done\\n'
 >>> loads_line('{"id": 1}')
 {'id': 1}
