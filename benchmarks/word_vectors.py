@@ -6,7 +6,13 @@ Two tables, each written as a word-vector directory (``vectors.npz`` + ``vocabul
   stance tweet), for SemEval-2016 and RUW;
 - ``news``: ``domain/unlabeled.jsonl`` and ``domain/unlabeled_2022.jsonl`` (the domain's
   unlabelled paragraphs), the FNC-1 *training* bodies (train and dev split; never the test
-  bodies) split at line breaks, and the EUvsDisinfo claim titles; for FNC-1 and the domain.
+  bodies) split at line breaks, and the EUvsDisinfo claim titles; for FNC-1 and the domain;
+- ``joined`` (only with ``--only joined``): the tweets and the two domain files together (over
+  5 million tokens), to time a fit at the size the library promises.
+
+``--clusters K[,K...]`` also groups each table's words into ``K`` k-means clusters
+(``WordVectors.fit_clusters``, seed 0) and writes the table again as ``DIR/<name>_c<K>/`` (the same
+vectors with the word -> cluster map, for ``word_vector_features="clusters"`` or ``"both"``).
 
 No labelled text is read. Note for the domain: our own labelled paragraphs (round 1 and 2) were
 drawn from the two unlabelled domain files, so the ``news`` table has seen their text (not their
@@ -15,8 +21,8 @@ written.
 
 Usage::
 
-    python benchmarks/word_vectors.py [--data-root DIR] [--out DIR] [--only tweets|news]
-        [--dim 100 --window 5 --min-count 5 --max-vocab 50000]
+    python benchmarks/word_vectors.py [--data-root DIR] [--out DIR] [--only tweets|news|joined]
+        [--dim 100 --window 5 --min-count 5 --max-vocab 50000] [--clusters 200,500,1000]
 
 Writes ``DIR/<name>/`` (default ``benchmarks/.cache/word_vectors``) and
 ``benchmarks/results/word_vectors.json`` (corpus sizes, wall and CPU seconds, nearest
@@ -55,6 +61,9 @@ def corpus(name: str, root: Path) -> list[str]:
     """The unlabelled texts of one table."""
     if name == "tweets":
         return read_corpus([root / "tweets" / "unlabeled.txt"])
+    if name == "joined":
+        return read_corpus([root / "tweets" / "unlabeled.txt", root / "domain" / "unlabeled.jsonl",
+                            root / "domain" / "unlabeled_2022.jsonl"])
     texts = read_corpus([root / "domain" / "unlabeled.jsonl", root / "domain" / "unlabeled_2022.jsonl"])
     bodies: dict[int, str] = {}
     for split in ("train", "dev"):  # both from train_bodies.csv; the competition test bodies are never read
@@ -83,9 +92,15 @@ def render_markdown(tables: dict, semeval_wv: dict, semeval: dict, ruw_wv: dict,
              "; ".join(f"{w}: {' '.join(n[:3])}" for w, n in list(t["neighbours"].items())[:4])]
             for name, t in tables.items()]
     out = ["**The tables** (`python benchmarks/word_vectors.py`; PPMI with context smoothing 0.75, "
-           "randomized SVD, `U * S**0.5`; seconds wall / CPU on the shared 2-core machine):", "",
+           "randomized SVD, `U * S**0.5`; seconds wall / CPU on the shared 2-core machine, progress bar on; "
+           "`joined`: `--only joined`, tweets + the two domain files):", "",
            _table(["table", "texts", "tokens", "words", "dim", "window", "min_count", "wall s", "CPU s",
                    "nearest words"], rows), ""]
+    kmeans = [[name, k, v["seconds_wall"], v["seconds_cpu"]] for name, t in tables.items()
+              for k, v in t.get("kmeans", {}).items()]
+    if kmeans:
+        out += ["Word clusters (`--clusters`: mini-batch k-means over the unit vectors, 3 starts, seed 0):", "",
+                _table(["table", "clusters", "wall s", "CPU s"], kmeans), ""]
     rows = []
     for name, with_wv, without in (("SemEval-2016", semeval_wv, semeval), ("RUW", ruw_wv, ruw)):
         ours, record = with_wv["results"]["ours"], with_wv["results"]["ours"]["word_vectors"]
@@ -132,7 +147,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data-root", default=None)
     p.add_argument("--out", default=str(CACHE))
-    p.add_argument("--only", choices=("tweets", "news"), default=None)
+    p.add_argument("--only", choices=("tweets", "news", "joined"), default=None)
+    p.add_argument("--clusters", default="", metavar="K,K",
+                   help="also write <name>_c<K> tables with K k-means word clusters (e.g. 200,500,1000)")
     p.add_argument("--dim", type=int, default=100)
     p.add_argument("--window", type=int, default=5)
     p.add_argument("--min-count", type=int, default=5)
@@ -155,11 +172,22 @@ def main(argv=None) -> int:
             except KeyError:
                 pass
         record[name] = {"texts": len(texts), "tokens": wv.n_tokens_, "words": len(wv.vocabulary_),
-                        "params": {k: v for k, v in wv.get_params().items() if k != "progress"},
+                        "params": {k: v for k, v in wv.get_params().items() if k not in ("progress", "n_clusters")},
                         "fit_seconds_wall": round(wall, 1), "fit_seconds_cpu": round(cpu, 1),
                         "neighbours": neighbours, "directory": os.path.relpath(out, ROOT)}
         print(f"{name}: {len(texts):,} texts, {wv.n_tokens_:,} tokens, {len(wv.vocabulary_):,} words, "
               f"{wall:.0f} s wall / {cpu:.0f} s CPU -> {out}", flush=True)
+        clusters = {}
+        for k in (int(v) for v in args.clusters.split(",") if v.strip()):
+            wall, cpu = time.perf_counter(), time.process_time()
+            wv.set_params(n_clusters=k).fit_clusters()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            wv.save(Path(args.out) / f"{name}_c{k}")
+            clusters[str(k)] = {"seconds_wall": round(wall, 1), "seconds_cpu": round(cpu, 1)}
+            print(f"{name}_c{k}: {int(wv.clusters_.max()) + 1} clusters, {wall:.0f} s wall / {cpu:.0f} s CPU",
+                  flush=True)
+        if clusters:
+            record[name]["kmeans"] = clusters
     Path(args.results).write_text(json.dumps(record, indent=2) + "\n")
     return 0
 
