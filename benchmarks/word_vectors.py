@@ -118,16 +118,19 @@ def render_markdown(tables: dict, semeval_wv: dict, semeval: dict, ruw_wv: dict,
     return "\n".join(out) + "\n"
 
 
-def render_domain(without: dict, with_wv: dict) -> str:
+def render_domain(without: dict, with_wv: dict, *more: dict) -> str:
     """Stance macro-F1 of the domain recipe's stance classifier alone (``domain_cv.py --stance-only``), without
-    and with the ``news`` word-vector block: pooled CV, per source, each source held out, and the selection."""
+    and with a word-vector block (the ``news`` pooled vectors, then each of ``more``: e.g. word clusters):
+    pooled CV, per source, each source held out, and the selection."""
     rows = []
-    for label, run in (("without word vectors", without), ("with news word vectors", with_wv)):
+    for run in (without, with_wv, *more):
         (name, res), = run["systems"].items()
         r = res["as_predicted"]
         params = res.get("params", {}).get("stance_params", {})
+        label = "without word vectors"
         if params.get("word_vectors"):
-            label += f" (weight {params['word_vector_weight']:g})"
+            mode = params.get("word_vector_features", "pooled")
+            label = (f"{Path(params['word_vectors']).name} {mode} (weight {params['word_vector_weight']:g})")
         per_source = {s: v["stance_macro_f1"] for s, v in r["cv"]["by_source"].items()}
         held = {s: v["stance_macro_f1"] for s, v in r["held_out"].items()}
         rows.append([label, f"{r['cv']['stance_macro_f1']:.3f}",
@@ -136,9 +139,10 @@ def render_domain(without: dict, with_wv: dict) -> str:
                      " ".join(f"{s}:{v:.2f}" for s, v in held.items()),
                      f"{sum(held.values()) / len(held):.3f}", f"{r['selection']['stance']:.3f}", res["seconds"]])
     return (f"**Domain, per source and leave one source out** (`python benchmarks/domain_cv.py --systems stance "
-            f"--stance-only [--word-vectors benchmarks/.cache/word_vectors/news --word-vector-weight 1]`: the "
-            f"stance classifier of the shipped recipe alone, the splits of the domain section, {with_wv['n']:,} "
-            f"paragraphs; stance macro-F1; the weight was not tuned):\n\n"
+            f"--stance-only [--word-vectors benchmarks/.cache/word_vectors/TABLE --word-vector-weight 1 "
+            f"[--word-vector-features clusters|both]]`: the stance classifier of the shipped recipe alone, the splits "
+            f"of the domain section, {with_wv['n']:,} paragraphs; stance macro-F1; `news_c<K>`: the `news` vectors "
+            f"with K k-means word clusters; the weight was not tuned):\n\n"
             + _table(["stance classifier", "CV pooled", "CV per source", "mean per source", "held-out source",
                       "mean held-out", "selection", "wall s (--jobs 1, shared cores)"], rows) + "\n")
 

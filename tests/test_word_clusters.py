@@ -139,3 +139,15 @@ def test_cli_embed_with_clusters(tmp_path, capsys):
                  "--clusters", "4"]) == 0
     assert "words x 3 dimensions, 4 clusters" in capsys.readouterr().out
     assert load_word_vectors(tmp_path / "wv").clusters_.max() == 3
+
+
+def test_clusters_with_targets_round_trip(vectors, tmp_path):
+    targets = ["russia", "ukraine"] * 12
+    sc = StanceClassifier(min_df=1, cv=2, random_state=0, word_vectors=vectors.pooled(),
+                          word_vector_features="both").fit(TEXTS, STANCES, targets=targets)
+    proba = sc.predict_proba(TEXTS[:4], targets=targets[:4])
+    tc = TopicClassifier(min_df=1, cv=2, random_state=0).fit(TEXTS, TOPICS)
+    save_model(StanceModel(tc, sc), tmp_path / "m", format="safe")
+    back = load_model(tmp_path / "m").stance_classifier
+    assert back.word_vector_features == "both"
+    assert np.allclose(back.predict_proba(TEXTS[:4], targets=targets[:4]), proba, atol=1e-6)
