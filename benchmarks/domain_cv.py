@@ -24,11 +24,13 @@ Usage::
 
     python benchmarks/domain_cv.py [--data-root DIR] [--corpus grown|round1] [--ideas] [--jobs 2]
         [--source-balance 0.5] [--json benchmarks/results/domain_cv.json]
-        [--word-vectors DIR [--word-vector-weight 1.0]] [--stance-only]
+        [--word-vectors DIR [--word-vector-weight 1.0] [--word-vector-features pooled|clusters|both]]
+        [--stance-only]
 
 ``--word-vectors DIR`` (a table of ``benchmarks/word_vectors.py``) switches on the pooled
 word-vector block of both estimators of our recipe (``word_vectors=DIR``); the other systems
-are unchanged. ``--stance-only`` fits only the recipe's stance classifier on the same splits
+are unchanged. ``--word-vector-features clusters`` (or ``both``) gives the bag of word clusters
+instead of (or beside) the pooled vector; the table must have clusters (``_c<K>`` tables). ``--stance-only`` fits only the recipe's stance classifier on the same splits
 (about a third of the cost; its stance figures "as predicted" equal the full recipe's: the
 ``idea:ovr+balance0.5`` row of ``domain_cv_ideas.json`` is the recipe's ``stance`` row, figure for figure).
 
@@ -455,6 +457,8 @@ def main(argv=None) -> int:
                         help="word-vector directory (benchmarks/word_vectors.py): our recipe gets the pooled block")
     parser.add_argument("--word-vector-weight", type=float, default=1.0, metavar="W",
                         help="scale of the word-vector block (default: 1.0)")
+    parser.add_argument("--word-vector-features", choices=("pooled", "clusters", "both"), default="pooled",
+                        help="what the word-vector block holds (default: pooled)")
     parser.add_argument("--stance-only", action="store_true",
                         help="the cheapest per-source mode: fit only the stance classifiers of our recipe (no topic "
                              "model, no +rule rows; its stance figures equal the full recipe's)")
@@ -462,6 +466,8 @@ def main(argv=None) -> int:
     wv = None
     if args.word_vectors:
         wv = {"word_vectors": str(Path(args.word_vectors).resolve()), "word_vector_weight": args.word_vector_weight}
+        if args.word_vector_features != "pooled":
+            wv["word_vector_features"] = args.word_vector_features
     results = run(args.data_root, args.corpus, args.ideas, args.jobs, tuple(s for s in args.systems.split(",") if s),
                   args.source_balance, wv, args.stance_only)
     if args.json:

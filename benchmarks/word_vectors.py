@@ -6,7 +6,13 @@ Two tables, each written as a word-vector directory (``vectors.npz`` + ``vocabul
   stance tweet), for SemEval-2016 and RUW;
 - ``news``: ``domain/unlabeled.jsonl`` and ``domain/unlabeled_2022.jsonl`` (the domain's
   unlabelled paragraphs), the FNC-1 *training* bodies (train and dev split; never the test
-  bodies) split at line breaks, and the EUvsDisinfo claim titles; for FNC-1 and the domain.
+  bodies) split at line breaks, and the EUvsDisinfo claim titles; for FNC-1 and the domain;
+- ``joined`` (only with ``--only joined``): the tweets and the two domain files together (over
+  5 million tokens), to time a fit at the size the library promises.
+
+``--clusters K[,K...]`` also groups each table's words into ``K`` k-means clusters
+(``WordVectors.fit_clusters``, seed 0) and writes the table again as ``DIR/<name>_c<K>/`` (the same
+vectors with the word -> cluster map, for ``word_vector_features="clusters"`` or ``"both"``).
 
 No labelled text is read. Note for the domain: our own labelled paragraphs (round 1 and 2) were
 drawn from the two unlabelled domain files, so the ``news`` table has seen their text (not their
@@ -15,8 +21,8 @@ written.
 
 Usage::
 
-    python benchmarks/word_vectors.py [--data-root DIR] [--out DIR] [--only tweets|news]
-        [--dim 100 --window 5 --min-count 5 --max-vocab 50000]
+    python benchmarks/word_vectors.py [--data-root DIR] [--out DIR] [--only tweets|news|joined]
+        [--dim 100 --window 5 --min-count 5 --max-vocab 50000] [--clusters 200,500,1000]
 
 Writes ``DIR/<name>/`` (default ``benchmarks/.cache/word_vectors``) and
 ``benchmarks/results/word_vectors.json`` (corpus sizes, wall and CPU seconds, nearest
@@ -55,6 +61,9 @@ def corpus(name: str, root: Path) -> list[str]:
     """The unlabelled texts of one table."""
     if name == "tweets":
         return read_corpus([root / "tweets" / "unlabeled.txt"])
+    if name == "joined":
+        return read_corpus([root / "tweets" / "unlabeled.txt", root / "domain" / "unlabeled.jsonl",
+                            root / "domain" / "unlabeled_2022.jsonl"])
     texts = read_corpus([root / "domain" / "unlabeled.jsonl", root / "domain" / "unlabeled_2022.jsonl"])
     bodies: dict[int, str] = {}
     for split in ("train", "dev"):  # both from train_bodies.csv; the competition test bodies are never read
@@ -83,9 +92,15 @@ def render_markdown(tables: dict, semeval_wv: dict, semeval: dict, ruw_wv: dict,
              "; ".join(f"{w}: {' '.join(n[:3])}" for w, n in list(t["neighbours"].items())[:4])]
             for name, t in tables.items()]
     out = ["**The tables** (`python benchmarks/word_vectors.py`; PPMI with context smoothing 0.75, "
-           "randomized SVD, `U * S**0.5`; seconds wall / CPU on the shared 2-core machine):", "",
+           "randomized SVD, `U * S**0.5`; seconds wall / CPU on the shared 2-core machine, progress bar on; "
+           "`joined`: `--only joined`, tweets + the two domain files):", "",
            _table(["table", "texts", "tokens", "words", "dim", "window", "min_count", "wall s", "CPU s",
                    "nearest words"], rows), ""]
+    kmeans = [[name, k, v["seconds_wall"], v["seconds_cpu"]] for name, t in tables.items()
+              for k, v in t.get("kmeans", {}).items()]
+    if kmeans:
+        out += ["Word clusters (`--clusters`: mini-batch k-means over the unit vectors, 3 starts, seed 0):", "",
+                _table(["table", "clusters", "wall s", "CPU s"], kmeans), ""]
     rows = []
     for name, with_wv, without in (("SemEval-2016", semeval_wv, semeval), ("RUW", ruw_wv, ruw)):
         ours, record = with_wv["results"]["ours"], with_wv["results"]["ours"]["word_vectors"]
@@ -103,16 +118,19 @@ def render_markdown(tables: dict, semeval_wv: dict, semeval: dict, ruw_wv: dict,
     return "\n".join(out) + "\n"
 
 
-def render_domain(without: dict, with_wv: dict) -> str:
+def render_domain(without: dict, with_wv: dict, *more: dict) -> str:
     """Stance macro-F1 of the domain recipe's stance classifier alone (``domain_cv.py --stance-only``), without
-    and with the ``news`` word-vector block: pooled CV, per source, each source held out, and the selection."""
+    and with a word-vector block (the ``news`` pooled vectors, then each of ``more``: e.g. word clusters):
+    pooled CV, per source, each source held out, and the selection."""
     rows = []
-    for label, run in (("without word vectors", without), ("with news word vectors", with_wv)):
+    for run in (without, with_wv, *more):
         (name, res), = run["systems"].items()
         r = res["as_predicted"]
         params = res.get("params", {}).get("stance_params", {})
+        label = "without word vectors"
         if params.get("word_vectors"):
-            label += f" (weight {params['word_vector_weight']:g})"
+            mode = params.get("word_vector_features", "pooled")
+            label = (f"{Path(params['word_vectors']).name} {mode} (weight {params['word_vector_weight']:g})")
         per_source = {s: v["stance_macro_f1"] for s, v in r["cv"]["by_source"].items()}
         held = {s: v["stance_macro_f1"] for s, v in r["held_out"].items()}
         rows.append([label, f"{r['cv']['stance_macro_f1']:.3f}",
@@ -121,9 +139,10 @@ def render_domain(without: dict, with_wv: dict) -> str:
                      " ".join(f"{s}:{v:.2f}" for s, v in held.items()),
                      f"{sum(held.values()) / len(held):.3f}", f"{r['selection']['stance']:.3f}", res["seconds"]])
     return (f"**Domain, per source and leave one source out** (`python benchmarks/domain_cv.py --systems stance "
-            f"--stance-only [--word-vectors benchmarks/.cache/word_vectors/news --word-vector-weight 1]`: the "
-            f"stance classifier of the shipped recipe alone, the splits of the domain section, {with_wv['n']:,} "
-            f"paragraphs; stance macro-F1; the weight was not tuned):\n\n"
+            f"--stance-only [--word-vectors benchmarks/.cache/word_vectors/TABLE --word-vector-weight 1 "
+            f"[--word-vector-features clusters|both]]`: the stance classifier of the shipped recipe alone, the splits "
+            f"of the domain section, {with_wv['n']:,} paragraphs; stance macro-F1; `news_c<K>`: the `news` vectors "
+            f"with K k-means word clusters; the weight was not tuned):\n\n"
             + _table(["stance classifier", "CV pooled", "CV per source", "mean per source", "held-out source",
                       "mean held-out", "selection", "wall s (--jobs 1, shared cores)"], rows) + "\n")
 
@@ -132,7 +151,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data-root", default=None)
     p.add_argument("--out", default=str(CACHE))
-    p.add_argument("--only", choices=("tweets", "news"), default=None)
+    p.add_argument("--only", choices=("tweets", "news", "joined"), default=None)
+    p.add_argument("--clusters", default="", metavar="K,K",
+                   help="also write <name>_c<K> tables with K k-means word clusters (e.g. 200,500,1000)")
     p.add_argument("--dim", type=int, default=100)
     p.add_argument("--window", type=int, default=5)
     p.add_argument("--min-count", type=int, default=5)
@@ -155,11 +176,22 @@ def main(argv=None) -> int:
             except KeyError:
                 pass
         record[name] = {"texts": len(texts), "tokens": wv.n_tokens_, "words": len(wv.vocabulary_),
-                        "params": {k: v for k, v in wv.get_params().items() if k != "progress"},
+                        "params": {k: v for k, v in wv.get_params().items() if k not in ("progress", "n_clusters")},
                         "fit_seconds_wall": round(wall, 1), "fit_seconds_cpu": round(cpu, 1),
                         "neighbours": neighbours, "directory": os.path.relpath(out, ROOT)}
         print(f"{name}: {len(texts):,} texts, {wv.n_tokens_:,} tokens, {len(wv.vocabulary_):,} words, "
               f"{wall:.0f} s wall / {cpu:.0f} s CPU -> {out}", flush=True)
+        clusters = {}
+        for k in (int(v) for v in args.clusters.split(",") if v.strip()):
+            wall, cpu = time.perf_counter(), time.process_time()
+            wv.set_params(n_clusters=k).fit_clusters()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            wv.save(Path(args.out) / f"{name}_c{k}")
+            clusters[str(k)] = {"seconds_wall": round(wall, 1), "seconds_cpu": round(cpu, 1)}
+            print(f"{name}_c{k}: {int(wv.clusters_.max()) + 1} clusters, {wall:.0f} s wall / {cpu:.0f} s CPU",
+                  flush=True)
+        if clusters:
+            record[name]["kmeans"] = clusters
     Path(args.results).write_text(json.dumps(record, indent=2) + "\n")
     return 0
 

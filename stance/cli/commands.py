@@ -571,6 +571,9 @@ def _add_embed_command(sub) -> None:
     p.add_argument("--window", type=_positive_int, default=5, help="context words on each side (default: 5)")
     p.add_argument("--min-count", type=_positive_int, default=5, help="fewest occurrences of a kept word (default: 5)")
     p.add_argument("--max-vocab", type=_positive_int, default=50_000, help="most words kept (default: 50000)")
+    p.add_argument("--clusters", type=_positive_int, default=None, metavar="K",
+                   help="also group the words into K clusters (k-means over the vectors), for the estimators' "
+                        "word_vector_features='clusters' or 'both' (default: no clusters)")
     p.add_argument("--random-state", type=int, default=0)
     p.set_defaults(func=_cmd_embed)
 
@@ -583,9 +586,10 @@ def _cmd_embed(args) -> int:
     if not texts:
         raise StanceError(f"no text in {', '.join(args.input)}")
     wv = WordVectors(dim=args.dim, window=args.window, min_count=args.min_count, max_vocab=args.max_vocab,
-                     progress=sys.stderr.isatty(), random_state=args.random_state).fit(texts)
+                     n_clusters=args.clusters, progress=sys.stderr.isatty(), random_state=args.random_state).fit(texts)
     path = wv.save(args.out)
-    print(f"wrote {path}: {len(wv.vocabulary_):,} words x {args.dim} dimensions from {len(texts):,} texts "
+    clusters = "" if wv.clusters_ is None else f", {int(wv.clusters_.max()) + 1:,} clusters"
+    print(f"wrote {path}: {len(wv.vocabulary_):,} words x {args.dim} dimensions{clusters} from {len(texts):,} texts "
           f"({wv.n_tokens_:,} tokens)")
     return 0
 

@@ -29,7 +29,7 @@ from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, Str
 from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import InvalidInputError, LabelError
-from ..features.vectors import PooledVectors, WordVectorFeatures
+from ..features.vectors import BLOCK_MODES, PooledVectors, WordVectorFeatures
 from .params import Interval, Options, validate_params
 from ..features.tfidf import (
     CompiledFeatures,
@@ -106,6 +106,8 @@ DEFAULT_CV = 5
 DEFAULT_MAX_ITER = 1000
 #: Scale of the pooled word-vector block (a unit-length row) beside the TF-IDF blocks (each unit length).
 DEFAULT_WORD_VECTOR_WEIGHT = 1.0
+#: What the word-vector block holds by default (one of ``BLOCK_MODES``): the pooled vector.
+DEFAULT_WORD_VECTOR_FEATURES = "pooled"
 #: Evidence terms per decision reported by ``explain``.
 DEFAULT_EVIDENCE_TERMS = 3
 _THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
@@ -175,26 +177,6 @@ def _splitter(n: int, n_splits: int, y: np.ndarray | None, groups: Sequence | No
     return KFold(n_splits=n_splits, shuffle=True, random_state=random_state).split(dummy)
 
 
-def _resolve_word_vectors(obj: BaseEstimator, value) -> PooledVectors | None:
-    """The table a ``word_vectors`` parameter names, its vectors rounded to float16 (as the safe format stores them)."""
-    import os
-
-    if value is None:
-        return None
-    if isinstance(value, (str, os.PathLike)):
-        from ..features.embeddings import load_word_vectors
-
-        table = load_word_vectors(value).pooled()
-    elif isinstance(value, PooledVectors):
-        table = value
-    elif hasattr(value, "pooled") and callable(value.pooled):
-        table = value.pooled()
-    else:
-        raise ValueError(f"The 'word_vectors' parameter of {type(obj).__name__} must be None, a word-vector "
-                         f"directory or a fitted WordVectors, got {type(value).__name__}")
-    return PooledVectors(table.vocabulary, table.vectors.astype(np.float16).astype(np.float32), table.weights)
-
-
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
@@ -229,6 +211,7 @@ _SHARED_CONSTRAINTS: dict = {
     "random_state": ["random_state"],
     "word_vectors": ["word_vectors", None],
     "word_vector_weight": [Interval(numbers.Real, 0, None, closed="neither")],
+    "word_vector_features": [Options(set(BLOCK_MODES))],
 }
 
 
@@ -253,14 +236,21 @@ class _TextLinearMixin:
 
     def _fit_word_vectors(self) -> None:
         """Set ``word_vectors_`` from the ``word_vectors`` parameter (a table rounded to float16, or None)."""
-        self.word_vectors_ = _resolve_word_vectors(self, self.word_vectors)
+        from ..features.embeddings import resolve_word_vectors  # scikit-learn's SVD: imported when fitting
+
+        table = resolve_word_vectors(self.word_vectors, type(self).__name__)
+        if table is not None and self.word_vector_features != "pooled" and table.clusters is None:
+            raise ValueError(f"The 'word_vector_features' parameter of {type(self).__name__} is "
+                             f"{self.word_vector_features!r}, which needs word clusters, but the word vectors have "
+                             f"none: fit them with WordVectors(n_clusters=...) or `stance embed --clusters K`")
+        self.word_vectors_ = table
 
     def _with_word_vectors(self, A, texts: list[str]):
         """``A`` with the pooled word-vector block appended (``A`` itself without word vectors)."""
         table = getattr(self, "word_vectors_", None)
         if table is None:
             return A
-        dense = table.transform(texts)
+        dense = table.block(texts, self.word_vector_features)
         dense *= np.float32(self.word_vector_weight)
         return sp.hstack([A, sp.csr_matrix(dense)], format="csr", dtype=np.float32)
 
@@ -345,6 +335,7 @@ class _TextLinearMixin:
         state.setdefault("word_vectors", None)
         state.setdefault("word_vector_weight", DEFAULT_WORD_VECTOR_WEIGHT)
         state.setdefault("binary", DEFAULT_BINARY)  # and before binary term frequencies (sublinear tf)
+        state.setdefault("word_vector_features", "pooled")
         super().__setstate__(state)
 
     def _feature_source(self):
@@ -354,7 +345,8 @@ class _TextLinearMixin:
         if compiled is None:
             return _UnionFeatures(self)
         table = getattr(self, "word_vectors_", None)
-        return compiled if table is None else WordVectorFeatures(compiled, table, self.word_vector_weight)
+        return compiled if table is None else WordVectorFeatures(compiled, table, self.word_vector_weight,
+                                                                 self.word_vector_features)
 
     def _core(self) -> ScoringCore:
         """The :class:`~stance.estimators.scoring.ScoringCore` of this fitted estimator (built once, not pickled)."""
@@ -432,6 +424,10 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         ``WordVectors.pooled()`` to estimators that will be cloned.)
     word_vector_weight : float, default=DEFAULT_WORD_VECTOR_WEIGHT
         Scale of that block (the TF-IDF blocks have unit-length rows too).
+    word_vector_features : {"pooled", "clusters", "both"}, default=DEFAULT_WORD_VECTOR_FEATURES
+        What the block holds: the pooled vector; the bag of the clusters of the
+        paragraph's words (sublinear counts, unit length; the table must have clusters,
+        :meth:`~stance.features.embeddings.WordVectors.fit_clusters`); or both side by side.
     max_iter : int, default=1000
     random_state : int, RandomState or None, default=None
         Seeds the fold shuffling and the solver.
@@ -480,6 +476,7 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         max_iter: int = DEFAULT_MAX_ITER,
         word_vectors=None,
         word_vector_weight: float = DEFAULT_WORD_VECTOR_WEIGHT,
+        word_vector_features: str = DEFAULT_WORD_VECTOR_FEATURES,
         random_state=None,
     ):
         self.topics = topics
@@ -495,6 +492,7 @@ class TopicClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.word_vectors = word_vectors
         self.word_vector_weight = word_vector_weight
+        self.word_vector_features = word_vector_features
         self.random_state = random_state
 
     def _binarize(self, y) -> tuple[np.ndarray, np.ndarray]:
@@ -779,6 +777,10 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         ``WordVectors.pooled()`` to estimators that will be cloned.)
     word_vector_weight : float, default=DEFAULT_WORD_VECTOR_WEIGHT
         Scale of that block (the TF-IDF blocks have unit-length rows too).
+    word_vector_features : {"pooled", "clusters", "both"}, default=DEFAULT_WORD_VECTOR_FEATURES
+        What the block holds: the pooled vector; the bag of the clusters of the
+        paragraph's words (sublinear counts, unit length; the table must have clusters,
+        :meth:`~stance.features.embeddings.WordVectors.fit_clusters`); or both side by side.
     max_iter : int, default=1000
     random_state : int, RandomState or None, default=None
 
@@ -861,6 +863,7 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         max_iter: int = DEFAULT_MAX_ITER,
         word_vectors=None,
         word_vector_weight: float = DEFAULT_WORD_VECTOR_WEIGHT,
+        word_vector_features: str = DEFAULT_WORD_VECTOR_FEATURES,
         random_state=None,
     ):
         self.labels = labels
@@ -885,6 +888,7 @@ class StanceClassifier(_TextLinearMixin, ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.word_vectors = word_vectors
         self.word_vector_weight = word_vector_weight
+        self.word_vector_features = word_vector_features
         self.random_state = random_state
 
     # -- features -----------------------------------------------------------------

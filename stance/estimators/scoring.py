@@ -142,13 +142,14 @@ class ScoringCore:
             return None
         table = getattr(tc, "word_vectors_", None)
         if not same_vectors(table, getattr(sc, "word_vectors_", None)) or (
-                table is not None and tc.word_vector_weight != sc.word_vector_weight):
+                table is not None and (tc.word_vector_weight != sc.word_vector_weight
+                                       or _block_mode(tc) != _block_mode(sc))):
             return None
         try:
             features = CompiledFeatures.from_union(tc.features_)
         except ValueError:
             return None
-        features = with_word_vectors(features, table, getattr(tc, "word_vector_weight", None))
+        features = with_word_vectors(features, table, getattr(tc, "word_vector_weight", None), _block_mode(tc))
         return cls(features=features, **topic_head(tc), **stance_head(sc))
 
     @classmethod
@@ -157,7 +158,8 @@ class ScoringCore:
         """Build from compiled features and the JSON and arrays of a safe-format model's parts (the word-vector
         block of the topic part, if any, is added: the caller checks both parts hold the same one)."""
         features = with_word_vectors(features, vectors_from_part(topic_meta, topic_arrays),
-                                     topic_meta["params"].get("word_vector_weight"))
+                                     topic_meta["params"].get("word_vector_weight"),
+                                     topic_meta["params"].get("word_vector_features", "pooled"))
         return cls(features=features, topics=topic_meta["classes"], topic_coef=topic_arrays["coef"],
                    topic_intercept=topic_arrays["intercept"], thresholds=topic_arrays["thresholds"],
                    stances=stance_meta["classes"], stance_coef=stance_arrays["coef"],
@@ -279,10 +281,16 @@ class ScoringCore:
         return out
 
 
-def with_word_vectors(features, table: PooledVectors | None, weight: float | None):
-    """The feature source ``features`` with the pooled word-vector block after its columns (itself without
-    a table): the one place the block enters the scoring core's rows."""
-    return features if table is None else WordVectorFeatures(features, table, weight)
+def _block_mode(estimator) -> str:
+    """What an estimator's word-vector block holds (``"pooled"`` for estimators from before the choice)."""
+    return getattr(estimator, "word_vector_features", "pooled")
+
+
+def with_word_vectors(features, table: PooledVectors | None, weight: float | None, mode: str = "pooled"):
+    """The feature source ``features`` with the word-vector block (``mode``, see
+    :meth:`~stance.features.vectors.PooledVectors.block`) after its columns (itself without a table): the
+    one place the block enters the scoring core's rows."""
+    return features if table is None else WordVectorFeatures(features, table, weight, mode)
 
 
 #: Arrays of the word-vector table in a safe-format part.
@@ -294,7 +302,7 @@ def vectors_from_part(meta: dict, arrays: dict) -> PooledVectors | None:
     if meta.get("word_vectors") is None:
         return None
     return PooledVectors(meta["word_vectors"], arrays["word_vectors"].astype(np.float32),
-                         arrays["word_vector_weights"])
+                         arrays["word_vector_weights"], arrays.get("word_clusters"))
 
 
 def same_vector_parts(topic_meta: dict, topic_arrays: dict, stance_meta: dict, stance_arrays: dict) -> bool:
@@ -303,6 +311,11 @@ def same_vector_parts(topic_meta: dict, topic_arrays: dict, stance_meta: dict, s
         return True
     return (topic_meta.get("word_vectors") == stance_meta.get("word_vectors")
             and topic_meta["params"].get("word_vector_weight") == stance_meta["params"].get("word_vector_weight")
+            and (topic_meta["params"].get("word_vector_features", "pooled")
+                 == stance_meta["params"].get("word_vector_features", "pooled"))
+            and ("word_clusters" in topic_arrays) == ("word_clusters" in stance_arrays)
+            and ("word_clusters" not in topic_arrays
+                 or np.array_equal(topic_arrays["word_clusters"], stance_arrays["word_clusters"]))
             and all(np.array_equal(topic_arrays[k], stance_arrays[k]) for k in VECTOR_ARRAYS))
 
 

@@ -17,6 +17,11 @@ A paragraph becomes the weighted mean of its words' vectors, each word weighing
 so that function words count little. Tokens are those of the word TF-IDF block
 (:func:`stance.text.words` after :func:`stance.text.preprocess`).
 
+Optionally (``n_clusters``) the words are grouped by k-means over their unit
+vectors (cosine), and a paragraph can also be read as a bag of word clusters,
+indicators that generalise across wordings like Brown clusters (Turian, Ratinov
+and Bengio 2010); see :meth:`PooledVectors.cluster_bags`.
+
 Only numpy and scikit-learn (with its scipy) are used. A fitted table is saved
 as plain arrays (``vectors.npz``) and JSON (``vocabulary.json``): no pickle.
 
@@ -45,6 +50,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.cluster import MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.utils.validation import check_is_fitted
 
@@ -76,6 +82,8 @@ DEFAULT_CONTEXT_SMOOTHING = 0.75
 DEFAULT_EIG = 0.5
 #: The ``a`` of the pooling weight ``a / (a + p(word))``.
 DEFAULT_SIF_A = 1e-3
+#: Batch size of the mini-batch k-means that clusters words.
+KMEANS_BATCH = 4096
 _CHUNK_TEXTS = 20_000  # texts counted per co-occurrence chunk (and per progress-bar step)
 
 
@@ -127,10 +135,13 @@ class WordVectors(TransformerMixin, BaseEstimator):
         Pooling weight of a word: ``sif_a / (sif_a + p(word))``.
     n_iter : int, default=5
         Power iterations of the randomized SVD.
+    n_clusters : int or None, default=None
+        Also group the words into this many clusters (mini-batch k-means over the
+        unit vectors, seeded by ``random_state``); ``None``: no clusters.
     progress : bool, default=False
         Draw the stages of :meth:`fit` on stderr.
     random_state : int, RandomState or None, default=None
-        Seeds the randomized SVD.
+        Seeds the randomized SVD and the k-means.
 
     Attributes
     ----------
@@ -144,6 +155,8 @@ class WordVectors(TransformerMixin, BaseEstimator):
         Pooling weight of each word.
     n_tokens_ : int
         Tokens read in :meth:`fit` (all words, kept or not).
+    clusters_ : ndarray of shape (n_words,) or None
+        Cluster of each word (``n_clusters`` set), else ``None``.
 
     Examples
     --------
@@ -158,7 +171,7 @@ class WordVectors(TransformerMixin, BaseEstimator):
     def __init__(self, *, dim: int = DEFAULT_DIM, window: int = DEFAULT_WINDOW, min_count: int = DEFAULT_MIN_COUNT,
                  max_vocab: int | None = DEFAULT_MAX_VOCAB, context_smoothing: float = DEFAULT_CONTEXT_SMOOTHING,
                  shift: float = 1.0, eig: float = DEFAULT_EIG, sif_a: float = DEFAULT_SIF_A, n_iter: int = 5,
-                 progress: bool = False, random_state=None):
+                 n_clusters: int | None = None, progress: bool = False, random_state=None):
         self.dim = dim
         self.window = window
         self.min_count = min_count
@@ -168,6 +181,7 @@ class WordVectors(TransformerMixin, BaseEstimator):
         self.eig = eig
         self.sif_a = sif_a
         self.n_iter = n_iter
+        self.n_clusters = n_clusters
         self.progress = progress
         self.random_state = random_state
 
@@ -185,6 +199,7 @@ class WordVectors(TransformerMixin, BaseEstimator):
         for name in ("dim", "window", "min_count", "n_iter"):
             positive(name, True)
         positive("max_vocab", True, allow_none=True)
+        positive("n_clusters", True, allow_none=True, minimum=1)
         for name in ("context_smoothing", "sif_a"):
             positive(name, False)
         positive("shift", False)
@@ -254,6 +269,53 @@ class WordVectors(TransformerMixin, BaseEstimator):
         self.counts_ = freq.astype(np.int64)
         self.weights_ = (self.sif_a / (self.sif_a + freq / max(n_tokens, 1))).astype(np.float32)
         self.n_tokens_ = int(n_tokens)
+        self.clusters_ = None
+        self._pooled = None
+        if self.n_clusters is not None:
+            self.fit_clusters()
+        return self
+
+    def fit_clusters(self) -> WordVectors:
+        """(Re)group the fitted words into ``n_clusters`` clusters: mini-batch k-means over the unit vectors.
+
+        Sets ``clusters_``; a table loaded from a directory without clusters can get them this way.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            If ``n_clusters`` is None, or not smaller than the number of words.
+
+        Examples
+        --------
+        >>> texts = ["troops at the border", "tanks at the border", "talks in geneva", "talks in vienna"] * 10
+        >>> wv = WordVectors(dim=2, min_count=1, n_clusters=3, random_state=0).fit(texts)
+        >>> wv.clusters_.shape, int(wv.clusters_.max()) < 3
+        ((9,), True)
+        """
+        check_is_fitted(self, "vectors_")
+        self._check_params()
+        n_words = len(self.vocabulary_)
+        if self.n_clusters is None or self.n_clusters >= n_words:
+            raise ValueError(f"The 'n_clusters' parameter of WordVectors must be an int from 2 to {n_words - 1} "
+                             f"(fewer than the {n_words:,} words) to cluster, got {self.n_clusters!r}")
+        bar = _Progress(bool(self.progress))
+        try:
+            bar.show(f"k-means: {n_words:,} words into {self.n_clusters:,} clusters")
+            km = MiniBatchKMeans(n_clusters=self.n_clusters, batch_size=KMEANS_BATCH, n_init=3,
+                                 random_state=self.random_state).fit(self.vectors_)
+            labels = km.labels_.astype(np.int32)
+        finally:
+            bar.close()
+        # number the clusters 0..k-1 by first appearance (most frequent word first), none left empty
+        _, first = np.unique(labels, return_index=True)
+        order = np.argsort(first)
+        renumber = np.full(self.n_clusters, -1, dtype=np.int32)
+        renumber[np.unique(labels)[order]] = np.arange(order.size, dtype=np.int32)
+        self.clusters_ = renumber[labels]
         self._pooled = None
         return self
 
@@ -301,7 +363,8 @@ class WordVectors(TransformerMixin, BaseEstimator):
             vocab = [""] * len(self.vocabulary_)
             for w, i in self.vocabulary_.items():
                 vocab[i] = w
-            pooled = self._pooled = PooledVectors(vocab, self.vectors_, self.weights_)
+            pooled = self._pooled = PooledVectors(vocab, self.vectors_, self.weights_,
+                                                  getattr(self, "clusters_", None))
         return pooled
 
     def transform(self, X) -> np.ndarray:
@@ -364,6 +427,9 @@ class WordVectors(TransformerMixin, BaseEstimator):
         est.weights_ = table.weights
         est.counts_ = np.zeros(len(table.vocabulary), dtype=np.int64) if counts is None else counts
         est.n_tokens_ = int(params.get("n_tokens", 0))
+        est.clusters_ = table.clusters
+        if table.clusters is not None:
+            est.n_clusters = table.n_clusters
         est._pooled = table
         return est
 
@@ -434,4 +500,5 @@ def resolve_word_vectors(value, owner: str = "the estimator") -> PooledVectors |
     else:
         raise ValueError(f"The 'word_vectors' parameter of {owner} must be None, a word-vector "
                          f"directory or a fitted WordVectors, got {type(value).__name__}")
-    return PooledVectors(table.vocabulary, table.vectors.astype(np.float16).astype(np.float32), table.weights)
+    return PooledVectors(table.vocabulary, table.vectors.astype(np.float16).astype(np.float32), table.weights,
+                         table.clusters)

@@ -21,7 +21,8 @@ import numpy as np
 from ..text.processing import preprocess, words
 from .compiled import BlockRows, SparseRows
 
-__all__ = ["PooledVectors", "VECTORS_FILE", "VOCABULARY_FILE", "WordVectorFeatures", "dense_rows", "same_vectors"]
+__all__ = ["BLOCK_MODES", "PooledVectors", "VECTORS_FILE", "VOCABULARY_FILE", "WordVectorFeatures", "dense_rows",
+           "same_vectors"]
 
 #: The arrays of a saved word-vector table.
 VECTORS_FILE = "vectors.npz"
@@ -31,6 +32,10 @@ VOCABULARY_FILE = "vocabulary.json"
 FORMAT = "stance-word-vectors/1"
 #: Largest table accepted from a file (rows x dimensions).
 MAX_CELLS = 50_000_000
+#: Most word clusters a table may hold.
+MAX_CLUSTERS = 100_000
+#: What the word-vector block of an estimator holds: the pooled vector, the bag of word clusters, or both.
+BLOCK_MODES = ("pooled", "clusters", "both")
 
 
 class PooledVectors:
@@ -43,15 +48,25 @@ class PooledVectors:
     vectors : ndarray of shape (n_words, dim)
     weights : ndarray of shape (n_words,) or None, default=None
         Pooling weight of each word (``None``: all 1).
+    clusters : ndarray of shape (n_words,) or None, default=None
+        Cluster id of each word (``0 .. n_clusters - 1``, ``-1`` for none), e.g. from k-means over the
+        vectors (:meth:`stance.features.embeddings.WordVectors.fit_clusters`); ``None``: no clusters.
 
     Examples
     --------
-    >>> pv = PooledVectors(["nato", "talks"], np.array([[1.0, 0.0], [0.0, 1.0]]))
+    >>> pv = PooledVectors(["nato", "talks"], np.array([[1.0, 0.0], [0.0, 1.0]]), clusters=np.array([1, 0]))
     >>> pv.transform(["NATO talks", "nothing known"]).astype(float).round(3).tolist()
     [[0.707, 0.707], [0.0, 0.0]]
+    >>> pv.cluster_bags(["NATO NATO", "talks"]).astype(float).round(3).tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
+    >>> pv.block(["NATO talks"], "both").shape
+    (1, 4)
     """
 
-    def __init__(self, vocabulary: Sequence[str], vectors, weights=None):
+    #: class default, for tables pickled before clusters existed
+    clusters: np.ndarray | None = None
+
+    def __init__(self, vocabulary: Sequence[str], vectors, weights=None, clusters=None):
         self.vocabulary = [str(w) for w in vocabulary]
         self.vectors = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32))
         if self.vectors.ndim != 2 or self.vectors.shape[0] != len(self.vocabulary):
@@ -64,14 +79,82 @@ class PooledVectors:
         self.index = {w: i for i, w in enumerate(self.vocabulary)}
         if len(self.index) != n:
             raise ValueError(f"the vocabulary has {n - len(self.index)} repeated word(s)")
+        self.clusters = None
+        if clusters is not None:
+            c = np.asarray(clusters)
+            if c.shape != (n,) or c.dtype.kind not in "iu":
+                raise ValueError(f"clusters must be an int array of shape ({n},), got {c.dtype} of shape {c.shape}")
+            if n and (c.min() < -1 or c.max() >= MAX_CLUSTERS):
+                raise ValueError(f"cluster ids must be from -1 to {MAX_CLUSTERS - 1}, got {c.min()} to {c.max()}")
+            self.clusters = c.astype(np.int32)
 
     def __repr__(self) -> str:
-        return f"PooledVectors(n_words={len(self.vocabulary)}, dim={self.dim})"
+        extra = "" if self.clusters is None else f", n_clusters={self.n_clusters}"
+        return f"PooledVectors(n_words={len(self.vocabulary)}, dim={self.dim}{extra})"
 
     @property
     def dim(self) -> int:
         """Number of dimensions of a pooled row."""
         return int(self.vectors.shape[1])
+
+    @property
+    def n_clusters(self) -> int:
+        """Number of word clusters (0 without clusters)."""
+        return 0 if self.clusters is None or not self.clusters.size else int(self.clusters.max()) + 1
+
+    def block_width(self, mode: str = "pooled") -> int:
+        """Columns of :meth:`block` in ``mode``."""
+        return {"pooled": self.dim, "clusters": self.n_clusters, "both": self.dim + self.n_clusters}[mode]
+
+    def block(self, texts: Sequence[str], mode: str = "pooled") -> np.ndarray:
+        """The feature block of each text: the pooled vector (``"pooled"``), the bag of word clusters
+        (``"clusters"``), or both side by side (``"both"``); each part has unit length (or is zero).
+
+        Raises
+        ------
+        ValueError
+            If ``mode`` is not one of :data:`BLOCK_MODES`, or needs clusters the table does not have.
+        """
+        if mode not in BLOCK_MODES:
+            raise ValueError(f"the word-vector block mode must be one of {BLOCK_MODES}, got {mode!r}")
+        if mode == "pooled":
+            return self.transform(texts)
+        if mode == "clusters":
+            return self.cluster_bags(texts)
+        return np.hstack([self.transform(texts), self.cluster_bags(texts)])
+
+    def cluster_bags(self, texts: Sequence[str]) -> np.ndarray:
+        """Bag of word clusters of each text: sublinear counts ``1 + log(tf)`` of the clusters of its known
+        words, L2-normalised (zeros when none is known).
+
+        Returns
+        -------
+        ndarray of shape (len(texts), n_clusters), float32
+
+        Raises
+        ------
+        ValueError
+            If the table has no clusters.
+        """
+        if self.clusters is None:
+            raise ValueError("these word vectors have no clusters: fit them with WordVectors(n_clusters=...) "
+                             "or `stance embed --clusters K`")
+        get, clusters = self.index.get, self.clusters
+        rows, cols = [], []
+        for r, text in enumerate(texts):
+            ids = [j for j in map(get, words(preprocess(text))) if j is not None]
+            found = clusters[np.asarray(ids, dtype=np.int64)] if ids else np.empty(0, np.int32)
+            found = found[found >= 0]
+            rows.append(np.full(found.size, r, dtype=np.int64))
+            cols.append(found.astype(np.int64))
+        out = np.zeros((len(texts), self.n_clusters), dtype=np.float32)
+        if rows:
+            np.add.at(out, (np.concatenate(rows), np.concatenate(cols)), 1.0)
+        seen = out > 0
+        out[seen] = 1.0 + np.log(out[seen])
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        np.divide(out, norms, out=out, where=norms > 0)
+        return out
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         """Weighted mean vector of each text's known words, L2-normalised (zeros when none is known).
@@ -105,8 +188,11 @@ class PooledVectors:
 
     # -- plain-data files --------------------------------------------------------------
     def to_arrays(self, dtype=np.float16) -> dict[str, np.ndarray]:
-        """The numeric arrays (``vectors`` in ``dtype``, ``weights`` float32)."""
-        return {"vectors": self.vectors.astype(dtype), "weights": self.weights.astype(np.float32)}
+        """The numeric arrays (``vectors`` in ``dtype``, ``weights`` float32, ``clusters`` int32 if any)."""
+        out = {"vectors": self.vectors.astype(dtype), "weights": self.weights.astype(np.float32)}
+        if self.clusters is not None:
+            out["clusters"] = self.clusters.astype(np.int32)
+        return out
 
     @classmethod
     def from_arrays(cls, vocabulary: Sequence[str], arrays: dict) -> PooledVectors:
@@ -124,7 +210,10 @@ class PooledVectors:
                              f"got shape {vectors.shape}")
         if not isinstance(vocabulary, list) or not all(isinstance(w, str) and w for w in vocabulary):
             raise ValueError("word vectors: the vocabulary must be a list of non-empty strings")
-        return cls(vocabulary, vectors, weights)
+        clusters = arrays.get("clusters")
+        if clusters is not None and clusters.dtype.kind not in "iu":
+            raise ValueError(f"word vectors: 'clusters' must be an array of ints, got dtype {clusters.dtype}")
+        return cls(vocabulary, vectors, weights, clusters)
 
     def save(self, directory: str | os.PathLike, *, params: dict | None = None, dtype=np.float32) -> Path:
         """Write ``vectors.npz`` and ``vocabulary.json`` into ``directory`` (created if missing)."""
@@ -171,11 +260,13 @@ def same_vectors(a: PooledVectors | None, b: PooledVectors | None) -> bool:
     if a is None or b is None:
         return a is b
     return a is b or (a.vocabulary == b.vocabulary and np.array_equal(a.vectors, b.vectors)
-                      and np.array_equal(a.weights, b.weights))
+                      and np.array_equal(a.weights, b.weights)
+                      and (a.clusters is None) == (b.clusters is None)
+                      and (a.clusters is None or np.array_equal(a.clusters, b.clusters)))
 
 
 class WordVectorFeatures:
-    """A feature source of the scoring core with the pooled word-vector block after its columns.
+    """A feature source of the scoring core with the word-vector block after its columns.
 
     Parameters
     ----------
@@ -184,7 +275,9 @@ class WordVectorFeatures:
         :class:`~stance.features.compiled.CompiledFeatures`.
     table : PooledVectors
     weight : float
-        Scale of the block (each pooled row has unit length before it).
+        Scale of the block (each of its parts has unit length before it).
+    mode : {"pooled", "clusters", "both"}, default="pooled"
+        What the block holds (:meth:`PooledVectors.block`).
 
     Examples
     --------
@@ -195,20 +288,21 @@ class WordVectorFeatures:
     (4, (1, 4))
     """
 
-    def __init__(self, features, table: PooledVectors, weight: float):
+    def __init__(self, features, table: PooledVectors, weight: float, mode: str = "pooled"):
         self.features = features
         self.table = table
         self.weight = float(weight)
+        self.mode = mode
         self.n_word = features.n_word
-        self.n_features = features.n_features + table.dim
+        self.n_features = features.n_features + table.block_width(mode)
 
     def word_term(self, column: int) -> str:
         return self.features.word_term(column)
 
     def transform_rows(self, texts: Sequence[str], targets=None) -> BlockRows:
-        """The rows of the wrapped source, then the block (``weight`` x pooled vector)."""
+        """The rows of the wrapped source, then the block (``weight`` x :meth:`PooledVectors.block`)."""
         rows = self.features.transform_rows(texts) if targets is None else self.features.transform_rows(texts, targets)
-        dense = self.table.transform(texts)
+        dense = self.table.block(texts, self.mode)
         dense *= np.float32(self.weight)
         blocks = rows.blocks if isinstance(rows, BlockRows) else [rows]
         return BlockRows([*blocks, dense_rows(dense)])

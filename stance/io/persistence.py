@@ -56,6 +56,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..features.vectors import BLOCK_MODES, MAX_CLUSTERS
 from .files import remove_stale_temps, same_file, sha256_file, temp_dir
 from .._version import __version__
 from ..estimators.scoring import (
@@ -369,6 +370,8 @@ def _dump_safe(estimator, directory: Path, stem: str, *, features_file: str) -> 
     if table is not None:  # the table itself (float16: the estimator rounded it so at fit)
         stored = table.to_arrays(np.float16)
         arrays["word_vectors"], arrays["word_vector_weights"] = stored["vectors"], stored["weights"]
+        if "clusters" in stored:
+            arrays["word_clusters"] = stored["clusters"]
         meta["word_vectors"] = table.vocabulary
     if kind == "StanceClassifier":
         arrays["calibrator_coef"] = estimator.calibrator_.coef_
@@ -689,7 +692,20 @@ def _validate_safe_part(directory: Path, stem: str, meta: dict, arrays: dict, vo
             fail(npz_file, "word_vectors", f"an array of shape ({len(vector_words)}, 1 to {MAX_WORD_VECTOR_DIM})",
                  _Said("nothing (missing)" if table is None else f"shape {table.shape}"))
         expected.update(word_vectors=(len(vector_words), dim), word_vector_weights=(len(vector_words),))
-        n_text += dim
+        clusters = arrays.get("word_clusters")
+        n_clusters = 0
+        if clusters is not None:
+            if clusters.dtype.kind not in "iu" or clusters.shape != (len(vector_words),):
+                fail(npz_file, "word_clusters", f"an array of ints of shape ({len(vector_words)},)",
+                     _Said(f"dtype {clusters.dtype}, shape {clusters.shape}"))
+            if clusters.size and (clusters.min() < -1 or clusters.max() >= MAX_CLUSTERS):
+                fail(npz_file, "word_clusters", f"cluster ids from -1 to {MAX_CLUSTERS - 1}", _Said("a value outside"))
+            n_clusters = int(clusters.max()) + 1 if clusters.size else 0
+        mode = params.get("word_vector_features", "pooled")
+        if mode != "pooled" and not n_clusters:
+            fail(npz_file, "word_clusters", f"an array of cluster ids when params.word_vector_features is {mode!r}",
+                 _Said("nothing (missing)"))
+        n_text += {"pooled": dim, "clusters": n_clusters, "both": dim + n_clusters}.get(mode, dim)
     if kind == "TopicClassifier":
         expected.update(coef=(k, n_text), intercept=(k,), thresholds=(k,), cv_f1=(k,))
     else:
@@ -732,7 +748,7 @@ def _validate_safe_part(directory: Path, stem: str, meta: dict, arrays: dict, vo
         if not np.isfinite(values).all():
             fail(npz_file, name, "finite numbers", _Said("NaN or infinity"))
     for name in arrays:
-        if name not in expected:
+        if name not in expected and not (name == "word_clusters" and vector_words is not None):
             fail(npz_file, name, f"one of {sorted(expected)}", _Said("an unknown array"))
     for block in blocks if block_sizes is None else ():
         if (arrays[f"idf_{block}"] <= 0).any():
@@ -800,6 +816,7 @@ _PARAM_RULES = {
     "neutral_label": (lambda v: isinstance(v, str) and bool(v), "a non-empty string"),
     "word_vectors": (lambda v: v is None or v == WORD_VECTORS_STORED, f"null or {WORD_VECTORS_STORED!r}"),
     "word_vector_weight": (lambda v: _is_number(v) and v > 0, "a number > 0"),
+    "word_vector_features": (lambda v: v in BLOCK_MODES, f"one of {BLOCK_MODES}"),
 }
 
 
