@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+from itertools import compress
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -386,14 +387,14 @@ class StanceModel:
         topic_rows = np.round(topic_proba, 4).tolist()
         stance_rows = np.round(stance_proba, 4).tolist()
         uniform = dict.fromkeys(stances, round(1.0 / len(stances), 4))
-        chosen = [[topics[j] for j in np.flatnonzero(row)] for row in topic_pred] if topic_pred.any() else [[]] * n
+        chosen = [list(compress(topics, row)) for row in topic_pred.tolist()]
         stance_names = [stances[s] for s in stance_idx.tolist()]
         unreadable_list = unreadable.tolist()
         return [
             ParagraphResult(
                 index=offset + i,
                 text=text,
-                topics=list(chosen[i]),
+                topics=chosen[i],
                 topic_scores=dict(zip(topics, topic_rows[i])),
                 stance=stance_names[i],
                 stance_scores=dict(uniform) if unreadable_list[i] else dict(zip(stances, stance_rows[i])),
