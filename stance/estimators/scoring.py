@@ -244,7 +244,7 @@ class ScoringCore:
         tf-idf x weight is largest (positive ones only), largest first, weights rounded to 4 places.
 
         ``columns`` index the rows of :meth:`explain_weights` (topics first, then stances). All requests of a batch
-        are answered with one gather and one sort.
+        are answered with one gather and, for up to 8 terms, a few linear passes (no sort).
         """
         rows = np.asarray(rows, dtype=np.int64)
         columns = np.asarray(columns, dtype=np.int64)
@@ -266,17 +266,47 @@ class ScoringCore:
         contrib = X.data[pos].astype(np.float64) * self.explain_weights()[columns[req], idx]
         keep = contrib > 0
         req, idx, contrib = req[keep], idx[keep], contrib[keep]
-        order = np.lexsort((-contrib, req))
-        req, idx, contrib = req[order], idx[order], contrib[order]
-        first = np.searchsorted(req, np.arange(n_req))
-        rank = np.arange(len(req)) - first[req]
-        top = rank < k
+        if not len(req):
+            return [[] for _ in range(n_req)]
+        top = _top_k_per_group(req, contrib, k)
         req, idx, contrib = req[top].tolist(), idx[top].tolist(), np.round(contrib[top], ROUND_DIGITS).tolist()
         out: list[list[tuple[str, float]]] = [[] for _ in range(n_req)]
         term = self.features.word_term
         for r, j, w in zip(req, idx, contrib):
             out[r].append((term(j), w))
         return out
+
+
+#: Up to this many evidence terms per request, they are picked by rounds of a segmented maximum, else by a sort.
+_TOP_K_ROUNDS = 8
+
+
+def _top_k_per_group(group: np.ndarray, value: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` largest positive ``value`` of each run of equal ``group`` (sorted), largest first,
+    ties in position order: what a stable sort by (group, -value) keeps, rank after rank.
+
+    For a small ``k``, ``k`` rounds of a segmented maximum (linear, no sort); the result is in rank order
+    (every group's first, then every group's second...), which keeps each group's own order.
+    """
+    if k > _TOP_K_ROUNDS:
+        order = np.lexsort((-value, group))
+        order = order[value[order] > 0]
+        ordered = group[order]
+        rank = np.arange(len(order)) - np.searchsorted(ordered, ordered)
+        return order[rank < k]
+    starts = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
+    owner = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(group))))
+    left = value.copy()
+    picks = []
+    for _ in range(k):
+        best = np.maximum.reduceat(left, starts)[owner]
+        hit = np.flatnonzero((left == best) & (best > 0))
+        if not len(hit):
+            break
+        hit = hit[np.concatenate([[True], owner[hit][1:] != owner[hit][:-1]])]  # the first of each group
+        picks.append(hit)
+        left[hit] = 0.0
+    return np.concatenate(picks) if picks else np.empty(0, dtype=np.int64)
 
 
 def with_word_vectors(features, table: PooledVectors | None, weight: float | None):
