@@ -131,6 +131,7 @@ class ScoringCore:
         # in float64 whatever the feature source (so the compiled and scikit-learn paths agree to 1e-7)
         self.weights = np.ascontiguousarray(np.vstack(blocks).T, dtype=np.float64)
         self._explain_weights = None
+        self._terms = _TermCache(features.word_term)
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
@@ -271,10 +272,22 @@ class ScoringCore:
         top = _top_k_per_group(req, contrib, k)
         req, idx, contrib = req[top].tolist(), idx[top].tolist(), np.round(contrib[top], ROUND_DIGITS).tolist()
         out: list[list[tuple[str, float]]] = [[] for _ in range(n_req)]
-        term = self.features.word_term
-        for r, j, w in zip(req, idx, contrib):
-            out[r].append((term(j), w))
+        for r, term, w in zip(req, map(self._terms.__getitem__, idx), contrib):
+            out[r].append((term, w))
         return out
+
+
+class _TermCache(dict):
+    """Word column -> its n-gram, looked up once through ``word_term`` and remembered (evidence names the
+    same terms again and again)."""
+
+    def __init__(self, word_term):
+        super().__init__()
+        self.word_term = word_term
+
+    def __missing__(self, column: int) -> str:
+        term = self[column] = self.word_term(column)
+        return term
 
 
 #: Up to this many evidence terms per request, they are picked by rounds of a segmented maximum, else by a sort.

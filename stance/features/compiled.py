@@ -684,14 +684,16 @@ def _tfidf(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int, idf: np
     counts[-1] = len(keys) - starts[-1]
     keys = keys[starts]
     indptr = np.searchsorted(keys, np.arange(n_rows + 1, dtype=np.int64) * n_cols)
-    r = np.repeat(np.arange(n_rows, dtype=key_type), np.diff(indptr))
-    c = keys - r * n_cols
-    tf = np.log(np.arange(1, counts.max() + 1)) + 1.0  # sublinear tf of each count, looked up
-    values = tf[counts - 1]
-    values *= idf[c]
-    norms = np.sqrt(np.bincount(r, weights=values * values, minlength=n_rows))
-    values /= norms[r]
-    return indptr, c, values
+    lengths = np.diff(indptr)
+    cols = keys  # each key minus its row's offset, in place: the column
+    cols -= np.repeat(np.arange(0, n_rows * n_cols, n_cols, dtype=key_type), lengths)
+    tf = np.zeros(counts.max() + 1)  # sublinear tf of each count, computed once and looked up
+    tf[1:] = np.log(np.arange(1, len(tf))) + 1.0
+    values = tf[counts]
+    values *= idf[cols]
+    norms = np.sqrt(np.bincount(np.repeat(np.arange(n_rows), lengths), weights=values * values, minlength=n_rows))
+    values /= np.repeat(norms, lengths)
+    return indptr, cols, values
 
 
 def _gather(occ: np.ndarray, rows: _Ragged):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from itertools import compress
+from itertools import compress, repeat
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -389,20 +389,11 @@ class StanceModel:
         uniform = dict.fromkeys(stances, round(1.0 / len(stances), 4))
         chosen = [list(compress(topics, row)) for row in topic_pred.tolist()]
         stance_names = [stances[s] for s in stance_idx.tolist()]
-        unreadable_list = unreadable.tolist()
-        return [
-            ParagraphResult(
-                index=offset + i,
-                text=text,
-                topics=chosen[i],
-                topic_scores=dict(zip(topics, topic_rows[i])),
-                stance=stance_names[i],
-                stance_scores=dict(uniform) if unreadable_list[i] else dict(zip(stances, stance_rows[i])),
-                evidence=evidence[i],
-                language=languages[i],
-            )
-            for i, text in enumerate(texts)
-        ]
+        topic_scores = [dict(zip(topics, row)) for row in topic_rows]
+        stance_scores = [dict(uniform) if u else dict(zip(stances, row))
+                         for u, row in zip(unreadable.tolist(), stance_rows)]
+        return list(map(ParagraphResult, range(offset, offset + n), texts, chosen, topic_scores, stance_names,
+                        stance_scores, evidence, languages))
 
     @staticmethod
     def _add_evidence(evidence, topic_core, stance_core, X_topic, X_stance, topic_pred, stance_idx, sided,
@@ -419,11 +410,13 @@ class StanceModel:
         else:
             found_stance = stance_core.evidence(X_stance, stance_rows, stance_cols, k)
             found_topic = topic_core.evidence(X_topic, topic_rows, topic_cols, k)
+        stance_labels = [f"stance:{s}" for s in stances]
         for r, c, terms in zip(stance_rows.tolist(), stance_idx[stance_rows].tolist(), found_stance):
-            label = f"stance:{stances[c]}"
-            evidence[r].extend(Evidence(t, w, label) for t, w in terms)
+            if terms:
+                evidence[r].extend(map(Evidence, *zip(*terms), repeat(stance_labels[c])))
         for r, c, terms in zip(topic_rows.tolist(), topic_cols.tolist(), found_topic):
-            evidence[r].extend(Evidence(t, w, topics[c]) for t, w in terms)
+            if terms:
+                evidence[r].extend(map(Evidence, *zip(*terms), repeat(topics[c])))
 
     def analyze(self, text: str | bytes, *, max_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS, **kwargs) -> Document:
         """Split an article into paragraphs and classify each.
