@@ -38,8 +38,9 @@ __all__ = [
     "StanceModel",
 ]
 
-#: Paragraphs scored per sparse matrix product.
-DEFAULT_BATCH_SIZE = 512
+#: Paragraphs scored per sparse matrix product. Smaller batches keep the feature arrays of a batch small
+#: enough to be reused between batches (512 news paragraphs was about 15 % slower, 128 about 8 %).
+DEFAULT_BATCH_SIZE = 256
 #: Evidence terms reported per decision (the stance and each predicted topic).
 DEFAULT_EVIDENCE_TERMS = 3
 _UNSET = object()
@@ -306,7 +307,8 @@ class StanceModel:
             For stance models trained with targets.
         evidence : int, default=3
             Terms reported per decision; 0 for none (faster).
-        batch_size : int, default=512
+        batch_size : int, default=256
+            Paragraphs per feature pass and matrix product (any size gives the same results).
         max_chars : int or None, default=DEFAULT_MAX_PARAGRAPH_CHARS
             Longest accepted paragraph.
         check_language : bool, default=True
