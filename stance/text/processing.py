@@ -96,6 +96,15 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _LINE_RE = re.compile(r"\r\n|[\r\n\u2028\u2029]")
 
 
+def _encodes(text: str) -> bool:
+    """Whether ``text`` encodes to UTF-8 (it holds no lone surrogate): several times faster than a regex search."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_text(text: object, *, name: str = "text", max_chars: int | None = None) -> str:
     """Return ``text`` as a ``str``, or raise a clear error.
 
@@ -134,7 +143,7 @@ def check_text(text: object, *, name: str = "text", max_chars: int | None = None
             ) from None
     if not isinstance(text, str):
         raise InvalidInputError(f"{name} must be a str, got {type(text).__name__}")
-    if not text.isascii():
+    if not text.isascii() and not _encodes(text):  # only lone surrogates fail to encode; the regex finds one
         bad = _SURROGATE_RE.search(text)
         if bad:
             raise InvalidInputError(
