@@ -5,10 +5,16 @@
 :func:`stance.text.processing.words` and ``char_wb`` n-grams, sublinear tf, idf, L2 rows)
 with batch-wide numpy operations:
 
+- text is split into whitespace-separated chunks (no word token and no ``char_wb``
+  n-gram crosses whitespace); each distinct chunk's word token ids and character
+  n-gram columns are computed once and kept in a table shared by later batches
+  (up to :data:`_WORD_CACHE_SIZE` chunks), so a batch costs one dict lookup per
+  chunk occurrence and one ragged gather per block;
 - character n-grams are packed into exact 63-bit keys (12 bits per character
   over the vocabulary's alphabet, 3 bits of length) and looked up with one
-  ``searchsorted`` per n-gram length, computed once per distinct word of a batch;
-- word n-grams go through one dict lookup per token and packed bigram keys.
+  ``searchsorted`` per n-gram length, for the chunks new to the table;
+- word bigrams are looked up as packed keys of token-id pairs;
+- occurrences are counted by sorting 32-bit (row, column) keys.
 
 The compiled tables are plain arrays (:meth:`CompiledFeatures.to_arrays`); a saved
 model stores them (``features.npz``), so loading one reads them back
