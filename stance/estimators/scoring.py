@@ -245,13 +245,22 @@ class ScoringCore:
         tf-idf x weight is largest (positive ones only), largest first, weights rounded to 4 places.
 
         ``columns`` index the rows of :meth:`explain_weights` (topics first, then stances). All requests of a batch
-        are answered with one gather and, for up to 8 terms, a few linear passes (no sort).
+        are answered with one gather and, for up to 8 terms, a few linear passes (no sort); see :meth:`top_terms`.
         """
+        out: list[list[tuple[str, float]]] = [[] for _ in range(len(rows))]
+        for r, term, w in zip(*self.top_terms(X, rows, columns, k)):
+            out[r].append((term, w))
+        return out
+
+    def top_terms(self, X: SparseRows, rows: np.ndarray, columns: np.ndarray,
+                  k: int) -> tuple[list[int], list[str], list[float]]:
+        """What :meth:`evidence` reports, flat: ``(request, term, weight)`` lists, request by request, each
+        request's terms largest first (``request`` indexes ``rows``)."""
         rows = np.asarray(rows, dtype=np.int64)
         columns = np.asarray(columns, dtype=np.int64)
         n_req = len(rows)
         if n_req == 0 or k <= 0:
-            return [[] for _ in range(n_req)]
+            return [], [], []
         X = X.word_rows() if hasattr(X, "word_rows") else X  # only word n-grams are evidence
         starts, ends = X.indptr[rows], X.indptr[rows + 1]
         lengths = ends - starts
@@ -263,18 +272,16 @@ class ScoringCore:
         if not word.all():
             req, idx, pos = req[word], idx[word], pos[word]
         if not len(idx):
-            return [[] for _ in range(n_req)]
+            return [], [], []
         contrib = X.data[pos].astype(np.float64) * self.explain_weights()[columns[req], idx]
         keep = contrib > 0
         req, idx, contrib = req[keep], idx[keep], contrib[keep]
         if not len(req):
-            return [[] for _ in range(n_req)]
+            return [], [], []
         top = _top_k_per_group(req, contrib, k)
-        req, idx, contrib = req[top].tolist(), idx[top].tolist(), np.round(contrib[top], ROUND_DIGITS).tolist()
-        out: list[list[tuple[str, float]]] = [[] for _ in range(n_req)]
-        for r, term, w in zip(req, map(self._terms.__getitem__, idx), contrib):
-            out[r].append((term, w))
-        return out
+        top = top[np.argsort(req[top], kind="stable")]  # request by request, each in rank order
+        terms = list(map(self._terms.__getitem__, idx[top].tolist()))
+        return req[top].tolist(), terms, np.round(contrib[top], ROUND_DIGITS).tolist()
 
 
 class _TermCache(dict):

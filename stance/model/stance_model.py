@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from itertools import compress, repeat
+from itertools import compress
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -405,20 +405,19 @@ class StanceModel:
         stance_cols = stance_core.n_topics + stance_idx[stance_rows]
         topic_rows, topic_cols = np.nonzero(topic_pred)
         stances, topics = stance_core.stances, topic_core.topics
-        if stance_core is topic_core:
-            found = topic_core.evidence(X_topic, np.concatenate([stance_rows, topic_rows]),
-                                        np.concatenate([stance_cols, topic_cols]), k)
-            found_stance, found_topic = found[: len(stance_rows)], found[len(stance_rows):]
-        else:
-            found_stance = stance_core.evidence(X_stance, stance_rows, stance_cols, k)
-            found_topic = topic_core.evidence(X_topic, topic_rows, topic_cols, k)
         stance_labels = [f"stance:{s}" for s in stances]
-        for r, c, terms in zip(stance_rows.tolist(), stance_idx[stance_rows].tolist(), found_stance):
-            if terms:
-                evidence[r].extend(map(Evidence, *zip(*terms), repeat(stance_labels[c])))
-        for r, c, terms in zip(topic_rows.tolist(), topic_cols.tolist(), found_topic):
-            if terms:
-                evidence[r].extend(map(Evidence, *zip(*terms), repeat(topics[c])))
+        labels = [stance_labels[c] for c in stance_idx[stance_rows].tolist()] + [topics[c] for c in topic_cols.tolist()]
+        owners = stance_rows.tolist() + topic_rows.tolist()
+        if stance_core is topic_core:  # one pass for all requests; they come back request by request
+            req, terms, weights = topic_core.top_terms(X_topic, np.concatenate([stance_rows, topic_rows]),
+                                                       np.concatenate([stance_cols, topic_cols]), k)
+        else:
+            n_stance = len(stance_rows)
+            req, terms, weights = stance_core.top_terms(X_stance, stance_rows, stance_cols, k)
+            topic_req, topic_terms, topic_weights = topic_core.top_terms(X_topic, topic_rows, topic_cols, k)
+            req, terms, weights = req + [q + n_stance for q in topic_req], terms + topic_terms, weights + topic_weights
+        for q, term, w in zip(req, terms, weights):
+            evidence[owners[q]].append(Evidence(term, w, labels[q]))
 
     def analyze(self, text: str | bytes, *, max_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS, **kwargs) -> Document:
         """Split an article into paragraphs and classify each.
