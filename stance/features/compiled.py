@@ -41,11 +41,11 @@ __all__ = ["BlockRows", "CompiledFeatures", "SparseRows"]
 _ALPHABET_BITS = 12
 _MAX_ALPHABET = (1 << _ALPHABET_BITS) - 1  # id 0 means "character in no vocabulary n-gram"
 _MAX_PACKED_N = 5  # 5 x 12 bits + 3 bits of length fit in 63 bits
-_WORD_CACHE_SIZE = 200_000
+_WORD_CACHE_SIZE = 200_000  # distinct chunks the chunk table keeps between batches
 # Joins a batch's documents. U+FB01 (the "fi" ligature) is a word character that NFKC
 # always decomposes, so no preprocessed text contains it: it cannot be confused with a word.
 _SEPARATOR_TOKEN = "\ufb01"
-_SEPARATOR = f" {_SEPARATOR_TOKEN} "  # distinct words whose char n-gram columns are kept between batches
+_SEPARATOR = f" {_SEPARATOR_TOKEN} "
 
 
 #: Batches of at least this many rows are multiplied by scipy (imported then), smaller ones by numpy.
