@@ -242,8 +242,11 @@ def normalize(text: str) -> str:
     if text.isascii():
         return _TRANSLATE_RE.sub(_translated, text)
     # Translate first (NFKC would decompose some quote marks into combining
-    # characters), then again for characters that NFKC composes into listed ones.
-    return _TRANSLATE_RE.sub(_translated, unicodedata.normalize("NFKC", _TRANSLATE_RE.sub(_translated, text)))
+    # characters), then again for characters that NFKC composes into listed ones
+    # (the translated text holds none of them, so text NFKC leaves alone is done).
+    translated = _TRANSLATE_RE.sub(_translated, text)
+    composed = unicodedata.normalize("NFKC", translated)
+    return translated if composed == translated else _TRANSLATE_RE.sub(_translated, composed)
 
 
 def split_paragraphs(text: str | bytes, *, max_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS) -> list[str]:
