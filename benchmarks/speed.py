@@ -4,7 +4,8 @@ Measures, in one process on the same paragraphs (the first N of ``domain/unlabel
 default), wall time AND process CPU time of:
 
 - ``stance``: the shipped model, raw text to topics + stance, ``classify(texts)`` as a user calls it
-  (3 evidence terms per decision, language check) and with ``evidence=0``;
+  (3 evidence terms per decision, language check), with ``evidence=0`` and with ``batch_size=512``
+  (the default batch of 1.1.0);
 - ``sklearn-union``: one ``TfidfVectorizer`` word 1-2 + char_wb 2-5 union with one
   ``LogisticRegression`` (trained here on ``domain/train.jsonl`` stances), ``predict`` from raw text;
 - ``fasttext``: fastText supervised, a topic model (``loss="ova"``) and a stance model trained here on
@@ -466,7 +467,7 @@ def render_markdown(r: dict) -> str:
               f"| shipped model files on disk (joblib + pickle-free copies) | {size['all_files_mb']} MB "
               f"({size['files_loaded_by_default_mb']} MB read by `load_model()`) | < 10 MB |"]
     if r.get("experiments"):
-        lines += ["", "What was tried on the feature path in the same run (paragraphs/s of CPU time for that step "
+        lines += ["", "What was tried on the classify path in the same run (paragraphs/s of CPU time for that step "
                   "alone; kept what pays):", "",
                   "| step | kept | paragraphs/s | tried | paragraphs/s |", "|---|---|---|---|---|"]
         lines += [f"| {e['step']} | {e['kept']} | {e['kept_rate']:,} | {e['tried']} | {e['tried_rate']:,} |"
