@@ -38,8 +38,9 @@ __all__ = [
     "StanceModel",
 ]
 
-#: Paragraphs scored per sparse matrix product. Smaller batches keep the feature arrays of a batch small
-#: enough to be reused between batches (512 news paragraphs was about 15 % slower, 128 about 8 %).
+#: Paragraphs scored per sparse matrix product. In a fresh process 512 news paragraphs were 10-17 % slower
+#: (their temporary arrays were mapped afresh for every batch) and 128 about 8 %; after work that grew the
+#: heap, 512 was up to 10 % faster (``benchmarks/speed.py`` measures both).
 DEFAULT_BATCH_SIZE = 256
 #: Evidence terms reported per decision (the stance and each predicted topic).
 DEFAULT_EVIDENCE_TERMS = 3
