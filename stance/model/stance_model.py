@@ -374,7 +374,7 @@ class StanceModel:
         topics, stances = self.topics, self.stances
         none_idx = stances.index(NEUTRAL_STANCE) if NEUTRAL_STANCE in stances else None
         n = len(texts)
-        blank = np.array([not t.strip() for t in texts], dtype=bool)
+        blank = np.array([not t or t.isspace() for t in texts], dtype=bool)  # what strip() would empty
         if check_language:
             languages = [UNKNOWN if b else detect_language(t) for t, b in zip(texts, blank.tolist())]
         else:
