@@ -239,3 +239,18 @@ def test_compiled_features_pickle_without_their_chunk_table(fitted_union):
     again = pickle.loads(pickle.dumps(fast))
     assert len(again._table) == 0
     np.testing.assert_array_equal(again.transform(COMPILE_CORPUS).toarray(), fast.transform(COMPILE_CORPUS).toarray())
+
+
+def test_tfidf_counts_the_same_with_64_bit_keys():
+    from stance.features.compiled import _tfidf
+
+    rng = np.random.default_rng(0)
+    cols = rng.integers(0, 60_000, size=500)
+    rows = np.repeat([0, 1], 250)
+    idf = rng.random(60_000) + 1.0
+    small = _tfidf(rows, cols, 2, 60_000, idf)  # 32-bit (row, column) keys
+    large = _tfidf(rows * 39_999, cols, 40_000, 60_000, idf)  # 40,000 x 60,000 keys need 64 bits
+    assert large[1].dtype == np.int64 and small[1].dtype == np.int32
+    np.testing.assert_array_equal(large[0][[0, 1, 40_000]], small[0])
+    np.testing.assert_array_equal(large[1], small[1])
+    np.testing.assert_array_equal(large[2], small[2])
