@@ -4,7 +4,8 @@ Measures, in one process on the same paragraphs (the first N of ``domain/unlabel
 default), wall time AND process CPU time of:
 
 - ``stance``: the shipped model, raw text to topics + stance, ``classify(texts)`` as a user calls it
-  (3 evidence terms per decision, language check) and with ``evidence=0``;
+  (3 evidence terms per decision, language check), with ``evidence=0`` and with ``batch_size=512``
+  (the default batch of 1.1.0);
 - ``sklearn-union``: one ``TfidfVectorizer`` word 1-2 + char_wb 2-5 union with one
   ``LogisticRegression`` (trained here on ``domain/train.jsonl`` stances), ``predict`` from raw text;
 - ``fasttext``: fastText supervised, a topic model (``loss="ova"``) and a stance model trained here on
@@ -76,22 +77,44 @@ def bench_stance(texts: list[str]) -> dict:
     return {
         "classify": _rates(lambda: model.classify(texts), len(texts)),
         "classify_evidence_0": _rates(lambda: model.classify(texts, evidence=0), len(texts)),
+        # 1.1.0's default batch, in the same state of the process (see the batch row of the experiments)
+        "classify_batch_512": _rates(lambda: model.classify(texts, batch_size=512), len(texts)),
     }
 
 
 def _char_counts_by_sparse_product(features, chunks, n: int):
     """The alternative tried for the character block: n-gram counts as one scipy product,
-    (documents x distinct words) @ (distinct words x n-grams), instead of listing every occurrence."""
+    (documents x distinct chunks) @ (distinct chunks x n-grams), instead of listing every occurrence."""
     import numpy as np
     import scipy.sparse as sp
 
-    occ_doc, occ, word_ptr, word_cols = features._char_table(chunks)
-    n_unique = len(word_ptr) - 1
-    C = sp.csr_matrix((np.ones(len(occ)), (occ_doc, occ)), shape=(n, n_unique))
-    G = sp.csr_matrix((np.ones(len(word_cols)), word_cols, word_ptr), shape=(n_unique, features.n_char))
+    from stance.features.compiled import _gather
+
+    table, doc, occ = chunks
+    ids, local = np.unique(occ, return_inverse=True)  # the batch's distinct chunks
+    C = sp.csr_matrix((np.ones(len(occ)), (doc, local)), shape=(n, len(ids)))
+    per_chunk, cols = _gather(ids, table.char)
+    ptr = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(per_chunk, out=ptr[1:])
+    G = sp.csr_matrix((np.ones(len(cols)), cols, ptr), shape=(len(ids), features.n_char))
     M = (C @ G).tocsr()
     M.sum_duplicates()
     return M
+
+
+def _tfidf_by_scipy_sum_duplicates(rows, cols, n_rows: int, n_cols: int, idf):
+    """The alternative tried for counting (row, column) occurrences: a scipy CSR matrix of ones built from them
+    (rows bucketed in C++), ``sum_duplicates`` (each row sorted on its own), then the same tf-idf and norms."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    M = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(n_rows, n_cols))
+    M.sum_duplicates()
+    lengths = np.diff(M.indptr)
+    values = (np.log(M.data) + 1.0) * idf[M.indices]
+    norms = np.sqrt(np.bincount(np.repeat(np.arange(n_rows), lengths), weights=values * values, minlength=n_rows))
+    values /= np.repeat(norms, lengths)
+    return M.indptr, M.indices, values
 
 
 def _token_ids_by_batch_regex(features, prepared: list[str]):
@@ -107,16 +130,112 @@ def _token_ids_by_batch_regex(features, prepared: list[str]):
     return np.fromiter(map(features.token_id.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
 
 
-def _token_ids_by_chunk(features, chunks):
-    ptr, ids = features._per_chunk(chunks[2], features._chunk_cache, features._token_ids_of_chunks)
-    return features._expand(chunks[0], chunks[1], ptr, ids)
+def _token_ids_by_chunk(features, prepared: list[str]):
+    import numpy as np
+
+    from stance.features.compiled import _gather
+
+    table, doc, occ = features._chunks(prepared)
+    per_occ, ids = _gather(occ, table.word)
+    return np.repeat(doc, per_occ), ids
+
+
+def _occurrences_from_chunk_table(features, prepared: list[str]):
+    """What is kept: each chunk occurrence's row in the model's chunk table (one dict lookup), then one ragged
+    gather per block: (row, token id) and (row, n-gram column) of every occurrence."""
+    import numpy as np
+
+    from stance.features.compiled import _gather
+
+    table, doc, occ = features._chunks(prepared)
+    out = []
+    for rows in (table.word, table.char):
+        per_occ, values = _gather(occ, rows)
+        out.append((np.repeat(doc, per_occ), values))
+    return out
+
+
+class _ChunksPerBatch:
+    """How chunk occurrences were resolved before the model-wide chunk table (stance 1.1.0): per batch, a dict of
+    its distinct chunks, two per-chunk caches (token ids, n-gram columns) checked with a set difference, the
+    batch's arrays concatenated, then a ragged expansion per occurrence with three repeats."""
+
+    def __init__(self, features):
+        self.features, self.word, self.char = features, {}, {}
+
+    def __call__(self, prepared: list[str]):
+        import numpy as np
+
+        from stance.features.compiled import _SEPARATOR, _SEPARATOR_TOKEN
+
+        tokens = _SEPARATOR.join(prepared).split()
+        uid_of = {w: i for i, w in enumerate(dict.fromkeys([_SEPARATOR_TOKEN, *tokens]))}
+        occ_all = np.fromiter(map(uid_of.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        is_sep = occ_all == 0
+        occ, doc, unique = occ_all[~is_sep] - 1, np.cumsum(is_sep)[~is_sep], list(uid_of)[1:]
+        out = []
+        for cache, compute in ((self.word, self.features._token_ids_of_chunks),
+                               (self.char, self.features._ngrams_of_words)):
+            missing = list(set(unique).difference(cache.keys()))
+            if missing:
+                ptr, values = compute(missing)
+                cache.update({w: values[ptr[k] : ptr[k + 1]] for k, w in enumerate(missing)})
+            per = list(map(cache.__getitem__, unique))
+            flat = np.concatenate(per)
+            ptr = np.zeros(len(unique) + 1, dtype=np.int64)
+            np.cumsum(np.fromiter(map(len, per), dtype=np.int64, count=len(per)), out=ptr[1:])
+            per_occ = np.diff(ptr)[occ]
+            first = np.repeat(ptr[occ], per_occ)
+            offset = np.arange(int(per_occ.sum())) - np.repeat(np.cumsum(per_occ) - per_occ, per_occ)
+            out.append((np.repeat(doc, per_occ), flat[first + offset]))
+        return out
+
+
+def _preprocess_by_translate(text: str) -> str:
+    """How :func:`stance.text.processing.preprocess` normalised before: ``str.translate`` with the table."""
+    import unicodedata
+
+    from stance.text.processing import _TRANSLATION, check_text
+
+    text = check_text(text)
+    if text.isascii():
+        return text.translate(_TRANSLATION).lower()
+    return unicodedata.normalize("NFKC", text.translate(_TRANSLATION)).translate(_TRANSLATION).lower()
+
+
+def _detect_language_before(text: str) -> str:
+    """:func:`stance.text.language.detect_language` as it was in stance 1.1.0: every word stripped and looked up
+    in two sets, the script regexes on every non-ASCII sample, the elision regex tried at every position."""
+    import stance.text.language as lang
+
+    elision = _detect_language_before.__dict__.setdefault(
+        "elision", re.compile(r"\b(?:[ldjnsc]|qu|dell|all|nell|sull)['’](?=[^\W\d_])"))
+    sample = text[: lang._SAMPLE_CHARS]
+    if not sample.isascii():
+        non_latin = len(lang._NON_LATIN_LETTER_RE.findall(sample))
+        if non_latin >= lang.MIN_LETTERS and non_latin > lang._MAX_NON_LATIN_SHARE * len(lang._LETTER_RE.findall(sample)):
+            return lang.NOT_ENGLISH
+    lowered = sample.lower()
+    words = list(map(lang._strip, lowered.split()))
+    if len(words) < lang.MIN_WORDS:
+        return lang.UNKNOWN
+    english = sum(map(lang._ENGLISH.__contains__, words))
+    foreign = sum(map(lang._FOREIGN.__contains__, words))
+    if "'" in lowered or "’" in lowered:
+        foreign += len(elision.findall(lowered))
+    if foreign >= 2 and foreign > 2 * english:
+        return lang.NOT_ENGLISH
+    return lang.ENGLISH if english >= lang._MIN_ENGLISH_SHARE * len(words) else lang.UNKNOWN
 
 
 def experiments(texts: list[str], batch: int = 512) -> list[dict]:
-    """What was tried on the feature path, measured against what is kept, on the same paragraphs (CPU time)."""
+    """What was tried on the classify path, measured against what is kept, on the same paragraphs (CPU time)."""
     import numpy as np
 
+    import stance.estimators.scoring as scoring
     import stance.features.compiled as compiled
+    from stance.model.stance_model import DEFAULT_BATCH_SIZE
+    from stance.text.language import detect_language
     from stance.text.processing import preprocess
 
     model = stance.load_model()
@@ -130,44 +249,88 @@ def experiments(texts: list[str], batch: int = 512) -> list[dict]:
     def rate(fn):
         return _rates(fn, len(texts))["cpu"]
 
+    def row(step, kept, kept_fn, tried, tried_fn):
+        kept_fn(), tried_fn()  # warm-up: caches filled, memory mapped
+        out.append({"step": step, "kept": kept, "kept_rate": rate(kept_fn), "tried": tried,
+                    "tried_rate": rate(tried_fn)})
+
     saved = compiled.SCIPY_MIN_ROWS
-    kept = rate(lambda: [X.dot(core.weights) for X in rows])
-    compiled.SCIPY_MIN_ROWS = 10**9
-    tried = rate(lambda: [X.dot(core.weights) for X in rows])
-    compiled.SCIPY_MIN_ROWS = saved
-    out.append({"step": "product of the feature rows with the 9 heads' weights",
-                "kept": "scipy's sparse product (batches of 64 rows or more)", "kept_rate": kept,
-                "tried": "numpy: gather the weight rows of every entry, multiply, add.reduceat", "tried_rate": tried})
+
+    def numpy_product():
+        compiled.SCIPY_MIN_ROWS = 10**9
+        try:
+            [X.dot(core.weights) for X in rows]
+        finally:
+            compiled.SCIPY_MIN_ROWS = saved
+
+    row("product of the feature rows with the 9 heads' weights",
+        "scipy's sparse product (batches of 64 rows or more)", lambda: [X.dot(core.weights) for X in rows],
+        "numpy: gather the weight rows of every entry, multiply, add.reduceat", numpy_product)
+    per_batch = _ChunksPerBatch(features)
+    row("chunk occurrences of a batch, as (row, token id) and (row, n-gram column)",
+        "one model-wide chunk table (rows only appended): one dict lookup per occurrence, one ragged gather per block",
+        lambda: [_occurrences_from_chunk_table(features, p) for p in prepared],
+        "per batch: its distinct chunks, two per-chunk caches, concatenated, three repeats per block (1.1.0)",
+        lambda: [per_batch(p) for p in prepared])
+    row("word tokens of a batch, as vocabulary ids",
+        "per distinct whitespace-separated chunk, from the chunk table shared with the character block",
+        lambda: [_token_ids_by_chunk(features, p) for p in prepared],
+        "one regex pass over the batch, one lookup per token (as before 1.1.0)",
+        lambda: [_token_ids_by_batch_regex(features, p) for p in prepared])
     chunks = [features._chunks(p) for p in prepared]
-    kept = rate(lambda: [_token_ids_by_chunk(features, c) for c in chunks])
-    tried = rate(lambda: [_token_ids_by_batch_regex(features, p) for p in prepared])
-    out.append({"step": "word tokens of a batch, as vocabulary ids",
-                "kept": "per distinct whitespace-separated chunk, cached, shared with the character block",
-                "kept_rate": kept, "tried": "one regex pass over the batch, one lookup per token (as before)",
-                "tried_rate": tried})
-    kept = rate(lambda: [features._char_tfidf(c, len(p)) for c, p in zip(chunks, prepared)])
-    tried = rate(lambda: [_char_counts_by_sparse_product(features, c, len(p)) for c, p in zip(chunks, prepared)])
-    out.append({"step": "character n-gram counts of a batch",
-                "kept": "list each occurrence's n-grams (cached per word), count by sorting", "kept_rate": kept,
-                "tried": "one scipy product (documents x words) @ (words x n-grams), counts only", "tried_rate": tried})
-    kept = rate(lambda: [X.dot(core.weights) for X in rows])
+    occurrences = [features._char_occurrences(*c) for c in chunks]
+    row("character n-gram counts of a batch",
+        "list each occurrence's n-grams (from the chunk table), count by sorting",
+        lambda: [compiled._tfidf(*o, len(p), features.n_char, features.char_idf) for o, p in zip(occurrences, prepared)],
+        "one scipy product (documents x chunks) @ (chunks x n-grams), counts only",
+        lambda: [_char_counts_by_sparse_product(features, c, len(p)) for c, p in zip(chunks, prepared)])
+    row("(row, column) counts and tf-idf of the character block",
+        "one sort of all int32 (row, column) keys (numpy's SIMD sort), tf looked up per count",
+        lambda: [compiled._tfidf(*o, len(p), features.n_char, features.char_idf) for o, p in zip(occurrences, prepared)],
+        "scipy CSR of ones from the occurrences, sum_duplicates (each row sorted on its own)",
+        lambda: [_tfidf_by_scipy_sum_duplicates(*o, len(p), features.n_char, features.char_idf)
+                 for o, p in zip(occurrences, prepared)])
 
     def merged_then_dot():
         for X in rows:
             X._merged = None  # merged afresh every time, as each batch would be
             X.merged().dot(core.weights)
 
-    tried = rate(merged_then_dot)
-    out.append({"step": "word and character blocks",
-                "kept": "side by side, product summed over blocks", "kept_rate": kept,
-                "tried": "merged into one CSR per batch, then one product", "tried_rate": tried})
+    row("word and character blocks", "side by side, product summed over blocks",
+        lambda: [X.dot(core.weights) for X in rows], "merged into one CSR per batch, then one product", merged_then_dot)
     ev_rows = [np.arange(X.shape[0]) for X in rows]
     stance_col = core.n_topics + 0
-    kept = rate(lambda: [core.evidence(X, r, np.full(len(r), stance_col), 3) for X, r in zip(rows, ev_rows)])
-    tried = rate(lambda: [[core.evidence(X, [i], [stance_col], 3) for i in range(X.shape[0])] for X in rows])
-    out.append({"step": "stance evidence, 3 terms per paragraph",
-                "kept": "one gather and one sort for the whole batch", "kept_rate": kept,
-                "tried": "one paragraph at a time (as before)", "tried_rate": tried})
+    row("stance evidence, 3 terms per paragraph", "one gather for the whole batch, the 3 best by a segmented maximum",
+        lambda: [core.evidence(X, r, np.full(len(r), stance_col), 3) for X, r in zip(rows, ev_rows)],
+        "one paragraph at a time (as before 1.1.0)",
+        lambda: [[core.evidence(X, [i], [stance_col], 3) for i in range(X.shape[0])] for X in rows])
+    saved_rounds = scoring._TOP_K_ROUNDS
+
+    def evidence_by_lexsort():
+        scoring._TOP_K_ROUNDS = 0
+        try:
+            [core.evidence(X, r, np.full(len(r), stance_col), 3) for X, r in zip(rows, ev_rows)]
+        finally:
+            scoring._TOP_K_ROUNDS = saved_rounds
+
+    row("the 3 best evidence terms of each request in a batch",
+        "3 rounds of a segmented maximum (np.maximum.reduceat), no sort",
+        lambda: [core.evidence(X, r, np.full(len(r), stance_col), 3) for X, r in zip(rows, ev_rows)],
+        "np.lexsort by (request, -contribution), then a rank cut (1.1.0)", evidence_by_lexsort)
+    row("normalisation (preprocess) of every paragraph",
+        "the character table applied by one regex substitution (only the characters that change)",
+        lambda: [preprocess(t) for t in texts], "str.translate with the table (1.1.0)",
+        lambda: [_preprocess_by_translate(t) for t in texts])
+    row("language check of every paragraph",
+        "remembered word scores (one dict), script regexes only with 20+ non-ASCII characters, elision regex "
+        "anchored on the apostrophe", lambda: [detect_language(t) for t in texts],
+        "strip and two set lookups per word, both script regexes on any non-ASCII sample, elision regex tried at "
+        "every position (1.1.0)", lambda: [_detect_language_before(t) for t in texts])
+    if DEFAULT_BATCH_SIZE != 512:
+        row("paragraphs per batch of classify (the whole call), measured here: after the scikit-learn and fastText "
+            "runs, whose large arrays leave the allocator keeping freed memory (in a fresh process, see the "
+            "`batch_size=512` row above)", f"{DEFAULT_BATCH_SIZE}",
+            lambda: model.classify(texts), "512 (1.1.0)", lambda: model.classify(texts, batch_size=512))
     return out
 
 
@@ -269,6 +432,9 @@ def render_markdown(r: dict) -> str:
         ("scikit-learn word 1-2 + char_wb 2-5 `TfidfVectorizer` union + `LogisticRegression`, `predict` "
          "(stance only)", sk["predict"]),
     ]
+    if "classify_batch_512" in st:
+        rows.insert(2, ("stance, `classify(texts, batch_size=512)` (the default batch of 1.1.0)",
+                        st["classify_batch_512"]))
     ft = r.get("fasttext", {})
     for name in FASTTEXT_CONFIGS:
         if name in ft:
@@ -301,7 +467,7 @@ def render_markdown(r: dict) -> str:
               f"| shipped model files on disk (joblib + pickle-free copies) | {size['all_files_mb']} MB "
               f"({size['files_loaded_by_default_mb']} MB read by `load_model()`) | < 10 MB |"]
     if r.get("experiments"):
-        lines += ["", "What was tried on the feature path in the same run (paragraphs/s of CPU time for that step "
+        lines += ["", "What was tried on the classify path in the same run (paragraphs/s of CPU time for that step "
                   "alone; kept what pays):", "",
                   "| step | kept | paragraphs/s | tried | paragraphs/s |", "|---|---|---|---|---|"]
         lines += [f"| {e['step']} | {e['kept']} | {e['kept_rate']:,} | {e['tried']} | {e['tried_rate']:,} |"

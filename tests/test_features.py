@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -236,12 +238,58 @@ def test_compiled_features_match_on_arbitrary_text(fitted_union, texts):
     _assert_same(fitted_union, texts)
 
 
-def test_compiled_features_with_a_full_chunk_cache_equal_the_union(fitted_union, monkeypatch):
+def test_compiled_features_with_a_full_chunk_table_equal_the_union(fitted_union, monkeypatch):
     import stance.features.compiled as compiled
 
-    monkeypatch.setattr(compiled, "_WORD_CACHE_SIZE", 3)  # the first batch fills it; later chunks are not kept
+    monkeypatch.setattr(compiled, "_WORD_CACHE_SIZE", 3)  # every batch overflows it and starts a new table
     fast = CompiledFeatures.from_union(fitted_union)
-    for texts in (COMPILE_CORPUS[:2], COMPILE_CORPUS, ["NATO talks", "new words here", ""], COMPILE_CORPUS[::-1]):
+    for texts in (["NATO talks"], COMPILE_CORPUS[:2], COMPILE_CORPUS, ["NATO talks", "new words here", ""],
+                  ["talks"], COMPILE_CORPUS[::-1]):
         got = fast.transform(texts)
         np.testing.assert_allclose(got.toarray(), fitted_union.transform(texts).toarray(), rtol=1e-6, atol=1e-7)
-    assert len(fast._word_cache) <= 3 and len(fast._chunk_cache) <= 3
+        assert len(fast._table) <= 3
+
+
+def test_compiled_features_keep_chunks_between_batches_and_grow_their_table(fitted_union):
+    fast = CompiledFeatures.from_union(fitted_union)
+    seen = set()
+    for i, text in enumerate(COMPILE_CORPUS * 2):  # one paragraph per batch: the table grows row by row
+        got = fast.transform([text, f"word{i} {text}"])
+        np.testing.assert_allclose(got.toarray(), fitted_union.transform([text, f"word{i} {text}"]).toarray(),
+                                   rtol=1e-6, atol=1e-7)
+        seen.update(preprocess(text).split() + [f"word{i}"])
+        assert len(fast._table) == len(seen)
+
+
+def test_compiled_features_shared_by_threads_equal_the_union(fitted_union):
+    from concurrent.futures import ThreadPoolExecutor
+
+    fast = CompiledFeatures.from_union(fitted_union)
+    batches = [[f"{text} extra{i % 7}" for text in COMPILE_CORPUS[i % 3 :]] for i in range(24)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda b: fast.transform(b).toarray(), batches))
+    for batch, got in zip(batches, results):
+        np.testing.assert_allclose(got, fitted_union.transform(batch).toarray(), rtol=1e-6, atol=1e-7)
+
+
+def test_compiled_features_pickle_without_their_chunk_table(fitted_union):
+    fast = CompiledFeatures.from_union(fitted_union)
+    fast.transform(COMPILE_CORPUS)
+    again = pickle.loads(pickle.dumps(fast))
+    assert len(again._table) == 0
+    np.testing.assert_array_equal(again.transform(COMPILE_CORPUS).toarray(), fast.transform(COMPILE_CORPUS).toarray())
+
+
+def test_tfidf_counts_the_same_with_64_bit_keys():
+    from stance.features.compiled import _tfidf
+
+    rng = np.random.default_rng(0)
+    cols = rng.integers(0, 60_000, size=500)
+    rows = np.repeat([0, 1], 250)
+    idf = rng.random(60_000) + 1.0
+    small = _tfidf(rows, cols, 2, 60_000, idf)  # 32-bit (row, column) keys
+    large = _tfidf(rows * 39_999, cols, 40_000, 60_000, idf)  # 40,000 x 60,000 keys need 64 bits
+    assert large[1].dtype == np.int64 and small[1].dtype == np.int32
+    np.testing.assert_array_equal(large[0][[0, 1, 40_000]], small[0])
+    np.testing.assert_array_equal(large[1], small[1])
+    np.testing.assert_array_equal(large[2], small[2])

@@ -208,3 +208,19 @@ def test_shipped_model_numpy_and_estimator_paths_agree_on_1000_real_paragraphs()
     assert len(texts) == 1000
     model = load_model()
     _assert_paths_agree(model, texts)
+
+
+@pytest.mark.parametrize("k", [1, 3, 8, 9, 20])
+def test_top_k_per_group_is_what_a_stable_sort_keeps(k):
+    from stance.estimators.scoring import _top_k_per_group
+
+    rng = np.random.default_rng(k)
+    group = np.sort(rng.integers(0, 40, size=600))
+    value = rng.choice([0.5, 0.25, 1.0, 0.125, 2.0, 3.0], size=600) * rng.integers(1, 3, size=600)  # many ties
+    value[::7] = 0.0  # not positive: never picked
+    order = np.lexsort((-value, group))
+    expected = [[p for p in order if group[p] == g and value[p] > 0][:k] for g in range(40)]
+    got = [[] for _ in range(40)]
+    for p in _top_k_per_group(group, value, k).tolist():
+        got[group[p]].append(p)
+    assert got == expected

@@ -70,3 +70,23 @@ def test_check_language_false_keeps_the_model_scores(tiny_model):
     assert raw.language == UNKNOWN
     assert raw.stance_scores != checked.stance_scores
     assert abs(sum(raw.stance_scores.values()) - 1) < 1e-3
+
+
+def test_elision_regex_counts_what_the_plain_pattern_counts():
+    import random
+    import re
+
+    from stance.text.language import _ELISION_RE
+
+    plain = re.compile(r"\b(?:[ldjnsc]|qu|dell|all|nell|sull)['’](?=[^\W\d_])")
+    rng = random.Random(0)
+    texts = ["".join(rng.choice("ldjnscqueal'’ x1_é") for _ in range(30)) for _ in range(3000)]
+    texts += ["dell'italia nell'anno sull'acqua all'una qu'il c'est j'ai n'est s'il d'un l'l'x 'l'x l''x l'1"]
+    assert [len(_ELISION_RE.findall(t)) for t in texts] == [len(plain.findall(t)) for t in texts]
+
+
+def test_word_scores_are_remembered_as_split():
+    from stance.text.language import _SCORES, _WORD_SCORE
+
+    assert _SCORES["(the,"] == _WORD_SCORE["the"] and _SCORES["«und»"] == _WORD_SCORE["und"]
+    assert _SCORES["nato"] == 0 and "(the," in _SCORES

@@ -131,6 +131,7 @@ class ScoringCore:
         # in float64 whatever the feature source (so the compiled and scikit-learn paths agree to 1e-7)
         self.weights = np.ascontiguousarray(np.vstack(blocks).T, dtype=np.float64)
         self._explain_weights = None
+        self._terms = _TermCache(features.word_term)
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
@@ -246,13 +247,22 @@ class ScoringCore:
         tf-idf x weight is largest (positive ones only), largest first, weights rounded to 4 places.
 
         ``columns`` index the rows of :meth:`explain_weights` (topics first, then stances). All requests of a batch
-        are answered with one gather and one sort.
+        are answered with one gather and, for up to 8 terms, a few linear passes (no sort); see :meth:`top_terms`.
         """
+        out: list[list[tuple[str, float]]] = [[] for _ in range(len(rows))]
+        for r, term, w in zip(*self.top_terms(X, rows, columns, k)):
+            out[r].append((term, w))
+        return out
+
+    def top_terms(self, X: SparseRows, rows: np.ndarray, columns: np.ndarray,
+                  k: int) -> tuple[list[int], list[str], list[float]]:
+        """What :meth:`evidence` reports, flat: ``(request, term, weight)`` lists, request by request, each
+        request's terms largest first (``request`` indexes ``rows``)."""
         rows = np.asarray(rows, dtype=np.int64)
         columns = np.asarray(columns, dtype=np.int64)
         n_req = len(rows)
         if n_req == 0 or k <= 0:
-            return [[] for _ in range(n_req)]
+            return [], [], []
         X = X.word_rows() if hasattr(X, "word_rows") else X  # only word n-grams are evidence
         starts, ends = X.indptr[rows], X.indptr[rows + 1]
         lengths = ends - starts
@@ -264,21 +274,61 @@ class ScoringCore:
         if not word.all():
             req, idx, pos = req[word], idx[word], pos[word]
         if not len(idx):
-            return [[] for _ in range(n_req)]
+            return [], [], []
         contrib = X.data[pos].astype(np.float64) * self.explain_weights()[columns[req], idx]
         keep = contrib > 0
         req, idx, contrib = req[keep], idx[keep], contrib[keep]
-        order = np.lexsort((-contrib, req))
-        req, idx, contrib = req[order], idx[order], contrib[order]
-        first = np.searchsorted(req, np.arange(n_req))
-        rank = np.arange(len(req)) - first[req]
-        top = rank < k
-        req, idx, contrib = req[top].tolist(), idx[top].tolist(), np.round(contrib[top], ROUND_DIGITS).tolist()
-        out: list[list[tuple[str, float]]] = [[] for _ in range(n_req)]
-        term = self.features.word_term
-        for r, j, w in zip(req, idx, contrib):
-            out[r].append((term(j), w))
-        return out
+        if not len(req):
+            return [], [], []
+        top = _top_k_per_group(req, contrib, k)
+        top = top[np.argsort(req[top], kind="stable")]  # request by request, each in rank order
+        terms = list(map(self._terms.__getitem__, idx[top].tolist()))
+        return req[top].tolist(), terms, np.round(contrib[top], ROUND_DIGITS).tolist()
+
+
+class _TermCache(dict):
+    """Word column -> its n-gram, looked up once through ``word_term`` and remembered (evidence names the
+    same terms again and again)."""
+
+    def __init__(self, word_term):
+        super().__init__()
+        self.word_term = word_term
+
+    def __missing__(self, column: int) -> str:
+        term = self[column] = self.word_term(column)
+        return term
+
+
+#: Up to this many evidence terms per request, they are picked by rounds of a segmented maximum, else by a sort.
+_TOP_K_ROUNDS = 8
+
+
+def _top_k_per_group(group: np.ndarray, value: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` largest positive ``value`` of each run of equal ``group`` (sorted), largest first,
+    ties in position order: what a stable sort by (group, -value) keeps, rank after rank.
+
+    For a small ``k``, ``k`` rounds of a segmented maximum (linear, no sort); the result is in rank order
+    (every group's first, then every group's second...), which keeps each group's own order.
+    """
+    if k > _TOP_K_ROUNDS:
+        order = np.lexsort((-value, group))
+        order = order[value[order] > 0]
+        ordered = group[order]
+        rank = np.arange(len(order)) - np.searchsorted(ordered, ordered)
+        return order[rank < k]
+    starts = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
+    owner = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(group))))
+    left = value.copy()
+    picks = []
+    for _ in range(k):
+        best = np.maximum.reduceat(left, starts)[owner]
+        hit = np.flatnonzero((left == best) & (best > 0))
+        if not len(hit):
+            break
+        hit = hit[np.concatenate([[True], owner[hit][1:] != owner[hit][:-1]])]  # the first of each group
+        picks.append(hit)
+        left[hit] = 0.0
+    return np.concatenate(picks) if picks else np.empty(0, dtype=np.int64)
 
 
 def _block_mode(estimator) -> str:

@@ -5,10 +5,16 @@
 :func:`stance.text.processing.words` and ``char_wb`` n-grams, sublinear or binary tf, idf, L2 rows)
 with batch-wide numpy operations:
 
+- text is split into whitespace-separated chunks (no word token and no ``char_wb``
+  n-gram crosses whitespace); each distinct chunk's word token ids and character
+  n-gram columns are computed once and kept in a table shared by later batches
+  (up to :data:`_WORD_CACHE_SIZE` chunks), so a batch costs one dict lookup per
+  chunk occurrence and one ragged gather per block;
 - character n-grams are packed into exact 63-bit keys (12 bits per character
   over the vocabulary's alphabet, 3 bits of length) and looked up with one
-  ``searchsorted`` per n-gram length, computed once per distinct word of a batch;
-- word n-grams go through one dict lookup per token and packed bigram keys.
+  ``searchsorted`` per n-gram length, for the chunks new to the table;
+- word bigrams are looked up as packed keys of token-id pairs;
+- occurrences are counted by sorting 32-bit (row, column) keys.
 
 The compiled tables are plain arrays (:meth:`CompiledFeatures.to_arrays`); a saved
 model stores them (``features.npz``), so loading one reads them back
@@ -22,6 +28,7 @@ scikit-learn's own transform over a grid of n-gram ranges.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from itertools import repeat
 
@@ -34,11 +41,11 @@ __all__ = ["BlockRows", "CompiledFeatures", "SparseRows"]
 _ALPHABET_BITS = 12
 _MAX_ALPHABET = (1 << _ALPHABET_BITS) - 1  # id 0 means "character in no vocabulary n-gram"
 _MAX_PACKED_N = 5  # 5 x 12 bits + 3 bits of length fit in 63 bits
-_WORD_CACHE_SIZE = 200_000
+_WORD_CACHE_SIZE = 200_000  # distinct chunks the chunk table keeps between batches
 # Joins a batch's documents. U+FB01 (the "fi" ligature) is a word character that NFKC
 # always decomposes, so no preprocessed text contains it: it cannot be confused with a word.
 _SEPARATOR_TOKEN = "\ufb01"
-_SEPARATOR = f" {_SEPARATOR_TOKEN} "  # distinct words whose char n-gram columns are kept between batches
+_SEPARATOR = f" {_SEPARATOR_TOKEN} "
 
 
 #: Batches of at least this many rows are multiplied by scipy (imported then), smaller ones by numpy.
@@ -224,10 +231,23 @@ class CompiledFeatures:
 
     def _finish(self) -> None:
         self.n_features = self.n_word + self.n_char
-        self._word_cache: dict[str, np.ndarray] = {}  # chunk -> its char n-gram columns
-        self._chunk_cache: dict[str, np.ndarray] = {}  # chunk -> its word token ids
+        self._table = _ChunkTable()  # distinct chunks seen -> their word token ids and char n-gram columns
+        self._lock = threading.Lock()
+        # the unigram column of each token id, int32, with -1 at the end (read for the id -1 of an unknown token)
+        self._unigram_col = np.append(self.unigram_col, -1).astype(np.int32)
+        self._bigram_cols = self.bigram_cols.astype(np.int32)
         self._term_parts = None
         self._word_vocabulary = None
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        del state["_table"], state["_lock"]  # a cache and a lock: rebuilt empty when unpickled
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._table = _ChunkTable()
+        self._lock = threading.Lock()
 
     # -- stored form: the compiled tables as plain arrays (what a saved model holds) ----------------
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -421,11 +441,13 @@ class CompiledFeatures:
         """
         prepared = [preprocess(t) for t in texts]
         n = len(prepared)
-        chunks = self._chunks(prepared)
-        w_ptr, w_col, w_val = _tfidf(*self._word_occurrences(chunks), n, self.n_word, self.word_idf, self.binary)
+        table, doc, occ = self._chunks(prepared)
+        w_ptr, w_col, w_val = _tfidf(*self._word_occurrences(table, doc, occ, n), n, self.n_word, self.word_idf,
+                                     self.binary)
         if not self.has_char:
             return SparseRows(w_ptr, w_col, w_val.astype(self.dtype), (n, self.n_features))
-        c_ptr, c_col, c_val = self._char_tfidf(chunks, n)
+        c_ptr, c_col, c_val = _tfidf(*self._char_occurrences(table, doc, occ), n, self.n_char, self.char_idf,
+                                     self.binary)
         return BlockRows([SparseRows(w_ptr, w_col, w_val.astype(self.dtype), (n, self.n_word)),
                           SparseRows(c_ptr, c_col, c_val.astype(self.dtype), (n, self.n_char))])
 
@@ -433,42 +455,55 @@ class CompiledFeatures:
         """TF-IDF matrix of ``texts`` as a :class:`scipy.sparse.csr_matrix`."""
         return self.transform_rows(texts).to_scipy()
 
-    def _chunks(self, prepared: list[str]):
-        """The whitespace-separated chunks of a batch: ``(doc, chunk, distinct)`` with each occurrence's
-        document and distinct-chunk index, in text order, and the distinct chunks; ``None`` if there are none.
+    def _chunks(self, prepared: list[str]) -> tuple[_ChunkTable, np.ndarray, np.ndarray]:
+        """``(table, doc, chunk)``: every whitespace-separated chunk of a batch in text order, as its id in
+        ``table`` (0 between documents) and its document.
 
         Both blocks work per distinct chunk: no word token and no ``char_wb`` n-gram
-        crosses whitespace, so a chunk's tokens and n-grams are computed once (and
-        cached across batches) and every occurrence reuses them.
+        crosses whitespace, so a chunk's tokens and n-grams are computed once, kept
+        in the table across batches, and every occurrence reuses them (one dict
+        lookup per chunk occurrence).
         """
         tokens = _SEPARATOR.join(prepared).split()
-        # chunk ids start at 1; the separator between documents is 0
-        uid_of = {w: i for i, w in enumerate(dict.fromkeys([_SEPARATOR_TOKEN, *tokens]))}
-        occ_all = np.fromiter(map(uid_of.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-        is_sep = occ_all == 0
-        occ = occ_all[~is_sep] - 1
-        if not len(occ):
-            return None
-        return np.cumsum(is_sep)[~is_sep], occ, list(uid_of)[1:]
+        table, occ = self._chunk_ids(tokens)
+        doc = np.cumsum(occ == 0, dtype=np.int32)  # a separator's "document" is the next one: it has no entries
+        return table, doc, occ
 
-    @staticmethod
-    def _per_chunk(unique: list[str], cache: dict, compute) -> tuple[np.ndarray, np.ndarray]:
-        """``(ptr, values)``: each distinct chunk's values, from ``cache`` or ``compute(missing chunks)``."""
-        missing = list(set(unique).difference(cache.keys()))  # set operations in C, no per-word Python loop
-        if not missing:
-            per = list(map(cache.__getitem__, unique))
-        else:
-            ptr, values = compute(missing)
-            fresh = {w: values[ptr[k] : ptr[k + 1]] for k, w in enumerate(missing)}
-            if len(cache) + len(fresh) <= _WORD_CACHE_SIZE:
-                cache.update(fresh)
-                per = list(map(cache.__getitem__, unique))
-            else:  # the cache is full: this batch's new chunks are used once and not kept
-                per = [fresh[w] if w in fresh else cache[w] for w in unique]
-        flat = np.concatenate(per)
-        ptr = np.zeros(len(unique) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, per), dtype=np.int64, count=len(per)), out=ptr[1:])
-        return ptr, flat
+    def _chunk_ids(self, tokens: list[str]) -> tuple[_ChunkTable, np.ndarray]:
+        """The chunk table and the id of each of ``tokens`` in it, adding the chunks it lacks.
+
+        The table only grows (rows are appended, never changed) up to
+        :data:`_WORD_CACHE_SIZE` chunks; a batch that would overflow it starts a new
+        table with that batch's chunks. A batch keeps the table it looked up in,
+        so threads sharing a model never see half an update.
+        """
+        while True:
+            table = self._table
+            occ = np.fromiter(map(table.ids.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+            missing = np.flatnonzero(occ < 0)
+            if not len(missing):
+                return table, occ
+            with self._lock:
+                if table is not self._table:  # another thread started a new table: look up again
+                    continue
+                fresh = [t for t in dict.fromkeys([tokens[i] for i in missing.tolist()]) if t not in table.ids]
+                if len(table) + len(fresh) <= _WORD_CACHE_SIZE:
+                    self._add_chunks(table, fresh)
+                    occ[missing] = np.fromiter(map(table.ids.__getitem__, [tokens[i] for i in missing.tolist()]),
+                                               dtype=np.int64, count=len(missing))
+                    return table, occ
+                # full: start afresh with this batch's chunks (kept only if they fit: the size stays bounded)
+                table = _ChunkTable()
+                self._add_chunks(table, list(dict.fromkeys(tokens)))
+                self._table = table if len(table) <= _WORD_CACHE_SIZE else _ChunkTable()
+            return table, np.fromiter(map(table.ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+
+    def _add_chunks(self, table: _ChunkTable, chunks: list[str]) -> None:
+        chunks = [c for c in chunks if c != _SEPARATOR_TOKEN]
+        if not chunks:
+            return
+        char = self._ngrams_of_words(chunks) if self.has_char else None
+        table.add(chunks, self._token_ids_of_chunks(chunks), char)
 
     def _token_ids_of_chunks(self, chunks: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Token ids (-1: not in the vocabulary) of each chunk's word tokens, as (ptr, ids); one regex pass."""
@@ -480,52 +515,36 @@ class CompiledFeatures:
         np.cumsum(np.bincount(owner, minlength=len(chunks)), out=ptr[1:])
         return ptr, tid[~is_sep]
 
-    def _word_occurrences(self, chunks) -> tuple[np.ndarray, np.ndarray]:
-        """(row, column) of every vocabulary word n-gram occurrence, grouped by row."""
-        if chunks is None:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        occ_doc, occ, unique = chunks
-        ptr, ids = self._per_chunk(unique, self._chunk_cache, self._token_ids_of_chunks)
-        doc, tid = self._expand(occ_doc, occ, ptr, ids)  # every token of the batch, in text order
-        col = np.full(len(tid), -1, dtype=np.int64)
-        known = tid >= 0
-        col[known] = self.unigram_col[tid[known]]
-        rows, cols = [doc], [col]
+    def _word_occurrences(self, table: _ChunkTable, doc: np.ndarray, occ: np.ndarray,
+                          n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every vocabulary word n-gram occurrence (unigrams grouped by row, then bigrams)."""
+        per_occ, tid = _gather(occ, table.word)
+        doc = np.repeat(doc, per_occ)  # every token of the batch, in text order
+        col = self._unigram_col[tid]  # an unknown token (-1) reads the last entry, which is -1
+        keep = col >= 0
+        rows, cols = [doc[keep]], [col[keep]]
         if self.use_bigrams and len(tid) > 1 and len(self.bigram_keys):
-            a, b = tid[:-1], tid[1:]
-            ok = (doc[:-1] == doc[1:]) & (a >= 0) & (b >= 0)
-            key = np.where(ok, a * self.n_tokens + b, -1)
+            known = tid >= 0
+            pair = np.flatnonzero((doc[:-1] == doc[1:]) & known[:-1] & known[1:])
+            key = tid[pair].astype(np.int64) * self.n_tokens + tid[pair + 1]
+            if self.n_tokens**2 * n_rows < 2**62:
+                # search in sorted order (several times faster: each search starts where the last ended);
+                # the order of the occurrences does not matter, _tfidf sorts them
+                both = np.sort(key * n_rows + doc[pair])
+                key, row = both // n_rows, both % n_rows
+            else:
+                row = doc[pair]
             pos = np.searchsorted(self.bigram_keys, key)
             pos[pos == len(self.bigram_keys)] = 0
-            rows.append(doc[:-1])
-            cols.append(np.where(ok & (self.bigram_keys[pos] == key), self.bigram_cols[pos], -1))
-        row, col = np.concatenate(rows), np.concatenate(cols)
-        keep = col >= 0
-        return row[keep], col[keep]
+            hit = self.bigram_keys[pos] == key
+            rows.append(row[hit])
+            cols.append(self._bigram_cols[pos[hit]])
+        return np.concatenate(rows), np.concatenate(cols)
 
-    def _char_table(self, chunks):
-        """``(doc, chunk, ptr, columns)``: each occurrence's chunk and each distinct chunk's n-gram columns."""
-        occ_doc, occ, unique = chunks
-        ptr, cols = self._per_chunk(unique, self._word_cache, self._ngrams_of_words)
-        return occ_doc, occ, ptr, cols
-
-    def _char_tfidf(self, chunks, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """CSR (indptr, columns, values) of the character block."""
-        if chunks is None:
-            rows = cols = np.empty(0, dtype=np.int64)
-        else:
-            rows, cols = self._expand(*self._char_table(chunks))
-        return _tfidf(rows, cols, n, self.n_char, self.char_idf, self.binary)
-
-    @staticmethod
-    def _expand(occ_doc, occ, word_ptr, word_cols) -> tuple[np.ndarray, np.ndarray]:
-        occ_uid = occ
-        per_occ = np.diff(word_ptr)[occ_uid]
-        # a ragged gather: each occurrence takes its word's column list
-        total = int(per_occ.sum())
-        first = np.repeat(word_ptr[occ_uid], per_occ)
-        offset = np.arange(total) - np.repeat(np.cumsum(per_occ) - per_occ, per_occ)
-        return np.repeat(occ_doc, per_occ), word_cols[first + offset]
+    def _char_occurrences(self, table: _ChunkTable, doc: np.ndarray, occ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every vocabulary character n-gram occurrence, grouped by row."""
+        per_occ, cols = _gather(occ, table.char)
+        return np.repeat(doc, per_occ), cols
 
     def _ngrams_of_words(self, unique_words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Vocabulary columns of the char_wb n-grams of each word, as (indptr, columns)."""
@@ -678,20 +697,101 @@ def _tfidf(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int, idf: np
     """CSR (indptr, indices, values) of tf x idf with L2 rows, from (row, col) occurrences; tf is
     ``1 + log(count)`` (sublinear) or 1 for any count (``binary``)."""
     if len(rows) == 0:
-        return np.zeros(n_rows + 1, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
+        return np.zeros(n_rows + 1, dtype=np.int64), np.empty(0, dtype=np.int32), np.empty(0)
     # sort (row, col) keys, in 32 bits when they fit (half the memory traffic of int64)
     key_type = np.int32 if n_rows * n_cols < 2**31 else np.int64
-    keys = np.sort((rows * n_cols + cols).astype(key_type))
+    keys = rows.astype(key_type)
+    keys *= n_cols
+    keys += cols
+    keys.sort()
     first = np.empty(len(keys), dtype=bool)
     first[0] = True
     np.not_equal(keys[1:], keys[:-1], out=first[1:])
     starts = np.flatnonzero(first)
-    counts = np.diff(np.append(starts, len(keys)))
-    keys = keys[starts].astype(np.int64)
-    r, c = keys // n_cols, keys % n_cols
-    values = idf[c] if binary else (np.log(counts) + 1.0) * idf[c]
-    norms = np.sqrt(np.bincount(r, weights=values * values, minlength=n_rows))
-    values /= norms[r]
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(r, minlength=n_rows), out=indptr[1:])
-    return indptr, c, values
+    counts = np.empty_like(starts)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1])
+    counts[-1] = len(keys) - starts[-1]
+    keys = keys[starts]
+    indptr = np.searchsorted(keys, np.arange(n_rows + 1, dtype=np.int64) * n_cols)
+    lengths = np.diff(indptr)
+    cols = keys  # each key minus its row's offset, in place: the column
+    cols -= np.repeat(np.arange(0, n_rows * n_cols, n_cols, dtype=key_type), lengths)
+    if binary:
+        values = np.ones(len(counts))
+    else:
+        tf = np.zeros(counts.max() + 1)  # sublinear tf of each count, computed once and looked up
+        tf[1:] = np.log(np.arange(1, len(tf))) + 1.0
+        values = tf[counts]
+    values *= idf[cols]
+    norms = np.sqrt(np.bincount(np.repeat(np.arange(n_rows), lengths), weights=values * values, minlength=n_rows))
+    values /= np.repeat(norms, lengths)
+    return indptr, cols, values
+
+
+def _gather(occ: np.ndarray, rows: _Ragged):
+    """``(per_occ, flat)``: how many values each occurrence's row of ``rows`` has, and all of them in
+    occurrence order (a ragged gather: occurrence ``i`` takes row ``occ[i]``)."""
+    start, length, values = rows.start, rows.length, rows.values
+    per_occ = length[occ]
+    ends = np.cumsum(per_occ)
+    total = int(ends[-1]) if len(ends) else 0
+    idx = np.repeat(start[occ] - ends + per_occ, per_occ)
+    idx += np.arange(total)
+    return per_occ, values[idx]
+
+
+class _Ragged:
+    """Rows of int32 values of varying length: row ``i`` is ``values[start[i] : start[i] + length[i]]``.
+
+    Rows are only appended; the arrays grow by doubling (into new arrays, the old ones left intact).
+    """
+
+    def __init__(self):
+        self.start = np.zeros(1, dtype=np.int64)
+        self.length = np.zeros(1, dtype=np.int32)
+        self.values = np.empty(0, dtype=np.int32)
+        self.used = 0
+
+    def write(self, first: int, ptr: np.ndarray, values: np.ndarray) -> None:
+        """Write rows ``first, first + 1, ...`` from (ptr, values)."""
+        k, used = len(ptr) - 1, self.used
+        start, length, flat = self.start, self.length, self.values
+        if first + k > len(start):
+            size = max(2 * len(start), first + k)
+            start = np.concatenate([start[:first], np.zeros(size - first, dtype=np.int64)])
+            length = np.concatenate([length[:first], np.zeros(size - first, dtype=np.int32)])
+        if used + len(values) > len(flat):
+            flat = np.concatenate([flat[:used], np.empty(max(len(flat), used + len(values)), dtype=np.int32)])
+        flat[used : used + len(values)] = values
+        start[first : first + k] = used + ptr[:-1]
+        length[first : first + k] = np.diff(ptr)
+        self.start, self.length, self.values, self.used = start, length, flat, used + len(values)
+
+
+class _ChunkTable:
+    """Distinct whitespace-separated chunks, each with its word token ids and its character n-gram columns.
+
+    ``ids`` maps a chunk to its row in ``word`` (token ids, -1 for a token outside the vocabulary) and in
+    ``char`` (n-gram columns). Row 0 is the separator between documents, with no entries. Rows are only
+    appended and a row is written before its chunk enters ``ids``, so a lookup stays valid while
+    another thread adds rows.
+    """
+
+    def __init__(self):
+        self.ids = {_SEPARATOR_TOKEN: 0}
+        self.word, self.char = _Ragged(), _Ragged()
+        self._rows = 1
+
+    def __len__(self) -> int:
+        """Chunks held (the separator not counted)."""
+        return self._rows - 1
+
+    def add(self, chunks: list[str], word: tuple[np.ndarray, np.ndarray],
+            char: tuple[np.ndarray, np.ndarray] | None) -> None:
+        """Append ``chunks`` (none of them held yet) with their word token ids and char columns, each as (ptr, values)."""
+        first = self._rows
+        self.word.write(first, *word)
+        if char is not None:
+            self.char.write(first, *char)
+        self._rows = first + len(chunks)
+        self.ids.update(zip(chunks, range(first, first + len(chunks))))

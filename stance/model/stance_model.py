@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+from itertools import compress
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -37,8 +38,10 @@ __all__ = [
     "StanceModel",
 ]
 
-#: Paragraphs scored per sparse matrix product.
-DEFAULT_BATCH_SIZE = 512
+#: Paragraphs scored per sparse matrix product. In a fresh process 512 news paragraphs were 10-17 % slower
+#: (their temporary arrays were mapped afresh for every batch) and 128 about 8 %; after work that grew the
+#: heap, 512 was up to 10 % faster (``benchmarks/speed.py`` measures both).
+DEFAULT_BATCH_SIZE = 256
 #: Evidence terms reported per decision (the stance and each predicted topic).
 DEFAULT_EVIDENCE_TERMS = 3
 _UNSET = object()
@@ -305,7 +308,8 @@ class StanceModel:
             For stance models trained with targets.
         evidence : int, default=3
             Terms reported per decision; 0 for none (faster).
-        batch_size : int, default=512
+        batch_size : int, default=256
+            Paragraphs per feature pass and matrix product (any size gives the same results).
         max_chars : int or None, default=DEFAULT_MAX_PARAGRAPH_CHARS
             Longest accepted paragraph.
         check_language : bool, default=True
@@ -370,7 +374,7 @@ class StanceModel:
         topics, stances = self.topics, self.stances
         none_idx = stances.index(NEUTRAL_STANCE) if NEUTRAL_STANCE in stances else None
         n = len(texts)
-        blank = np.array([not t.strip() for t in texts], dtype=bool)
+        blank = np.array([not t or t.isspace() for t in texts], dtype=bool)  # what strip() would empty
         if check_language:
             languages = [UNKNOWN if b else detect_language(t) for t, b in zip(texts, blank.tolist())]
         else:
@@ -386,22 +390,13 @@ class StanceModel:
         topic_rows = np.round(topic_proba, 4).tolist()
         stance_rows = np.round(stance_proba, 4).tolist()
         uniform = dict.fromkeys(stances, round(1.0 / len(stances), 4))
-        chosen = [[topics[j] for j in np.flatnonzero(row)] for row in topic_pred] if topic_pred.any() else [[]] * n
+        chosen = [list(compress(topics, row)) for row in topic_pred.tolist()]
         stance_names = [stances[s] for s in stance_idx.tolist()]
-        unreadable_list = unreadable.tolist()
-        return [
-            ParagraphResult(
-                index=offset + i,
-                text=text,
-                topics=list(chosen[i]),
-                topic_scores=dict(zip(topics, topic_rows[i])),
-                stance=stance_names[i],
-                stance_scores=dict(uniform) if unreadable_list[i] else dict(zip(stances, stance_rows[i])),
-                evidence=evidence[i],
-                language=languages[i],
-            )
-            for i, text in enumerate(texts)
-        ]
+        topic_scores = [dict(zip(topics, row)) for row in topic_rows]
+        stance_scores = [dict(uniform) if u else dict(zip(stances, row))
+                         for u, row in zip(unreadable.tolist(), stance_rows)]
+        return list(map(ParagraphResult, range(offset, offset + n), texts, chosen, topic_scores, stance_names,
+                        stance_scores, evidence, languages))
 
     @staticmethod
     def _add_evidence(evidence, topic_core, stance_core, X_topic, X_stance, topic_pred, stance_idx, sided,
@@ -411,18 +406,19 @@ class StanceModel:
         stance_cols = stance_core.n_topics + stance_idx[stance_rows]
         topic_rows, topic_cols = np.nonzero(topic_pred)
         stances, topics = stance_core.stances, topic_core.topics
-        if stance_core is topic_core:
-            found = topic_core.evidence(X_topic, np.concatenate([stance_rows, topic_rows]),
-                                        np.concatenate([stance_cols, topic_cols]), k)
-            found_stance, found_topic = found[: len(stance_rows)], found[len(stance_rows):]
+        stance_labels = [f"stance:{s}" for s in stances]
+        labels = [stance_labels[c] for c in stance_idx[stance_rows].tolist()] + [topics[c] for c in topic_cols.tolist()]
+        owners = stance_rows.tolist() + topic_rows.tolist()
+        if stance_core is topic_core:  # one pass for all requests; they come back request by request
+            req, terms, weights = topic_core.top_terms(X_topic, np.concatenate([stance_rows, topic_rows]),
+                                                       np.concatenate([stance_cols, topic_cols]), k)
         else:
-            found_stance = stance_core.evidence(X_stance, stance_rows, stance_cols, k)
-            found_topic = topic_core.evidence(X_topic, topic_rows, topic_cols, k)
-        for r, c, terms in zip(stance_rows.tolist(), stance_idx[stance_rows].tolist(), found_stance):
-            label = f"stance:{stances[c]}"
-            evidence[r].extend(Evidence(t, w, label) for t, w in terms)
-        for r, c, terms in zip(topic_rows.tolist(), topic_cols.tolist(), found_topic):
-            evidence[r].extend(Evidence(t, w, topics[c]) for t, w in terms)
+            n_stance = len(stance_rows)
+            req, terms, weights = stance_core.top_terms(X_stance, stance_rows, stance_cols, k)
+            topic_req, topic_terms, topic_weights = topic_core.top_terms(X_topic, topic_rows, topic_cols, k)
+            req, terms, weights = req + [q + n_stance for q in topic_req], terms + topic_terms, weights + topic_weights
+        for q, term, w in zip(req, terms, weights):
+            evidence[owners[q]].append(Evidence(term, w, labels[q]))
 
     def analyze(self, text: str | bytes, *, max_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS, **kwargs) -> Document:
         """Split an article into paragraphs and classify each.

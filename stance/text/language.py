@@ -74,6 +74,25 @@ ve bir bu ile için da de olarak olan çok daha
     # "Los Angeles", "George W. Bush"), abbreviations ("UN", "LA", "EST", "MIT", "SA") and English words
     "i a am hat son un et von de die den dem al ha la des est mit los las con del han per non come van w z pro "
     "care sa em da im sur lo din il na".split())
+# One lookup scores a word: 1 for an English function word, 1 << 32 for a foreign one (the sets are disjoint).
+_FOREIGN_UNIT = 1 << 32
+_WORD_SCORE = {**dict.fromkeys(_ENGLISH, 1), **dict.fromkeys(_FOREIGN, _FOREIGN_UNIT)}
+#: Distinct words (as split, before stripping punctuation) whose score is remembered.
+_SCORE_CACHE_SIZE = 100_000
+
+
+class _ScoreCache(dict):
+    """Word as split (punctuation not yet stripped) -> its score; a missing word is scored and remembered
+    (up to :data:`_SCORE_CACHE_SIZE` words), so a known word costs one dict lookup."""
+
+    def __missing__(self, word: str) -> int:
+        score = _WORD_SCORE.get(_strip(word), 0)
+        if len(self) < _SCORE_CACHE_SIZE:
+            self[word] = score
+        return score
+
+
+_SCORES = _ScoreCache()
 # Letters outside the Latin script: not a-z, Latin-1 and Latin Extended, modifier letters, phonetic
 # extensions, Latin Extended Additional or full-width Latin.
 _NON_LATIN_LETTER_RE = re.compile(r"[^\W\d_a-zA-Z\u00C0-\u024F\u02B0-\u02FF\u1D00-\u1DBF\u1E00-\u1EFF"
@@ -83,7 +102,10 @@ _strip = operator.methodcaller("strip", ".,;:!?\"'()[]{}<>«»“”‘’„-�
 
 
 # French and Italian elisions (l'est, d'un, qu'il, dell'...) count as foreign function words.
-_ELISION_RE = re.compile(r"\b(?:[ldjnsc]|qu|dell|all|nell|sull)['’](?=[^\W\d_])")
+# Written from the apostrophe, which the regex engine finds fast, looking back at the elided word: the same
+# matches as r"\b(?:[ldjnsc]|qu|dell|all|nell|sull)['’](?=[^\W\d_])", one per apostrophe, about 4x faster.
+_ELISION_RE = re.compile(r"['’](?:(?<=\b[ldjnsc].)|(?<=\bqu.)|(?<=\bdell.)|(?<=\ball.)|(?<=\bnell.)|(?<=\bsull.))"
+                         r"(?=[^\W\d_])")
 
 
 def detect_language(text: str) -> str:
@@ -104,17 +126,19 @@ def detect_language(text: str) -> str:
         a list of names: read as English).
     """
     sample = text[:_SAMPLE_CHARS]
-    if not sample.isascii():
+    # every non-Latin letter is a non-ASCII character: with fewer of those than MIN_LETTERS, skip the regexes
+    if not sample.isascii() and len(sample) - len(sample.encode("ascii", "ignore")) >= MIN_LETTERS:
         non_latin = len(_NON_LATIN_LETTER_RE.findall(sample))
         if non_latin >= MIN_LETTERS and non_latin > _MAX_NON_LATIN_SHARE * len(_LETTER_RE.findall(sample)):
             return NOT_ENGLISH
     lowered = sample.lower()
-    words = list(map(_strip, lowered.split()))  # C-level loops: this runs on every paragraph classified
+    words = lowered.split()
     n_words = len(words)
     if n_words < MIN_WORDS:
         return UNKNOWN
-    english = sum(map(_ENGLISH.__contains__, words))
-    foreign = sum(map(_FOREIGN.__contains__, words))
+    # C-level loops (this runs on every paragraph classified): strip each word, score it, add up
+    score = sum(map(_SCORES.__getitem__, words))
+    english, foreign = score % _FOREIGN_UNIT, score // _FOREIGN_UNIT
     if "'" in lowered or "’" in lowered:
         foreign += len(_ELISION_RE.findall(lowered))
     if foreign >= 2 and foreign > 2 * english:

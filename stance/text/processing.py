@@ -65,6 +65,14 @@ _TRANSLATION = {
 _TRANSLATION.update({c: " " for c in range(0x20) if c not in (0x0A, 0x0D)})
 _TRANSLATION.update({c: " " for c in range(0x7F, 0xA0)})
 _TRANSLATION[0x00] = None
+# The same mapping as a regex and a dict of replacements: ``_TRANSLATE_RE.sub(_translated, text)`` equals
+# ``text.translate(_TRANSLATION)`` and is about 3x faster on prose, where few characters change.
+_TRANSLATE_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_TRANSLATION)) + "]")
+_REPLACEMENTS = {chr(c): "" if v is None else v for c, v in _TRANSLATION.items()}
+
+
+def _translated(match: re.Match, _get=_REPLACEMENTS.__getitem__) -> str:
+    return _get(match.group())
 
 # Words (with internal apostrophes, hyphens or periods), abbreviations such as
 # "U.S.", numbers, hashtags/mentions, URLs and single punctuation marks.
@@ -86,6 +94,15 @@ _DATELINE_PREFIX_RE = re.compile(
 )
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _LINE_RE = re.compile(r"\r\n|[\r\n\u2028\u2029]")
+
+
+def _encodes(text: str) -> bool:
+    """Whether ``text`` encodes to UTF-8 (it holds no lone surrogate): several times faster than a regex search."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_text(text: object, *, name: str = "text", max_chars: int | None = None) -> str:
@@ -126,7 +143,7 @@ def check_text(text: object, *, name: str = "text", max_chars: int | None = None
             ) from None
     if not isinstance(text, str):
         raise InvalidInputError(f"{name} must be a str, got {type(text).__name__}")
-    if not text.isascii():
+    if not text.isascii() and not _encodes(text):  # only lone surrogates fail to encode; the regex finds one
         bad = _SURROGATE_RE.search(text)
         if bad:
             raise InvalidInputError(
@@ -223,10 +240,13 @@ def normalize(text: str) -> str:
     """
     text = check_text(text)
     if text.isascii():
-        return text.translate(_TRANSLATION)
+        return _TRANSLATE_RE.sub(_translated, text)
     # Translate first (NFKC would decompose some quote marks into combining
-    # characters), then again for characters that NFKC composes into listed ones.
-    return unicodedata.normalize("NFKC", text.translate(_TRANSLATION)).translate(_TRANSLATION)
+    # characters), then again for characters that NFKC composes into listed ones
+    # (the translated text holds none of them, so text NFKC leaves alone is done).
+    translated = _TRANSLATE_RE.sub(_translated, text)
+    composed = unicodedata.normalize("NFKC", translated)
+    return translated if composed == translated else _TRANSLATE_RE.sub(_translated, composed)
 
 
 def split_paragraphs(text: str | bytes, *, max_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS) -> list[str]:
