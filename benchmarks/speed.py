@@ -421,6 +421,13 @@ def _ratio(a: int, b: int) -> str:
     return f"{a / b:.2f}x"
 
 
+def _load_note(load) -> str:
+    """How to read the rates given the load average when the run started (2 cores)."""
+    if isinstance(load, (int, float)) and load < 1.0:
+        return ": the machine was otherwise nearly idle; the ratios were measured in the same run"
+    return ": other work shared the machine, so compare the ratios, which were measured in the same run"
+
+
 def render_markdown(r: dict) -> str:
     """The tables of ``RESULTS.md`` for one results file (``benchmarks/render_results.py`` writes them)."""
     n = r["n_paragraphs"]
@@ -442,8 +449,7 @@ def render_markdown(r: dict) -> str:
                          "`predict`, normalisation included", ft[name]["predict"]))
     lines = [f"Command: `python benchmarks/speed.py` ({r['date']}; {n:,} paragraphs of `domain/unlabeled.jsonl`, "
              f"one thread for every system, best of 3 after a warm-up; load average "
-             f"{r.get('load_average', 'n/a')} when it started: the machine was shared, so compare the ratios, "
-             "which were measured in the same run).", "",
+             f"{r.get('load_average', 'n/a')} when it started{_load_note(r.get('load_average'))}).", "",
              "| system | paragraphs/s (wall) | paragraphs/s (CPU) |", "|---|---|---|"]
     lines += [f"| {label} | {v['wall']:,} | {v['cpu']:,} |" for label, v in rows]
     ours = st["classify"]
