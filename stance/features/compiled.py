@@ -521,8 +521,8 @@ class CompiledFeatures:
         per_occ, tid = _gather(occ, table.word)
         doc = np.repeat(doc, per_occ)  # every token of the batch, in text order
         col = self._unigram_col[tid]  # an unknown token (-1) reads the last entry, which is -1
-        keep = col >= 0
-        rows, cols = [doc[keep]], [col[keep]]
+        keep = np.flatnonzero(col >= 0)  # positions and take: several times faster than a boolean mask
+        rows, cols = [doc.take(keep)], [col.take(keep)]
         if self.use_bigrams and len(tid) > 1 and len(self.bigram_keys):
             known = tid >= 0
             pair = np.flatnonzero((doc[:-1] == doc[1:]) & known[:-1] & known[1:])
@@ -536,9 +536,9 @@ class CompiledFeatures:
                 row = doc[pair]
             pos = np.searchsorted(self.bigram_keys, key)
             pos[pos == len(self.bigram_keys)] = 0
-            hit = self.bigram_keys[pos] == key
-            rows.append(row[hit])
-            cols.append(self._bigram_cols[pos[hit]])
+            hit = np.flatnonzero(self.bigram_keys[pos] == key)
+            rows.append(row.take(hit))
+            cols.append(self._bigram_cols[pos.take(hit)])
         return np.concatenate(rows), np.concatenate(cols)
 
     def _char_occurrences(self, table: _ChunkTable, doc: np.ndarray, occ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
