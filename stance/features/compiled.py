@@ -31,6 +31,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from itertools import repeat
+from operator import itemgetter
 
 import numpy as np
 
@@ -479,6 +480,11 @@ class CompiledFeatures:
         """
         while True:
             table = self._table
+            if len(tokens) > 1:
+                try:  # every chunk known (a warm table): one C-level lookup of all of them, ~10% faster than get
+                    return table, np.fromiter(itemgetter(*tokens)(table.ids), dtype=np.int64, count=len(tokens))
+                except KeyError:
+                    pass
             occ = np.fromiter(map(table.ids.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
             missing = np.flatnonzero(occ < 0)
             if not len(missing):
