@@ -275,9 +275,10 @@ class ScoringCore:
             req, idx, pos = req[word], idx[word], pos[word]
         if not len(idx):
             return [], [], []
-        contrib = X.data[pos].astype(np.float64) * self.explain_weights()[columns[req], idx]
-        keep = contrib > 0
-        req, idx, contrib = req[keep], idx[keep], contrib[keep]
+        weights = self.explain_weights()  # C-ordered: one flat gather instead of a 2-d fancy index
+        contrib = X.data[pos].astype(np.float64) * weights.ravel().take(columns[req] * weights.shape[1] + idx)
+        keep = np.flatnonzero(contrib > 0)  # positions and take: several times faster than a boolean mask
+        req, idx, contrib = req.take(keep), idx.take(keep), contrib.take(keep)
         if not len(req):
             return [], [], []
         top = _top_k_per_group(req, contrib, k)
