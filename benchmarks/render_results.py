@@ -271,12 +271,21 @@ def readme_speed(speed: dict) -> str:
         parts.append(f"{ours['cpu'] / ft['default_wordngrams2']['predict']['cpu']:.2f}x fastText with its default "
                      f"settings plus word bigrams ({ft['default_wordngrams2']['settings']}), which reads no "
                      "character n-grams")
+    read = speed["stance"].get("classify_read_evidence")
+    if read is None:  # results of 1.2.0's speed.py before evidence was computed on first read
+        what, read_text = "`classify` with evidence", ""
+    else:
+        what = "`classify` (evidence is computed on first read, and not read here)"
+        read_text = (f" ({read['cpu']:,} per CPU-second when every result's evidence is read, "
+                     f"{read['cpu'] / ft['default_wordngrams2']['predict']['cpu']:.2f}x fastText's defaults)"
+                     if "default_wordngrams2" in ft else
+                     f" ({read['cpu']:,} per CPU-second when every result's evidence is read)")
     numpy_only = speed.get("cold_start_numpy_only_s")
     cold = f"{speed['cold_start_s']:.2f} s wall" + (f" (importing numpy alone: {numpy_only:.2f} s)" if numpy_only else "")
     return (f"On one core (`python benchmarks/speed.py`, {speed['date']}, {speed['n_paragraphs']:,} paragraphs, every "
-            f"system in the same run, load average {speed.get('load_average', 'n/a')}) `classify` with evidence did "
+            f"system in the same run, load average {speed.get('load_average', 'n/a')}) {what} did "
             f"{ours['cpu']:,} paragraphs per CPU-second ({ours['wall']:,} per wall second) from raw text to topics "
-            f"and stance: {', '.join(parts)}; it loads and classifies from a cold start in {cold}; the shipped "
+            f"and stance{read_text}: {', '.join(parts)}; it loads and classifies from a cold start in {cold}; the shipped "
             f"model files take {speed['model_size']['all_files_mb']:.1f} MB.")
 
 

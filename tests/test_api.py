@@ -392,3 +392,119 @@ def test_a_path_object_given_to_analyze_is_refused(tiny_model, tmp_path):
 def test_prose_with_slashes_or_dots_is_still_text(tiny_model):
     assert len(tiny_model.analyze("Talks went on and/or off in Geneva.")) == 1
     assert len(tiny_model.analyze("NATO.")) == 1
+
+
+# --- evidence computed on first read -------------------------------------------------------------------------
+
+def _count_evidence_calls(monkeypatch) -> list[int]:
+    """Wrap StanceModel._add_evidence (the one vectorised evidence call per batch) and count its calls."""
+    calls: list[int] = []
+    compute = StanceModel._add_evidence
+
+    def counted(evidence, *args):
+        calls.append(len(evidence))
+        return compute(evidence, *args)
+
+    monkeypatch.setattr(StanceModel, "_add_evidence", staticmethod(counted))
+    return calls
+
+
+def test_evidence_is_computed_on_first_read_once_per_batch(tiny_model, monkeypatch):
+    calls = _count_evidence_calls(monkeypatch)
+    results = tiny_model.classify(PARAGRAPHS * 3, batch_size=len(PARAGRAPHS))
+    assert calls == []  # labels and scores only
+    assert [r.stance for r in results] and [r.topic_scores for r in results]
+    assert calls == []
+    first = results[0].evidence
+    assert calls == [len(PARAGRAPHS)]  # the whole first batch in one call
+    assert all(r.evidence is not None for r in results[: len(PARAGRAPHS)]) and calls == [len(PARAGRAPHS)]
+    assert results[0].evidence is first  # kept, not recomputed
+    results[-1].to_dict()
+    assert calls == [len(PARAGRAPHS)] * 2  # the last batch, not the middle one
+
+
+def test_evidence_zero_computes_nothing(tiny_model, monkeypatch):
+    calls = _count_evidence_calls(monkeypatch)
+    results = tiny_model.classify(PARAGRAPHS, evidence=0)
+    assert [r.evidence for r in results] == [[]] * len(PARAGRAPHS) and calls == []
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+@pytest.mark.parametrize("batch_size", [1, 3, 256])
+def test_lazy_evidence_equals_evidence_computed_at_once(tiny_model, k, batch_size):
+    texts = PARAGRAPHS * 2
+    lazy = tiny_model.classify(texts, evidence=k, batch_size=batch_size)
+    X = tiny_model.predictor.transform(texts)
+    eager = [[] for _ in texts]
+    results = tiny_model.classify(texts, evidence=0)
+    topic_pred = np.array([[t in r.topics for t in tiny_model.topics] for r in results])
+    stance_idx = np.array([tiny_model.stances.index(r.stance) for r in results])
+    sided = np.array([bool(r.text.strip()) and r.language != "other" for r in results])
+    StanceModel._add_evidence(eager, tiny_model.predictor, tiny_model.predictor, X, X, topic_pred, stance_idx,
+                              sided, k)
+    assert [r.evidence for r in lazy] == eager
+    assert any(eager)
+    assert [r.to_dict() for r in tiny_model.classify(texts, evidence=k, batch_size=batch_size)] == [
+        dataclasses.replace(r, evidence=e).to_dict() for r, e in zip(results, eager)]
+
+
+def test_equality_and_repr_read_the_evidence(tiny_model):
+    a, b = tiny_model.classify(PARAGRAPHS), tiny_model.classify(PARAGRAPHS)
+    assert a == b
+    assert [repr(r) for r in a] == [repr(r) for r in b]
+    assert "Evidence(term=" in repr(a[0]) and a[0].evidence
+    assert a[0] != dataclasses.replace(a[0], evidence=[])
+
+
+def test_pickled_and_copied_results_carry_their_evidence(tiny_model, monkeypatch):
+    import copy
+    import pickle
+
+    expected = [r.evidence for r in tiny_model.classify(PARAGRAPHS)]
+    results = tiny_model.classify(PARAGRAPHS)
+    calls = _count_evidence_calls(monkeypatch)
+    for loaded in (pickle.loads(pickle.dumps(results)), copy.deepcopy(results), [copy.copy(r) for r in results]):
+        assert type(loaded[0]) is ParagraphResult
+        assert [vars(r)["evidence"] for r in loaded] == expected  # stored as a list, not as pending work
+    assert calls == [len(PARAGRAPHS)]  # computed once, on the first pickling
+
+
+def test_threads_reading_one_batch_compute_its_evidence_once(tiny_model, monkeypatch):
+    import threading
+    import time
+
+    expected = [r.evidence for r in tiny_model.classify(PARAGRAPHS)]
+    compute = StanceModel._add_evidence
+    calls: list[int] = []
+
+    def slow(evidence, *args):  # widen the window in which a second thread could start computing too
+        calls.append(len(evidence))
+        time.sleep(0.05)
+        return compute(evidence, *args)
+
+    monkeypatch.setattr(StanceModel, "_add_evidence", staticmethod(slow))
+    results = tiny_model.classify(PARAGRAPHS)
+    seen: dict[int, list] = {}
+    barrier = threading.Barrier(4)
+
+    def read(i: int) -> None:
+        barrier.wait()
+        seen[i] = [r.evidence for r in (results if i % 2 else results[::-1])]
+
+    threads = [threading.Thread(target=read, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == [len(PARAGRAPHS)]
+    assert seen[1] == seen[3] == expected and seen[0] == seen[2] == expected[::-1]
+
+
+def test_results_built_by_hand_keep_their_evidence():
+    ev = [Evidence("nato", 0.5, "stance:favor")]
+    r = ParagraphResult(0, "NATO", [], {}, "favor", {"favor": 1.0}, ev)
+    assert r.evidence is ev and r.to_dict()["evidence"] == [{"term": "nato", "weight": 0.5, "label": "stance:favor"}]
+    assert ParagraphResult(0, "x", [], {}, "none", {}).evidence == []
+    with pytest.raises(dataclasses.FrozenInstanceError, match="evidence"):
+        r.evidence = []
+    assert [f.name for f in dataclasses.fields(ParagraphResult)][6] == "evidence"

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import os
 import re
-from itertools import compress
+import threading
+from itertools import compress, repeat
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -66,7 +67,11 @@ class ParagraphResult:
     stance_scores : dict of str to float
         Calibrated probability of every stance; sums to 1.
     evidence : list of Evidence
-        Terms that pushed the stance and each predicted topic most.
+        Terms that pushed the stance and each predicted topic most. From
+        :meth:`StanceModel.classify` it is computed when first read (for the
+        paragraph's whole batch at once, then kept), so results whose evidence is
+        never read do not pay for it; reading it, comparing, printing, copying or
+        pickling a result gives exactly what computing it at once gives.
     language : str
         ``"en"``, ``"other"`` (not English: the model cannot read it, so its stance
         is ``"none"`` with every stance equally likely) or ``"unknown"`` (too
@@ -85,6 +90,60 @@ class ParagraphResult:
     def to_dict(self) -> dict:
         """A JSON-ready dict of every field."""
         return asdict(self)
+
+    def __getstate__(self) -> dict:
+        """Pickled and copied results carry their evidence (computed now if it was still pending)."""
+        self.evidence  # noqa: B018 - resolves pending evidence into __dict__
+        return self.__dict__
+
+
+class _EvidenceField:
+    """The ``evidence`` field of :class:`ParagraphResult`: a list, or the :class:`_PendingEvidence` of the
+    result's batch until first read, when the whole batch's evidence is computed and this result's list
+    replaces the pending marker."""
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__["evidence"]
+        if type(value) is _PendingEvidence:
+            value = value.resolve(instance.index)
+            instance.__dict__["evidence"] = value
+        return value
+
+    def __set__(self, instance, value) -> None:  # reached only from __init__ (the dataclass is frozen)
+        instance.__dict__["evidence"] = value
+
+
+class _PendingEvidence:
+    """Evidence of one batch of :meth:`StanceModel.classify`, not computed yet.
+
+    Holds only what the evidence needs: the batch's word-block rows (of each core), the rows and heads
+    to explain and ``k``. The first :meth:`resolve` computes every paragraph's list in one vectorised
+    call (under a lock: two threads compute it once), keeps the lists and drops the rest.
+    """
+
+    __slots__ = ("_offset", "_n", "_args", "_lists", "_lock")
+
+    def __init__(self, offset: int, n: int, args: tuple) -> None:
+        self._offset, self._n, self._args = offset, n, args
+        self._lists: list[list[Evidence]] | None = None
+        self._lock = threading.Lock()
+
+    def resolve(self, index: int) -> list[Evidence]:
+        """The evidence list of the paragraph at ``index`` (its position in the input)."""
+        lists = self._lists
+        if lists is None:
+            with self._lock:
+                lists = self._lists
+                if lists is None:
+                    lists = [[] for _ in range(self._n)]
+                    StanceModel._add_evidence(lists, *self._args)
+                    self._lists, self._args = lists, None
+        return lists[index - self._offset]
+
+
+ParagraphResult.evidence = _EvidenceField()  # after @dataclass, which saw a plain list field
 
 
 @dataclass(frozen=True)
@@ -307,7 +366,9 @@ class StanceModel:
         targets : str, list of str or None, default=None
             For stance models trained with targets.
         evidence : int, default=3
-            Terms reported per decision; 0 for none (faster).
+            Terms reported per decision; 0 for none. They are computed when a
+            result's ``evidence`` is first read (for its whole batch at once, then
+            kept), so results whose evidence is never read cost little more than 0.
         batch_size : int, default=256
             Paragraphs per feature pass and matrix product (any size gives the same results).
         max_chars : int or None, default=DEFAULT_MAX_PARAGRAPH_CHARS
@@ -383,10 +444,14 @@ class StanceModel:
         topic_pred[blank] = False
         if none_idx is not None:
             stance_idx[blank | unreadable] = none_idx
-        evidence: list[list[Evidence]] = [[] for _ in range(n)]
-        if n_evidence > 0:
-            self._add_evidence(evidence, topic_core, stance_core, X_topic, X_stance, topic_pred, stance_idx,
-                               ~blank & ~unreadable, n_evidence)
+        if n_evidence > 0:  # computed when first read, for the whole batch (see _PendingEvidence)
+            word_topic = _word_rows(X_topic)
+            word_stance = word_topic if X_stance is X_topic else _word_rows(X_stance)
+            evidence = repeat(_PendingEvidence(offset, n, (topic_core, stance_core, word_topic, word_stance,
+                                                           topic_pred, stance_idx, ~blank & ~unreadable,
+                                                           n_evidence)), n)
+        else:
+            evidence = [[] for _ in range(n)]
         topic_rows = np.round(topic_proba, 4).tolist()
         stance_rows = np.round(stance_proba, 4).tolist()
         uniform = dict.fromkeys(stances, round(1.0 / len(stances), 4))
@@ -438,6 +503,11 @@ class StanceModel:
         _check_not_a_path(text)
         return Document(self.classify(split_paragraphs(text, max_chars=max_chars), **kwargs))
 
+
+
+def _word_rows(X):
+    """The word n-gram block of feature rows (the only columns evidence reads), without the others."""
+    return X.word_rows() if hasattr(X, "word_rows") else X
 
 
 _PATH_RE = re.compile(r"(?:~|\.{1,2})?/[^\s/]+(?:/[^\s/]+)*/?|[^\s/]+(?:/[^\s/]+)*\."
