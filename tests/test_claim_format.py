@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import pickle
 import shutil
@@ -19,19 +18,9 @@ from stance.features.vectors import PooledVectors
 from stance.io.persistence import CLAIM_MODEL_FORMAT, MANIFEST_FILE, load_model, read_manifest, save_model
 from stance.text.processing import preprocess, words
 
-# Made-up claims and texts (two claims; each text agrees, disagrees, discusses or is about something else).
-CLAIMS = ["Cat elected mayor of small town", "Cat elected mayor of small town", "Cat elected mayor of small town",
-          "Moon base opened by space agency", "Moon base opened by space agency", "Moon base opened by space agency",
-          "Cat elected mayor of small town", "Moon base opened by space agency"]
-TEXTS = ["The town confirmed on Monday that the cat was elected mayor after a landslide vote.",
-         "Officials denied that any cat was elected mayor; the story is a hoax spread online.",
-         "A cat may have been elected mayor of a small town, according to unverified reports.",
-         "The space agency confirmed it opened the moon base, with officials showing the new modules.",
-         "The agency said no moon base was opened and called the claim fake and baseless.",
-         "Reports claim a moon base might have opened, but the agency has not said whether it did.",
-         "The football season starts next week with a match in the capital city stadium.",
-         "Bakers in the region report record sales of bread and cakes during the holidays."]
-LABELS = ["agree", "disagree", "discuss", "agree", "disagree", "discuss", "unrelated", "unrelated"]
+from tests._claim_corpus import CLAIMS, LABELS, TEXTS
+from tests._model_files import edit_manifest as _edit_manifest, rehash as _rehash, sha256 as _sha256
+
 NEW_PAIRS = (["A cat really was elected mayor, the town hall confirmed.", "Nobody opened a base on the moon.",
               "Bread sales rose in the capital.", ""],
              ["Cat elected mayor of small town", "Moon base opened by space agency",
@@ -90,21 +79,6 @@ def _same(a: ClaimStanceClassifier, b: ClaimStanceClassifier) -> None:
     for texts, claims in ((TEXTS, CLAIMS), NEW_PAIRS):
         np.testing.assert_array_equal(a.predict_proba(texts, claims=claims), b.predict_proba(texts, claims=claims))
         assert a.predict(texts, claims=claims).tolist() == b.predict(texts, claims=claims).tolist()
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _edit_manifest(model_dir: Path, edit) -> None:
-    path = model_dir / MANIFEST_FILE
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    edit(manifest)
-    path.write_text(json.dumps(manifest), encoding="utf-8")
-
-
-def _rehash(model_dir: Path, filename: str) -> None:
-    _edit_manifest(model_dir, lambda m: m["files"].__setitem__(filename, _sha256(model_dir / filename)))
 
 
 def _edit_npz(model_dir: Path, edit) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import json
 import pathlib
@@ -16,6 +15,8 @@ import stance
 from stance.exceptions import ModelError, ModelIntegrityError, ModelNotFoundError, ModelVersionError
 from stance.io.persistence import MANIFEST_FILE, export_model, load_model, read_manifest, save_model
 
+from tests._model_files import edit_manifest as _edit_manifest, rehash as _rehash, sha256 as _sha256
+
 PARAGRAPHS = [
     "NATO must stop its expansion toward Russia, the Kremlin said.",
     "The EU adopted new sanctions against Russian banks.",
@@ -24,21 +25,6 @@ PARAGRAPHS = [
     "Moscow proposed a moratorium on missiles; Washington \u00abrejected\u00bb it \u2014 caf\u00e9 talks.",
 ]
 SAFE_FILES = ["features.npz", "manifest.json", "stance.json", "stance.npz", "topic.json", "topic.npz"]
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def _edit_manifest(model_dir: Path, edit) -> None:
-    path = model_dir / MANIFEST_FILE
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    edit(manifest)
-    path.write_text(json.dumps(manifest), encoding="utf-8")
-
-
-def _rehash(model_dir: Path, filename: str) -> None:
-    _edit_manifest(model_dir, lambda m: m["files"].__setitem__(filename, _sha256(model_dir / filename)))
 
 
 def _assert_same_predictions(model, reference) -> None:
