@@ -29,7 +29,7 @@ from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, Str
 from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import InvalidInputError, LabelError
-from ..features.vectors import BLOCK_MODES, PooledVectors, WordVectorFeatures
+from ..features.vectors import BLOCK_MODES, WordVectorFeatures
 from .params import Interval, Options, validate_params
 from ..features.tfidf import (
     CompiledFeatures,
