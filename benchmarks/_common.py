@@ -83,6 +83,20 @@ def word_vector_trials(args, fit):
     return best[2], record
 
 
+def word_vector_payload(name: str, metric: str, ours, record: dict, test, score, total) -> dict:
+    """The results of a ``--word-vectors`` run: ``ours`` (chosen by :func:`word_vector_trials`) scored once
+    on ``test`` with ``score(labels, predictions, targets)``."""
+    with Timer() as t:
+        pred = ours.predict(test.texts, targets=test.targets)
+    params = jsonable_params(ours)
+    if params.get("word_vectors"):
+        params["word_vectors"] = record["directory"]
+    results = {"ours": {**score(test.labels, pred, test.targets), "predict_seconds": t.seconds, "params": params,
+                        "cv_macro_f1": round(float(ours.cv_macro_f1_), 4), "word_vectors": record}}
+    return {"benchmark": name, "metric": metric, "date": today(), "command": command_line(),
+            "seconds_wall": elapsed(total), "results": results, "environment": environment()}
+
+
 def command_line() -> str:
     """The command that started this run, relative to the repository root."""
     script = Path(sys.argv[0]).resolve()

@@ -138,16 +138,9 @@ def word_vector_run(args, full, test, total) -> int:
     """``--word-vectors``: our model without and with the block, the choice scored once on test."""
     ours, record = C.word_vector_trials(args, lambda params: fit_ours(full.texts, full.labels, full.targets,
                                                                       **params))
-    with C.Timer() as t:
-        pred = ours.predict(test.texts, targets=test.targets)
-    params = C.jsonable_params(ours)
-    if params.get("word_vectors"):
-        params["word_vectors"] = record["directory"]
-    results = {"ours": {**score(test.labels, pred, test.targets), "predict_seconds": t.seconds, "params": params,
-                        "cv_macro_f1": round(float(ours.cv_macro_f1_), 4), "word_vectors": record}}
-    payload = {"benchmark": NAME, "metric": "mean over targets of F_avg (mean F1 favor/against, %)",
-               "date": C.today(), "command": C.command_line(), "seconds_wall": C.elapsed(total), "results": results,
-               "environment": C.environment()}
+    payload = C.word_vector_payload(NAME, "mean over targets of F_avg (mean F1 favor/against, %)", ours, record,
+                                    test, score, total)
+    results = payload["results"]
     C.write_results(f"{NAME}_word_vectors", payload,
                     f"RUW with `--word-vectors`: chosen weight {record['chosen_weight']}, test F_avg "
                     f"{results['ours']['f_avg']:.2f} (`{payload['command']}`, {payload['date']}).", args.out_dir)

@@ -231,16 +231,9 @@ def main(argv=None) -> int:
 def word_vector_run(args, X, y, T, test, total) -> int:
     """``--word-vectors``: our model without and with the block, the choice scored once on test."""
     ours, record = C.word_vector_trials(args, lambda params: fit_ours(X, y, T, **params))
-    with C.Timer() as t:
-        pred = ours.predict(test.texts, targets=test.targets)
-    params = C.jsonable_params(ours)
-    if params.get("word_vectors"):
-        params["word_vectors"] = record["directory"]
-    results = {"ours": {**score(test.labels, pred, test.targets), "predict_seconds": t.seconds, "params": params,
-                        "cv_macro_f1": round(float(ours.cv_macro_f1_), 4), "word_vectors": record}}
-    payload = {"benchmark": NAME, "metric": "F_avg = mean F1(favor, against) over the whole test set, %",
-               "date": C.today(), "command": C.command_line(), "seconds_wall": C.elapsed(total), "results": results,
-               "environment": C.environment()}
+    payload = C.word_vector_payload(NAME, "F_avg = mean F1(favor, against) over the whole test set, %", ours,
+                                    record, test, score, total)
+    results = payload["results"]
     C.write_results(f"{NAME}_word_vectors", payload, render_word_vectors(payload), args.out_dir)
     print(f"{NAME} (word vectors: {record['chosen_weight']}) F_avg {results['ours']['f_avg']:.2f}")
     return 0
