@@ -293,3 +293,110 @@ def test_tfidf_counts_the_same_with_64_bit_keys():
     np.testing.assert_array_equal(large[0][[0, 1, 40_000]], small[0])
     np.testing.assert_array_equal(large[1], small[1])
     np.testing.assert_array_equal(large[2], small[2])
+
+
+# --------------------------------------------------------------------------- the optional C loops
+
+import stance.features.compiled as compiled_module  # noqa: E402
+
+needs_kernels = pytest.mark.skipif(compiled_module._kernels is None,
+                                   reason="stance.features._kernels was not built (no C compiler at install time)")
+
+
+def _numpy_only(monkeypatch):
+    monkeypatch.setattr(compiled_module, "_kernels", None)
+
+
+def _random_keys(rng, n_rows, n_cols, size, dtype):
+    rows = np.sort(rng.integers(0, n_rows, size=size))
+    cols = rng.integers(0, n_cols, size=size)
+    cols[: size // 4] = cols[0]  # repeated keys: counts above 1
+    return (rows * n_cols + cols).astype(dtype)
+
+
+def test_kernels_name_what_runs():
+    assert compiled_module.KERNELS == ("numpy" if compiled_module._kernels is None else "c")
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize("grouped", [False, True])
+def test_kernel_tfidf_equals_numpy_bit_for_bit(monkeypatch, dtype, binary, grouped):
+    rng = np.random.default_rng(7)
+    n_rows, n_cols = 30, 70_000  # more than 16 bits of columns: three radix passes
+    idf = rng.random(n_cols) + 1.0
+    keys = _random_keys(rng, n_rows, n_cols, 5_000, dtype)
+    keys = np.concatenate([keys, np.full(700, keys[-1], dtype=dtype)])  # a count beyond the first tf table
+    if not grouped:
+        rng.shuffle(keys)
+    got = compiled_module._tfidf_of_keys(keys.copy(), n_rows, n_cols, idf, binary, grouped=grouped)
+    _numpy_only(monkeypatch)
+    expected = compiled_module._tfidf_of_keys(keys.copy(), n_rows, n_cols, idf, binary)
+    for g, e in zip(got, expected):
+        assert g.dtype == e.dtype
+        np.testing.assert_array_equal(g, e)
+
+
+@needs_kernels
+def test_kernel_tfidf_of_short_and_empty_rows(monkeypatch):
+    idf = np.arange(1.0, 11.0)
+    keys = np.array([13, 11, 11, 12, 40, 47, 41, 40], dtype=np.int32)  # rows 1 and 4; rows 0, 2, 3, 5 empty
+    got = compiled_module._tfidf_of_keys(keys.copy(), 6, 10, idf, grouped=True)
+    _numpy_only(monkeypatch)
+    expected = compiled_module._tfidf_of_keys(keys.copy(), 6, 10, idf)
+    np.testing.assert_array_equal(got[0], [0, 0, 3, 3, 3, 6, 6])
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)
+
+
+@needs_kernels
+def test_kernel_tfidf_refuses_keys_out_of_order_or_range():
+    from stance.features import _kernels
+
+    idf, tf = np.ones(10), np.ones(4)
+    out = np.empty(3, dtype=np.int64), np.empty(4, dtype=np.int32), np.empty(4)
+    with pytest.raises(ValueError, match="'keys' must be sorted keys in .* entry 1 is not"):
+        _kernels.tfidf_rows(np.array([5, 3, 7, 8], dtype=np.int32), 2, 10, idf, tf, *out, False)
+    with pytest.raises(ValueError, match="'keys' must be row-grouped keys in .* entry 2 is not"):
+        _kernels.tfidf_rows(np.array([15, 13, 7, 8], dtype=np.int32), 2, 10, idf, tf, *out, True)
+    with pytest.raises(ValueError, match="entry 3 is not"):
+        _kernels.tfidf_rows(np.array([1, 2, 3, 20], dtype=np.int32), 2, 10, idf, tf, *out, False)
+    with pytest.raises(TypeError, match="'idf' must be a 1-d C-contiguous array of 8-byte floats"):
+        _kernels.tfidf_rows(np.array([1], dtype=np.int32), 2, 10, idf.astype(np.float32), tf, *out, False)
+    with pytest.raises(ValueError, match="array sizes do not match"):
+        _kernels.tfidf_rows(np.array([1], dtype=np.int32), 3, 10, idf, tf, *out, False)
+
+
+@needs_kernels
+def test_kernel_gather_keys_equal_numpy_and_check_their_indices():
+    from stance.features import _kernels
+
+    table = compiled_module._Ragged()
+    table.write(1, np.array([0, 2, 2, 5]), np.array([4, 9, 1, 2, 3], dtype=np.int32))  # rows 1..3
+    occ = np.array([1, 0, 3, 3, 2, 1], dtype=np.int64)
+    doc = np.array([0, 1, 1, 2, 2, 2], dtype=np.int32)
+    per_occ, cols = compiled_module._gather(occ, table)
+    expected = np.repeat(doc * 10, per_occ) + cols
+    for dtype in (np.int32, np.int64):
+        out = np.empty(len(expected), dtype=dtype)
+        _kernels.gather_keys(occ, table.start, table.length, table.values, doc, 10, out)
+        np.testing.assert_array_equal(out, expected)
+    with pytest.raises(IndexError, match="occurrence 1 reads row 9 outside the table"):
+        _kernels.gather_keys(np.array([1, 9], dtype=np.int64), table.start, table.length, table.values,
+                             doc[:2], 10, np.empty(2, dtype=np.int32))
+    with pytest.raises(ValueError, match="'out' holds 4 values, the gather gives 10"):
+        _kernels.gather_keys(occ, table.start, table.length, table.values, doc, 10, np.empty(4, dtype=np.int32))
+
+
+@needs_kernels
+@pytest.mark.parametrize("binary", [False, True])
+def test_compiled_features_give_the_same_rows_with_and_without_kernels(monkeypatch, binary):
+    union = make_text_features(min_df=1, binary=binary).fit(COMPILE_CORPUS)
+    texts = COMPILE_CORPUS + ["NATO NATO NATO expansion", "", "a a b", "talks " * 300]
+    with_c = CompiledFeatures.from_union(union).transform_rows(texts)
+    _numpy_only(monkeypatch)
+    without = CompiledFeatures.from_union(union).transform_rows(texts)
+    for a, b in zip(with_c.blocks, without.blocks):
+        for name in ("indptr", "indices", "data"):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name))

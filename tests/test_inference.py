@@ -210,6 +210,18 @@ def test_shipped_model_numpy_and_estimator_paths_agree_on_1000_real_paragraphs()
     _assert_paths_agree(model, texts)
 
 
+@pytest.mark.skipif(not (default_model_path() / MANIFEST_FILE).is_file(), reason="models/default is not built")
+def test_shipped_model_gives_the_same_results_with_and_without_the_c_loops(monkeypatch):
+    import stance.features.compiled as compiled
+
+    if compiled._kernels is None:
+        pytest.skip("stance.features._kernels was not built (no C compiler at install time)")
+    texts = _real_paragraphs(1000)
+    with_c = [r.to_dict() for r in load_model().classify(texts, batch_size=100)]
+    monkeypatch.setattr(compiled, "_kernels", None)
+    assert [r.to_dict() for r in load_model().classify(texts, batch_size=100)] == with_c
+
+
 @pytest.mark.parametrize("k", [1, 3, 8, 9, 20])
 def test_top_k_per_group_is_what_a_stable_sort_keeps(k):
     from stance.estimators.scoring import _top_k_per_group

@@ -1,4 +1,4 @@
-"""Fast, exact TF-IDF transform of a fitted word + char_wb feature union, in numpy only.
+"""Fast, exact TF-IDF transform of a fitted word + char_wb feature union, in numpy (and two optional C loops).
 
 :class:`CompiledFeatures` re-implements the ``transform`` of the union that
 :func:`stance.features.tfidf.make_text_features` builds (word 1-2-grams of
@@ -15,6 +15,13 @@ with batch-wide numpy operations:
   ``searchsorted`` per n-gram length, for the chunks new to the table;
 - word bigrams are looked up as packed keys of token-id pairs;
 - occurrences are counted by sorting 32-bit (row, column) keys.
+
+Two loops have a C version, the optional extension ``stance.features._kernels``
+(built at install time where a C compiler is there; :data:`KERNELS` says whether it
+runs): the character block's gather of (row, column) keys, and the counting and
+tf-idf of sorted keys, with each row's character keys sorted on their own (a
+radix sort) instead of one sort of the batch. They give the same arrays, bit for
+bit, as the numpy code that runs without them, and release the GIL.
 
 The compiled tables are plain arrays (:meth:`CompiledFeatures.to_arrays`); a saved
 model stores them (``features.npz``), so loading one reads them back
@@ -37,7 +44,17 @@ import numpy as np
 
 from ..text.processing import preprocess, words
 
-__all__ = ["BlockRows", "CompiledFeatures", "SparseRows"]
+try:  # two of the loops below in C, built at install time where a C compiler is there (setup.py)
+    from . import _kernels
+except ImportError:  # pragma: no cover - depends on the install; the numpy code below gives the same arrays
+    _kernels = None
+
+__all__ = ["BlockRows", "CompiledFeatures", "KERNELS", "SparseRows"]
+
+#: Which code runs the transform's counting loops: ``"c"`` (the optional extension
+#: ``stance.features._kernels``, built when the package was installed with a C compiler) or
+#: ``"numpy"``. Both give the same arrays; ``"c"`` is faster and releases the GIL.
+KERNELS = "numpy" if _kernels is None else "c"
 
 _ALPHABET_BITS = 12
 _MAX_ALPHABET = (1 << _ALPHABET_BITS) - 1  # id 0 means "character in no vocabulary n-gram"
@@ -448,7 +465,7 @@ class CompiledFeatures:
         if not self.has_char:
             return SparseRows(w_ptr, w_col, w_val.astype(self.dtype), (n, self.n_features))
         c_ptr, c_col, c_val = _tfidf_of_keys(self._char_keys(table, doc, occ, n), n, self.n_char, self.char_idf,
-                                             self.binary)
+                                             self.binary, grouped=True)
         return BlockRows([SparseRows(w_ptr, w_col, w_val.astype(self.dtype), (n, self.n_word)),
                           SparseRows(c_ptr, c_col, c_val.astype(self.dtype), (n, self.n_char))])
 
@@ -555,8 +572,14 @@ class CompiledFeatures:
     def _char_keys(self, table: _ChunkTable, doc: np.ndarray, occ: np.ndarray, n_rows: int) -> np.ndarray:
         """``row * n_char + column`` of every vocabulary character n-gram occurrence (what :func:`_tfidf` makes of
         :meth:`_char_occurrences`), built in the gather: no (row, column) pair is kept apart."""
+        key_type = _key_type(n_rows, self.n_char)
+        if _kernels is not None:
+            rows = table.char
+            keys = np.empty(int(rows.length.take(occ).sum()), dtype=key_type)
+            _kernels.gather_keys(occ, rows.start, rows.length, rows.values, doc, self.n_char, keys)
+            return keys
         per_occ, cols = _gather(occ, table.char)
-        keys = np.repeat(doc.astype(_key_type(n_rows, self.n_char)) * self.n_char, per_occ)
+        keys = np.repeat(doc.astype(key_type) * self.n_char, per_occ)
         keys += cols
         return keys
 
@@ -722,12 +745,17 @@ def _key_type(n_rows: int, n_cols: int) -> type:
     return np.int32 if n_rows * n_cols < 2**31 else np.int64
 
 
-def _tfidf_of_keys(keys: np.ndarray, n_rows: int, n_cols: int, idf: np.ndarray, binary: bool = False):
+def _tfidf_of_keys(keys: np.ndarray, n_rows: int, n_cols: int, idf: np.ndarray, binary: bool = False,
+                   grouped: bool = False):
     """:func:`_tfidf` from the occurrences' ``row * n_cols + col`` keys (of :func:`_key_type`), which it sorts
-    in place."""
+    in place. ``grouped``: the keys come row by row (the C loop then sorts each row's keys itself)."""
     if len(keys) == 0:
         return np.zeros(n_rows + 1, dtype=np.int64), np.empty(0, dtype=np.int32), np.empty(0)
     key_type = keys.dtype.type
+    if _kernels is not None:
+        if not grouped:
+            keys.sort()
+        return _tfidf_rows(keys, n_rows, n_cols, idf, binary, grouped)
     keys.sort()
     first = np.empty(len(keys), dtype=bool)
     first[0] = True
@@ -751,6 +779,35 @@ def _tfidf_of_keys(keys: np.ndarray, n_rows: int, n_cols: int, idf: np.ndarray, 
     norms = np.sqrt(np.bincount(np.repeat(np.arange(n_rows), lengths), weights=values * values, minlength=n_rows))
     values /= np.repeat(norms, lengths)
     return indptr, cols, values
+
+
+_TF_TABLES: dict[bool, np.ndarray] = {}
+
+
+def _tf_table(binary: bool, size: int) -> np.ndarray:
+    """Term frequency of each count below ``size`` (at least): 1 (binary) or ``1 + log(count)``, as
+    :func:`_tfidf_of_keys` computes them; kept and grown by doubling."""
+    table = _TF_TABLES.get(binary)
+    if table is None or len(table) < size:
+        n = max(size, 2 * (0 if table is None else len(table)), 256)
+        table = np.ones(n) if binary else np.zeros(n)
+        if not binary:
+            table[1:] = np.log(np.arange(1, n)) + 1.0
+        _TF_TABLES[binary] = table
+    return table
+
+
+def _tfidf_rows(keys: np.ndarray, n_rows: int, n_cols: int, idf: np.ndarray, binary: bool, grouped: bool):
+    """:func:`_tfidf_of_keys` by the C loop (the same arrays), from sorted keys or keys grouped by row."""
+    indptr = np.empty(n_rows + 1, dtype=np.int64)
+    cols = np.empty(len(keys), dtype=keys.dtype)
+    values = np.empty(len(keys))
+    size = 256
+    while True:
+        nnz = _kernels.tfidf_rows(keys, n_rows, n_cols, idf, _tf_table(binary, size), indptr, cols, values, grouped)
+        if nnz >= 0:
+            return indptr, cols[:nnz], values[:nnz]
+        size = 1 - nnz  # a count the table lacked: grow it past that count
 
 
 def _gather(occ: np.ndarray, rows: _Ragged):
