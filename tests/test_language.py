@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from stance.text.language import ENGLISH, NOT_ENGLISH, UNKNOWN, detect_language
@@ -90,3 +91,69 @@ def test_word_scores_are_remembered_as_split():
 
     assert _SCORES["(the,"] == _WORD_SCORE["the"] and _SCORES["«und»"] == _WORD_SCORE["und"]
     assert _SCORES["nato"] == 0 and "(the," in _SCORES
+
+
+# --------------------------------------------------------------------------- detect_languages and its C counts
+
+import stance.text.language as language_module  # noqa: E402
+from stance.text.language import detect_languages  # noqa: E402
+
+needs_c_counts = pytest.mark.skipif(language_module._language is None,
+                                    reason="stance.text._language was not built (no C compiler at install time)")
+ALL_TEXTS = [RUSSIAN, UKRAINIAN, GERMAN, FRENCH, SPANISH, GREEK, CHINESE, *ENGLISH_TEXTS, "", "   \n",
+             "NATO talks", "L’OTAN doit cesser son expansion vers l’est, a déclaré Moscou mardi dans un communiqué.",
+             "C’est l’OTAN qui a dit qu’il fallait, d’un côté, que l’est reste «neutre» — dit-il…",
+             "the\u00a0of\u2009and\u3000to is was that", "and\x00 the\x00 of\x00 to\x00 is\x00 was\x00",
+             "“The” ‘of’ „and” «to» –is– —was— that… with", "x" * 500 + " the of and", "the " * 200 + "é"]
+
+
+def test_detect_languages_is_detect_language_of_each_text():
+    assert detect_languages(ALL_TEXTS) == [detect_language(t) for t in ALL_TEXTS]
+    assert detect_languages(iter(ALL_TEXTS[:3])) == [NOT_ENGLISH] * 3
+    assert detect_languages([]) == []
+
+
+def test_detect_languages_without_the_c_counts(monkeypatch):
+    monkeypatch.setattr(language_module, "_language", None)
+    assert detect_languages(ALL_TEXTS) == [detect_language(t) for t in ALL_TEXTS]
+
+
+def test_every_ascii_function_word_fits_the_c_table():
+    from stance.text.language import _C_KEYS, _WORD_SCORE
+
+    ascii_words = [w for w in _WORD_SCORE if w.isascii()]
+    assert all(len(w) <= 8 for w in ascii_words) and len(_C_KEYS) == len(ascii_words)
+    assert (language_module._C_KEYS[1:] > language_module._C_KEYS[:-1]).all()  # sorted, for the binary search
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from _fuzz import fuzz  # noqa: E402
+
+# words that score, elisions, typographic quotes and dashes, Unicode and ASCII whitespace, NUL, and
+# characters that send a text back to Python (é, █)
+_PIECES = ["the", "of", "and", "le", "la", "des", "der", "die", "est", "THE", "Die", "l'", "d’", "qu'", "dell’",
+           "all'", "sull'", "nell'", "c'", "j'", "x", "nato", "(the)", "«und»", "—and—", "the…", "été", "über",
+           " ", "  ", "\t", "\n", "\x0b", "\x1c", "\x1f", "\u00a0", "\u2009", "\x00", "'", "’", "“", "”", "‘",
+           "„", "–", "é", "█", "-", ".", ",", "1", "_", "@", "#"]
+
+
+@needs_c_counts
+@fuzz(200)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=120).map("".join), min_size=1, max_size=8))
+def test_c_counts_decide_as_detect_language(texts):
+    assert detect_languages(texts) == [detect_language(t) for t in texts]
+
+
+@needs_c_counts
+def test_c_counts_refuse_what_they_cannot_read():
+    from stance.text import _language
+    from stance.text.language import _C_KEYS, _C_KINDS
+
+    out = np.empty((2, 4), dtype=np.int64)
+    with pytest.raises(TypeError, match=r"texts\[1\] must be a str"):
+        _language.language_counts(["the", b"of"], _C_KEYS, _C_KINDS, 400, out)
+    with pytest.raises(ValueError, match="out int64 of 4 per text"):
+        _language.language_counts(["the"], _C_KEYS, _C_KINDS, 400, out)
+    with pytest.raises(ValueError, match="sample_chars must be at most 4096"):
+        _language.language_counts(["the", "of"], _C_KEYS, _C_KINDS, 5000, out)

@@ -141,59 +141,32 @@ gather_keys(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* Sort keys[0:n] of one row (base <= key < base + 2**bits) in place: insertion sort for a few keys,
- * else an LSD radix sort of key - base on 8-bit digits through tmp. */
-#define RADIX_SORT(T)                                                                                   \
-    static void sort_row_##T(T *keys, T *tmp, Py_ssize_t n, T base, int bits)                                  \
-    {                                                                                                   \
-        if (n < 48) {                                                                                   \
-            for (Py_ssize_t i = 1; i < n; i++) {                                                        \
-                T k = keys[i];                                                                          \
-                Py_ssize_t j = i;                                                                       \
-                while (j > 0 && keys[j - 1] > k) {                                                      \
-                    keys[j] = keys[j - 1];                                                              \
-                    j--;                                                                                \
-                }                                                                                       \
-                keys[j] = k;                                                                            \
-            }                                                                                           \
-            return;                                                                                     \
-        }                                                                                               \
-        T *src = keys, *dst = tmp;                                                                      \
-        for (int shift = 0; shift < bits; shift += 8) {                                                 \
-            Py_ssize_t count[257] = {0};                                                                \
-            for (Py_ssize_t i = 0; i < n; i++) count[(((src[i] - base) >> shift) & 255) + 1]++;            \
-            for (int b = 0; b < 256; b++) count[b + 1] += count[b];                                     \
-            for (Py_ssize_t i = 0; i < n; i++) dst[count[((src[i] - base) >> shift) & 255]++] = src[i];      \
-            T *t = src; src = dst; dst = t;                                                             \
-        }                                                                                               \
-        if (src != keys) memcpy(keys, src, n * sizeof(T));                                              \
-    }
-RADIX_SORT(int32_t)
-RADIX_SORT(int64_t)
+#define KEY(i) (key_size == 4 ? (int64_t)k32[i] : k64[i])
 
 /*
- * tfidf_rows(keys, n_rows, n_cols, idf, tf, indptr, cols, values, sort_rows) -> int
+ * tfidf_rows(keys, n_rows, n_cols, idf, tf, indptr, cols, values, grouped) -> int
  *
  * CSR rows of tf x idf with L2-normalised rows from row * n_cols + col keys (int32 or int64; a
- * repeated key is a repeated occurrence). The keys must be sorted; with sort_rows, they need only be
- * grouped by row (rows non-decreasing), and each row's keys are sorted here, in place. Writes indptr
- * (int64, n_rows + 1), the first nnz entries of cols (the keys' type) and of values (float64), and
- * returns nnz; returns -c when a count c has no entry in tf (float64: tf[c] is the term frequency of
- * count c). The row norms are summed in key order, as numpy's bincount sums them.
+ * repeated key is a repeated occurrence), columns in increasing order within each row. The keys
+ * must be sorted; with grouped, they need only come row by row (rows non-decreasing), and each
+ * row's columns are counted in a dense table and read back in order from a two-level bitmap, which
+ * is faster than sorting them. Writes indptr (int64, n_rows + 1), the first nnz entries of cols
+ * (the keys' type) and of values (float64), and returns nnz; returns -c when a count c has no entry
+ * in tf (float64: tf[c] is the term frequency of count c). A row's squares are summed in column
+ * order, as numpy's bincount sums them over sorted keys.
  */
 static PyObject *
 tfidf_rows(PyObject *self, PyObject *args)
 {
     PyObject *o_keys, *o_idf, *o_tf, *o_indptr, *o_cols, *o_values;
     long long n_rows, n_cols;
-    int sort_rows;
+    int grouped;
     if (!PyArg_ParseTuple(args, "OLLOOOOOp", &o_keys, &n_rows, &n_cols, &o_idf, &o_tf, &o_indptr, &o_cols,
-                          &o_values, &sort_rows)) {
+                          &o_values, &grouped)) {
         return NULL;
     }
     Arg a[6] = {{"keys"}, {"idf"}, {"tf"}, {"indptr"}, {"cols"}, {"values"}};
-    int key_flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (sort_rows ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(o_keys, &a[0].view, key_flags) < 0) {
+    if (PyObject_GetBuffer(o_keys, &a[0].view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
         return NULL;
     }
     a[0].held = 1;
@@ -209,8 +182,8 @@ tfidf_rows(PyObject *self, PyObject *args)
         return NULL;
     }
     Py_ssize_t n = LEN(a[0]), n_tf = LEN(a[2]);
-    if (n_rows < 0 || n_cols < 1 || LEN(a[1]) != n_cols || LEN(a[3]) != n_rows + 1 || LEN(a[4]) < n
-        || LEN(a[5]) < n || (key_size == 4 && n_rows * n_cols > INT32_MAX)) {
+    if (n_rows < 0 || n_cols < 1 || n_cols > INT32_MAX || LEN(a[1]) != n_cols || LEN(a[3]) != n_rows + 1
+        || LEN(a[4]) < n || LEN(a[5]) < n || (key_size == 4 && n_rows * n_cols > (long long)INT32_MAX + 1)) {
         PyErr_SetString(PyExc_ValueError, "tfidf_rows: array sizes do not match n_rows and n_cols");
         release(a, 6);
         return NULL;
@@ -218,107 +191,121 @@ tfidf_rows(PyObject *self, PyObject *args)
     const double *idf = a[1].view.buf, *tf = a[2].view.buf;
     int64_t *indptr = a[3].view.buf;
     double *values = a[5].view.buf;
-    int32_t *k32 = a[0].view.buf, *c32 = a[4].view.buf;
-    int64_t *k64 = a[0].view.buf, *c64 = a[4].view.buf;
-    Py_ssize_t nnz = 0, bad = -1;
-    long long missing = 0;
-    void *tmp = NULL;
-    int bits = 0;
-    while (bits < 63 && (1LL << bits) < n_cols) bits += 8;
-    if (sort_rows && n > 0) {
-        tmp = PyMem_RawMalloc(n * key_size);
-        if (tmp == NULL) {
+    const int32_t *k32 = a[0].view.buf;
+    const int64_t *k64 = a[0].view.buf;
+    int32_t *c32 = a[4].view.buf;
+    int64_t *c64 = a[4].view.buf;
+    /* grouped: a count per column and a two-level bitmap of the columns seen in the current row */
+    int32_t *count_of = NULL;
+    uint64_t *bits0 = NULL, *bits1 = NULL;
+    Py_ssize_t n_words0 = (n_cols + 63) / 64, n_words1 = (n_words0 + 63) / 64;
+    if (grouped) {
+        count_of = PyMem_RawCalloc(n_cols, sizeof(int32_t));
+        bits0 = PyMem_RawCalloc(n_words0, sizeof(uint64_t));
+        bits1 = PyMem_RawCalloc(n_words1, sizeof(uint64_t));
+        if (count_of == NULL || bits0 == NULL || bits1 == NULL) {
+            PyMem_RawFree(count_of);
+            PyMem_RawFree(bits0);
+            PyMem_RawFree(bits1);
             release(a, 6);
             return PyErr_NoMemory();
         }
     }
+    Py_ssize_t nnz = 0, bad = -1, i = 0;
+    long long missing = 0;
+
+#define EMIT(col, count)                                          \
+    do {                                                          \
+        if ((count) >= n_tf) {                                    \
+            missing = (count);                                    \
+            goto done;                                            \
+        }                                                         \
+        double v_ = tf[(count)] * idf[(col)];                     \
+        values[nnz] = v_;                                         \
+        sumsq += v_ * v_;                                         \
+        if (key_size == 4) c32[nnz] = (int32_t)(col);             \
+        else c64[nnz] = (col);                                    \
+        nnz++;                                                    \
+    } while (0)
 
     Py_BEGIN_ALLOW_THREADS
-    int64_t row = 0, row_start = 0;  /* rows before `row` are finished; row_start = row * n_cols */
-    Py_ssize_t row_first = 0;        /* first entry of the current row */
-    Py_ssize_t sorted_to = 0;        /* with sort_rows: keys before this index are sorted */
-    double sumsq = 0.0;
-    int64_t last = -1;               /* the previous distinct key */
-    Py_ssize_t i = 0;
+    int64_t last = -1;  /* sorted keys: the previous distinct key */
     indptr[0] = 0;
-    while (i < n) {
-        int64_t key = key_size == 4 ? k32[i] : k64[i];
-        if (key < row_start || key >= n_rows * n_cols) {
-            bad = i;  /* a key of an earlier row (not grouped or not sorted), or outside the matrix */
-            break;
-        }
-        if (key >= row_start + n_cols) {  /* a later row: close the rows before it */
-            int64_t r = key / n_cols;
-            while (row < r) {
-                if (sumsq > 0.0) {
-                    double norm = sqrt(sumsq);
-                    for (Py_ssize_t q = row_first; q < nnz; q++) values[q] /= norm;
+    for (int64_t row = 0; row < n_rows; row++) {
+        int64_t row_start = row * n_cols, row_end = row_start + n_cols;
+        Py_ssize_t first = nnz;
+        double sumsq = 0.0;
+        if (!grouped) {
+            while (i < n && KEY(i) < row_end) {
+                int64_t key = KEY(i);
+                if (key <= last || key < row_start) {
+                    bad = i;
+                    goto done;
                 }
-                indptr[++row] = nnz;
-                row_first = nnz;
-                sumsq = 0.0;
+                Py_ssize_t j = i + 1;
+                while (j < n && KEY(j) == key) j++;
+                EMIT(key - row_start, j - i);
+                last = key;
+                i = j;
             }
-            row_start = row * n_cols;
-        }
-        if (sort_rows && i >= sorted_to) {  /* sort this row's keys: from i to the first key past the row */
-            Py_ssize_t end = i + 1;
-            int64_t row_end = row_start + n_cols;
-            if (key_size == 4) {
-                while (end < n && k32[end] >= row_start && k32[end] < row_end) end++;
-                sort_row_int32_t(k32 + i, tmp, end - i, (int32_t)row_start, bits);
-                key = k32[i];
-            } else {
-                while (end < n && k64[end] >= row_start && k64[end] < row_end) end++;
-                sort_row_int64_t(k64 + i, tmp, end - i, row_start, bits);
-                key = k64[i];
-            }
-            sorted_to = end;
-        }
-        if (key <= last) {
-            bad = i;  /* not sorted */
-            break;
-        }
-        last = key;
-        Py_ssize_t j = i + 1;
-        if (key_size == 4) {
-            while (j < n && k32[j] == key) j++;
         } else {
-            while (j < n && k64[j] == key) j++;
-        }
-        Py_ssize_t count = j - i;
-        if (count >= n_tf) {
-            missing = count;
-            break;
-        }
-        int64_t col = key - row_start;
-        double v = tf[count] * idf[col];
-        values[nnz] = v;
-        sumsq += v * v;
-        if (key_size == 4) c32[nnz] = (int32_t)col; else c64[nnz] = col;
-        nnz++;
-        i = j;
-    }
-    if (!missing && bad < 0) {
-        while (row < n_rows) {
-            if (sumsq > 0.0) {
-                double norm = sqrt(sumsq);
-                for (Py_ssize_t q = row_first; q < nnz; q++) values[q] /= norm;
+            Py_ssize_t row_first_key = i;
+            while (i < n && KEY(i) < row_end) {
+                int64_t key = KEY(i);
+                if (key < row_start) {
+                    bad = i;
+                    goto done;
+                }
+                int64_t col = key - row_start;
+                if (count_of[col]++ == 0) {
+                    bits0[col >> 6] |= 1ULL << (col & 63);
+                    bits1[col >> 12] |= 1ULL << ((col >> 6) & 63);
+                }
+                i++;
             }
-            indptr[++row] = nnz;
-            row_first = nnz;
-            sumsq = 0.0;
+            if (i > row_first_key) {  /* read the row's columns back in order, clearing the tables */
+                for (Py_ssize_t w1 = 0; w1 < n_words1; w1++) {
+                    uint64_t b1 = bits1[w1];
+                    bits1[w1] = 0;
+                    while (b1) {
+                        Py_ssize_t w0 = w1 * 64 + __builtin_ctzll(b1);
+                        b1 &= b1 - 1;
+                        uint64_t b0 = bits0[w0];
+                        bits0[w0] = 0;
+                        while (b0) {
+                            int64_t col = w0 * 64 + __builtin_ctzll(b0);
+                            b0 &= b0 - 1;
+                            int32_t count = count_of[col];
+                            count_of[col] = 0;
+                            EMIT(col, count);
+                        }
+                    }
+                }
+            }
         }
+        if (sumsq > 0.0) {
+            double norm = sqrt(sumsq);
+            for (Py_ssize_t q = first; q < nnz; q++) values[q] /= norm;
+        }
+        indptr[row + 1] = nnz;
     }
+    if (i < n) {
+        bad = i;  /* past the last row */
+    }
+done:
     Py_END_ALLOW_THREADS
-    PyMem_RawFree(tmp);
+#undef EMIT
+    PyMem_RawFree(count_of);
+    PyMem_RawFree(bits0);
+    PyMem_RawFree(bits1);
     release(a, 6);
-    if (bad >= 0) {
-        PyErr_Format(PyExc_ValueError, "'keys' must be %s keys in [0, n_rows * n_cols): entry %zd is not",
-                     sort_rows ? "row-grouped" : "sorted", bad);
-        return NULL;
-    }
     if (missing) {
         return PyLong_FromLongLong(-missing);
+    }
+    if (bad >= 0) {
+        PyErr_Format(PyExc_ValueError, "'keys' must be %s keys in [0, n_rows * n_cols): entry %zd is not",
+                     grouped ? "row-grouped" : "sorted", bad);
+        return NULL;
     }
     return PyLong_FromSsize_t(nnz);
 }
@@ -327,7 +314,7 @@ static PyMethodDef methods[] = {
     {"gather_keys", gather_keys, METH_VARARGS,
      "gather_keys(occ, start, length, values, doc, n_cols, out): doc * n_cols + value of every gathered value."},
     {"tfidf_rows", tfidf_rows, METH_VARARGS,
-     "tfidf_rows(keys, n_rows, n_cols, idf, tf, indptr, cols, values, sort_rows) -> nnz (or -count when tf is "
+     "tfidf_rows(keys, n_rows, n_cols, idf, tf, indptr, cols, values, grouped) -> nnz (or -count when tf is "
      "too short)."},
     {NULL, NULL, 0, NULL},
 };

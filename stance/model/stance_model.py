@@ -25,7 +25,7 @@ import numpy as np
 
 from ..exceptions import InvalidInputError
 from ..estimators.scoring import Evidence, Predictor, ScoringCore
-from ..text.language import ENGLISH, NOT_ENGLISH, UNKNOWN, detect_language
+from ..text.language import ENGLISH, NOT_ENGLISH, UNKNOWN, detect_languages
 from ..text.processing import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MAX_PARAGRAPH_CHARS, check_targets, check_texts, split_paragraphs
 
 
@@ -437,7 +437,7 @@ class StanceModel:
         n = len(texts)
         blank = np.array([not t or t.isspace() for t in texts], dtype=bool)  # what strip() would empty
         if check_language:
-            languages = [UNKNOWN if b else detect_language(t) for t, b in zip(texts, blank.tolist())]
+            languages = detect_languages(texts)  # a blank text is "unknown"
         else:
             languages = [UNKNOWN] * n
         unreadable = np.array([lang == NOT_ENGLISH for lang in languages], dtype=bool) & (none_idx is not None)

@@ -29,8 +29,17 @@ from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Sequence
 
-__all__ = ["ENGLISH", "LANGUAGES", "MIN_LETTERS", "MIN_WORDS", "NOT_ENGLISH", "UNKNOWN", "detect_language"]
+import numpy as np
+
+try:  # the word counts of ASCII samples in C, built at install time where a C compiler is there (setup.py)
+    from . import _language
+except ImportError:  # pragma: no cover - depends on the install; detect_language counts the same in Python
+    _language = None
+
+__all__ = ["ENGLISH", "LANGUAGES", "MIN_LETTERS", "MIN_WORDS", "NOT_ENGLISH", "UNKNOWN", "detect_language",
+           "detect_languages"]
 
 #: Values of :func:`detect_language` (and of ``ParagraphResult.language``).
 ENGLISH, NOT_ENGLISH, UNKNOWN = "en", "other", "unknown"
@@ -93,6 +102,13 @@ class _ScoreCache(dict):
 
 
 _SCORES = _ScoreCache()
+# The same scores for the C counts (stance.text._language): ASCII function words of at most 8 characters
+# packed into 8 bytes (little-endian), sorted, with their kind (1: English, 2: foreign). No other word can
+# match an ASCII sample, and every listed ASCII word is that short (test_language checks it).
+_PACKED = sorted((int.from_bytes(w.encode("ascii"), "little"), 1 if score == 1 else 2)
+                 for w, score in _WORD_SCORE.items() if w.isascii() and len(w) <= 8)
+_C_KEYS = np.array([k for k, _ in _PACKED], dtype=np.uint64)
+_C_KINDS = np.array([kind for _, kind in _PACKED], dtype=np.int8)
 # Letters outside the Latin script: not a-z, Latin-1 and Latin Extended, modifier letters, phonetic
 # extensions, Latin Extended Additional or full-width Latin.
 _NON_LATIN_LETTER_RE = re.compile(r"[^\W\d_a-zA-Z\u00C0-\u024F\u02B0-\u02FF\u1D00-\u1DBF\u1E00-\u1EFF"
@@ -144,3 +160,39 @@ def detect_language(text: str) -> str:
     if foreign >= 2 and foreign > 2 * english:
         return NOT_ENGLISH
     return ENGLISH if english >= _MIN_ENGLISH_SHARE * n_words else UNKNOWN
+
+
+def detect_languages(texts: Sequence[str]) -> list[str]:
+    """:func:`detect_language` of each text: the same values, faster for many texts.
+
+    The word counts of a text whose first 400 characters are ASCII come from the optional C
+    extension ``stance.text._language`` when it was built; every other text goes through
+    :func:`detect_language`.
+
+    Parameters
+    ----------
+    texts : sequence of str
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> detect_languages(["NATO must stop its eastward expansion, Moscow said on Tuesday.", "NATO talks"])
+    ['en', 'unknown']
+    """
+    texts = list(texts)
+    if _language is None or not texts:
+        return [detect_language(t) for t in texts]
+    counts = np.empty((len(texts), 4), dtype=np.int64)
+    _language.language_counts(texts, _C_KEYS, _C_KINDS, _SAMPLE_CHARS, counts)
+    english, foreign, n_words = counts[:, 0], counts[:, 1] + counts[:, 3], counts[:, 2]
+    # the decisions of detect_language, as indices into LANGUAGES
+    code = np.where(english >= _MIN_ENGLISH_SHARE * n_words, 0, 2)
+    code[(foreign >= 2) & (foreign > 2 * english)] = 1
+    code[n_words < MIN_WORDS] = 2
+    out = [LANGUAGES[c] for c in code.tolist()]
+    for i in np.flatnonzero(n_words < 0).tolist():  # a sample that is not ASCII
+        out[i] = detect_language(texts[i])
+    return out
