@@ -6,7 +6,8 @@ default), wall time AND process CPU time of:
 - ``stance``: the shipped model, raw text to topics + stance, ``classify(texts)`` as a user calls it
   (3 evidence terms per decision, computed on first read, so not computed in this row; language check),
   then ``classify(texts)`` followed by reading every result's ``evidence`` (what a caller of the
-  evidence pays), with ``evidence=0`` and with ``batch_size=512`` (the default batch of 1.1.0);
+  evidence pays), with ``evidence=0``, with ``batch_size=256`` (the default batch of 1.2.0), and without
+  the optional C loops (what an install without a C compiler runs);
 - ``sklearn-union``: one ``TfidfVectorizer`` word 1-2 + char_wb 2-5 union with one
   ``LogisticRegression`` (trained here on ``domain/train.jsonl`` stances), ``predict`` from raw text;
 - ``fasttext``: fastText supervised, a topic model (``loss="ova"``) and a stance model trained here on
@@ -36,6 +37,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 import statistics  # noqa: E402
@@ -72,16 +74,46 @@ def _paragraphs(root: Path, n: int) -> list[str]:
     return (texts * (n // len(texts) + 1))[:n]
 
 
+@contextlib.contextmanager
+def _without_c():
+    """Run what follows without the optional C loops (``stance.features._kernels``, ``stance.text._language``):
+    the numpy and Python code an install without a C compiler runs."""
+    import stance.features.compiled as compiled
+    import stance.text.language as language
+
+    saved = compiled._kernels, language._language
+    compiled._kernels = language._language = None
+    try:
+        yield
+    finally:
+        compiled._kernels, language._language = saved
+
+
+def c_loops() -> dict:
+    """Which code runs the transform's counting loops and the language check's word counts."""
+    import stance.features.compiled as compiled
+    import stance.text.language as language
+
+    return {"features": compiled.KERNELS, "language": "python" if language._language is None else "c"}
+
+
 def bench_stance(texts: list[str]) -> dict:
     model = stance.load_model()
     model.classify(texts[:1000])
+
+    def classify_without_c():
+        with _without_c():
+            model.classify(texts)
+
     return {
         "classify": _rates(lambda: model.classify(texts), len(texts)),
         # evidence is computed on first read: this row pays for it, as every consumer of evidence does
         "classify_read_evidence": _rates(lambda: [r.evidence for r in model.classify(texts)], len(texts)),
         "classify_evidence_0": _rates(lambda: model.classify(texts, evidence=0), len(texts)),
-        # 1.1.0's default batch, in the same state of the process (see the batch row of the experiments)
-        "classify_batch_512": _rates(lambda: model.classify(texts, batch_size=512), len(texts)),
+        # 1.2.0's default batch, in the same state of the process (see the batch row of the experiments)
+        "classify_batch_256": _rates(lambda: model.classify(texts, batch_size=256), len(texts)),
+        # what an install without a C compiler runs: the same results, from numpy and Python only
+        "classify_without_c": _rates(classify_without_c, len(texts)),
     }
 
 
@@ -279,7 +311,7 @@ def experiments(texts: list[str], batch: int = 512) -> list[dict]:
     import stance.estimators.scoring as scoring
     import stance.features.compiled as compiled
     from stance.model.stance_model import DEFAULT_BATCH_SIZE
-    from stance.text.language import detect_language
+    from stance.text.language import detect_language, detect_languages
     from stance.text.processing import preprocess
 
     model = stance.load_model()
@@ -323,14 +355,33 @@ def experiments(texts: list[str], batch: int = 512) -> list[dict]:
         lambda: [_token_ids_by_batch_regex(features, p) for p in prepared])
     chunks = [features._chunks(p) for p in prepared]
     occurrences = [features._char_occurrences(*c) for c in chunks]
-    row("character n-gram counts of a batch",
-        "list each occurrence's n-grams (from the chunk table), count by sorting",
-        lambda: [compiled._tfidf(*o, len(p), features.n_char, features.char_idf) for o, p in zip(occurrences, prepared)],
+
+    def char_block():
+        return [compiled._tfidf_of_keys(features._char_keys(*c, len(p)), len(p), features.n_char, features.char_idf,
+                                        grouped=True) for c, p in zip(chunks, prepared)]
+
+    def without_c(fn):
+        def run():
+            with _without_c():
+                return fn()
+        return run
+
+    def numpy_sort_count():
+        return [compiled._tfidf(*o, len(p), features.n_char, features.char_idf) for o, p in zip(occurrences, prepared)]
+
+    if compiled.KERNELS == "c":
+        row("(row, column) keys, counts and tf-idf of the character block",
+            "C loops (stance.features._kernels): keys gathered, each row's columns counted in a dense table and read "
+            "back in column order from a two-level bitmap, no sort (1.3.0)", char_block,
+            "numpy: keys built in a ragged gather, one sort of all int32 keys (numpy's SIMD sort), tf looked up per "
+            "count (1.2.0; what runs without a C compiler)", without_c(char_block))
+    row("character n-gram counts of a batch, without the C loops",
+        "list each occurrence's n-grams (from the chunk table), count by sorting", without_c(numpy_sort_count),
         "one scipy product (documents x chunks) @ (chunks x n-grams), counts only",
         lambda: [_char_counts_by_sparse_product(features, c, len(p)) for c, p in zip(chunks, prepared)])
-    row("(row, column) counts and tf-idf of the character block",
+    row("(row, column) counts and tf-idf of the character block, without the C loops",
         "one sort of all int32 (row, column) keys (numpy's SIMD sort), tf looked up per count",
-        lambda: [compiled._tfidf(*o, len(p), features.n_char, features.char_idf) for o, p in zip(occurrences, prepared)],
+        without_c(numpy_sort_count),
         "scipy CSR of ones from the occurrences, sum_duplicates (each row sorted on its own)",
         lambda: [_tfidf_by_scipy_sum_duplicates(*o, len(p), features.n_char, features.char_idf)
                  for o, p in zip(occurrences, prepared)])
@@ -365,7 +416,13 @@ def experiments(texts: list[str], batch: int = 512) -> list[dict]:
         "the character table applied by one regex substitution (only the characters that change)",
         lambda: [preprocess(t) for t in texts], "str.translate with the table (1.1.0)",
         lambda: [_preprocess_by_translate(t) for t in texts])
-    row("language check of every paragraph",
+    if c_loops()["language"] == "c":
+        row("language check of every paragraph",
+            "detect_languages(texts): word counts in C (stance.text._language) for samples of ASCII, whitespace and "
+            "typographic quotes and dashes, the others in Python (1.3.0)", lambda: detect_languages(texts),
+            "detect_language per paragraph, in Python (1.2.0; what runs without a C compiler)",
+            lambda: [detect_language(t) for t in texts])
+    row("language check of every paragraph, in Python",
         "remembered word scores (one dict), script regexes only with 20+ non-ASCII characters, elision regex "
         "anchored on the apostrophe", lambda: [detect_language(t) for t in texts],
         "strip and two set lookups per word, both script regexes on any non-ASCII sample, elision regex tried at "
@@ -375,9 +432,9 @@ def experiments(texts: list[str], batch: int = 512) -> list[dict]:
         "one operator.itemgetter call for all of them (dict.get after the first unknown chunk)",
         lambda: [features._chunk_ids(t) for t in tokens], "dict.get with a default, per chunk (before)",
         lambda: [_chunk_ids_by_get(features, t) for t in tokens])
-    row("(row, column) keys of the character block's occurrences",
+    row("(row, column) keys of the character block's occurrences, without the C loops",
         "built in the ragged gather: the row offsets repeated, the gathered columns added",
-        lambda: [features._char_keys(*c, len(p)) for c, p in zip(chunks, prepared)],
+        without_c(lambda: [features._char_keys(*c, len(p)) for c, p in zip(chunks, prepared)]),
         "(row, column) pairs first, then the rows copied, multiplied, plus the columns (before)",
         lambda: [_char_keys_from_pairs(features, *c, len(p)) for c, p in zip(chunks, prepared)])
     entries = _evidence_entries(core, rows)
@@ -395,11 +452,11 @@ def experiments(texts: list[str], batch: int = 512) -> list[dict]:
     row("selecting entries (here: the positive evidence contributions, request, column and value; also the word "
         "block's known unigrams and bigram hits)", "positions (np.flatnonzero), then take",
         select_by_take, "a boolean mask, three times (before; about 4x slower in numpy 2.4)", select_by_mask)
-    if DEFAULT_BATCH_SIZE != 512:
+    if DEFAULT_BATCH_SIZE != 256:
         row("paragraphs per batch of classify (the whole call), measured here: after the scikit-learn and fastText "
             "runs, whose large arrays leave the allocator keeping freed memory (in a fresh process, see the "
-            "`batch_size=512` row above)", f"{DEFAULT_BATCH_SIZE}",
-            lambda: model.classify(texts), "512 (1.1.0)", lambda: model.classify(texts, batch_size=512))
+            "`batch_size=256` row above)", f"{DEFAULT_BATCH_SIZE}",
+            lambda: model.classify(texts), "256 (1.2.0)", lambda: model.classify(texts, batch_size=256))
     return out
 
 
@@ -512,17 +569,25 @@ def render_markdown(r: dict) -> str:
     if "classify_read_evidence" in st:  # results from before evidence was computed on first read have no such row
         rows.insert(1, ("stance, `classify(texts)` then reading every result's `evidence` (computed on first read, "
                         "for the whole batch at once)", st["classify_read_evidence"]))
-    if "classify_batch_512" in st:
-        rows.insert(len(rows) - 1, ("stance, `classify(texts, batch_size=512)` (the default batch of 1.1.0)",
-                        st["classify_batch_512"]))
+    if "classify_batch_256" in st:
+        rows.insert(len(rows) - 1, ("stance, `classify(texts, batch_size=256)` (the default batch of 1.2.0)",
+                        st["classify_batch_256"]))
+    if "classify_without_c" in st:
+        rows.insert(len(rows) - 1, ("stance, `classify(texts)` without the optional C loops (numpy and Python only: "
+                                    "what an install without a C compiler runs; the same results)",
+                                    st["classify_without_c"]))
     ft = r.get("fasttext", {})
     for name in FASTTEXT_CONFIGS:
         if name in ft:
             rows.append((f"fastText supervised ({ft[name]['settings']}), topics (`loss=\"ova\"`) + stance, batch "
                          "`predict`, normalisation included", ft[name]["predict"]))
+    loops = r.get("c_loops")
+    built = ("" if loops is None else
+             f" The C loops were {'built' if 'c' in loops.values() else 'not built'} in this run "
+             f"(transform: {loops['features']}, language check: {loops['language']}).")
     lines = [f"Command: `python benchmarks/speed.py` ({r['date']}; {n:,} paragraphs of `domain/unlabeled.jsonl`, "
              f"one thread for every system, best of 3 after a warm-up; load average "
-             f"{r.get('load_average', 'n/a')} when it started{_load_note(r.get('load_average'))}).", "",
+             f"{r.get('load_average', 'n/a')} when it started{_load_note(r.get('load_average'))}).{built}", "",
              "| system | paragraphs/s (wall) | paragraphs/s (CPU) |", "|---|---|---|"]
     lines += [f"| {label} | {v['wall']:,} | {v['cpu']:,} |" for label, v in rows]
     ours = st["classify"]
@@ -571,7 +636,7 @@ def main(argv=None) -> int:
     data = load_domain(data_root=root)
     texts = _paragraphs(root, args.n)
     results = {"n_paragraphs": len(texts), "date": time.strftime("%Y-%m-%d"), "threads": 1,
-               "load_average": round(os.getloadavg()[0], 1)}
+               "load_average": round(os.getloadavg()[0], 1), "c_loops": c_loops()}
     for name, fn in (("stance", lambda: bench_stance(texts)),
                      ("sklearn_union", lambda: bench_sklearn_union(texts, data)),
                      ("fasttext", lambda: bench_fasttext(texts, data))):

@@ -39,10 +39,10 @@ __all__ = [
     "StanceModel",
 ]
 
-#: Paragraphs scored per sparse matrix product. In a fresh process 512 news paragraphs were 10-17 % slower
-#: (their temporary arrays were mapped afresh for every batch) and 128 about 8 %; after work that grew the
-#: heap, 512 was up to 10 % faster (``benchmarks/speed.py`` measures both).
-DEFAULT_BATCH_SIZE = 256
+#: Paragraphs scored per feature pass and sparse matrix product. With the C loops, news paragraphs in a
+#: fresh process ran at about 22,000/s in batches of 256, 24,000-25,000 of 512, 26,300-26,800 of 1,024 and
+#: 26,800 of 2,048 (``benchmarks/speed.py`` measures 1,024 against 256).
+DEFAULT_BATCH_SIZE = 1024
 #: Evidence terms reported per decision (the stance and each predicted topic).
 DEFAULT_EVIDENCE_TERMS = 3
 _UNSET = object()
@@ -369,7 +369,7 @@ class StanceModel:
             Terms reported per decision; 0 for none. They are computed when a
             result's ``evidence`` is first read (for its whole batch at once, then
             kept), so results whose evidence is never read cost little more than 0.
-        batch_size : int, default=256
+        batch_size : int, default=1024
             Paragraphs per feature pass and matrix product (any size gives the same results).
         max_chars : int or None, default=DEFAULT_MAX_PARAGRAPH_CHARS
             Longest accepted paragraph.
