@@ -236,3 +236,15 @@ def test_top_k_per_group_is_what_a_stable_sort_keeps(k):
     for p in _top_k_per_group(group, value, k).tolist():
         got[group[p]].append(p)
     assert got == expected
+
+
+def test_result_to_dict_is_what_asdict_gives(tiny_model):
+    import dataclasses
+
+    results = tiny_model.classify(TEXTS + ["НАТО должно прекратить расширение на восток, заявили в Москве.", ""])
+    for r in results:
+        d = r.to_dict()
+        assert d == dataclasses.asdict(r) and list(d) == [f.name for f in dataclasses.fields(r)]
+        assert json.dumps(d) == json.dumps(dataclasses.asdict(r))
+        d["topics"].append("x"), d["topic_scores"].clear(), d["evidence"].clear()  # a copy: the result is unchanged
+        assert r.to_dict() == dataclasses.asdict(r) and r.to_dict() != d

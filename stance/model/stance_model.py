@@ -88,8 +88,13 @@ class ParagraphResult:
     language: str = ENGLISH
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict of every field."""
-        return asdict(self)
+        """A JSON-ready dict of every field, in field order (what :func:`dataclasses.asdict` gives, built
+        directly: several times faster, and bulk output calls it for every paragraph)."""
+        return {"index": self.index, "text": self.text, "topics": list(self.topics),
+                "topic_scores": dict(self.topic_scores), "stance": self.stance,
+                "stance_scores": dict(self.stance_scores),
+                "evidence": [{"term": e.term, "weight": e.weight, "label": e.label} for e in self.evidence],
+                "language": self.language}
 
     def __getstate__(self) -> dict:
         """Pickled and copied results carry their evidence (computed now if it was still pending)."""
