@@ -385,6 +385,9 @@ def test_kernel_gather_keys_equal_numpy_and_check_their_indices():
     with pytest.raises(IndexError, match="occurrence 1 reads row 9 outside the table"):
         _kernels.gather_keys(np.array([1, 9], dtype=np.int64), table.start, table.length, table.values,
                              doc[:2], 10, np.empty(2, dtype=np.int32))
+    with pytest.raises(ValueError, match="occurrence 0: document 300000 does not fit keys of 4 bytes"):
+        _kernels.gather_keys(occ[:1], table.start, table.length, table.values, np.array([300_000], dtype=np.int32),
+                             10_000, np.empty(2, dtype=np.int32))
     with pytest.raises(ValueError, match="'out' holds 4 values, the gather gives 10"):
         _kernels.gather_keys(occ, table.start, table.length, table.values, doc, 10, np.empty(4, dtype=np.int32))
 

@@ -99,12 +99,24 @@ gather_keys(PyObject *self, PyObject *args)
         release(a, 6);
         return NULL;
     }
-    /* check every index before writing anything */
+    /* check every index before writing anything: rows inside the table, keys inside the output type */
+    int64_t key_limit = out_size == 4 ? (int64_t)INT32_MAX + 1 : INT64_MAX;
+    if (n_cols < 1) {
+        PyErr_SetString(PyExc_ValueError, "'n_cols' must be at least 1");
+        release(a, 6);
+        return NULL;
+    }
     Py_ssize_t total = 0;
     for (Py_ssize_t i = 0; i < m; i++) {
         int64_t r = occ[i];
         if (r < 0 || r >= n_table || start[r] < 0 || length[r] < 0 || start[r] + length[r] > n_values) {
             PyErr_Format(PyExc_IndexError, "occurrence %zd reads row %lld outside the table", i, (long long)r);
+            release(a, 6);
+            return NULL;
+        }
+        if (doc[i] < 0 || (int64_t)doc[i] >= key_limit / n_cols) {
+            PyErr_Format(PyExc_ValueError, "occurrence %zd: document %d does not fit keys of %zd bytes", i,
+                         (int)doc[i], out_size);
             release(a, 6);
             return NULL;
         }

@@ -117,6 +117,11 @@ language_counts(PyObject *self, PyObject *args)
             PyErr_Format(PyExc_TypeError, "texts[%zd] must be a str", t);
             goto finally;
         }
+#if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(text) < 0) {  /* a legacy string (3.11 and earlier): make its data canonical */
+            goto finally;
+        }
+#endif
         Py_ssize_t len = PyUnicode_GET_LENGTH(text);
         if (len > sample_chars) len = sample_chars;
         int kind = PyUnicode_KIND(text);
