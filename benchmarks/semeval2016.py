@@ -60,7 +60,9 @@ ANCHORS = [
     ("TweetEval README: RoBERTa-base", 68.0),
     ("TweetEval README: BERTweet", 71.2),
 ]
-TARGET_SCORE = 71.3
+#: The open gate (issue 11): what stance 1.0's script model scored, reached by the library's estimator with
+#: its default parameters. (Issue 12's 71.3, with word representations, was closed by its other clause.)
+TARGET_SCORE = 68.3
 #: Resamples of the paired bootstrap of the test tweets (fixed seed ``C.SEED``).
 BOOTSTRAP_RESAMPLES = 2000
 #: The stance 1.0 script model's parameters (chosen then by CV on train+val: 69.15).
