@@ -35,6 +35,7 @@ Examples
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -334,9 +335,18 @@ class QuantileOneHot:
 
     @classmethod
     def fit(cls, S: np.ndarray, n_bins: int) -> QuantileOneHot:
-        """The quantile bins of each column of ``S`` (scikit-learn's, averaged inverted CDF)."""
-        kbins = KBinsDiscretizer(n_bins=n_bins, encode="ordinal", strategy="quantile",
-                                 quantile_method="averaged_inverted_cdf").fit(S)
+        """The quantile bins of each column of ``S`` (scikit-learn's, averaged inverted CDF).
+
+        A constant column gets one bin and bins narrower than 1e-8 are merged, as
+        ``KBinsDiscretizer`` does; its warnings about them are not passed on (on small
+        training sets some similarity features are constant, and one bin is the right
+        encoding for them).
+        """
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Feature \d+ is constant", category=UserWarning)
+            warnings.filterwarnings("ignore", message=r"Bins whose width are too small", category=UserWarning)
+            kbins = KBinsDiscretizer(n_bins=n_bins, encode="ordinal", strategy="quantile",
+                                     quantile_method="averaged_inverted_cdf").fit(S)
         return cls(list(kbins.bin_edges_))
 
     def transform(self, S: np.ndarray) -> sp.csr_matrix:
