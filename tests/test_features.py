@@ -403,3 +403,35 @@ def test_compiled_features_give_the_same_rows_with_and_without_kernels(monkeypat
     for a, b in zip(with_c.blocks, without.blocks):
         for name in ("indptr", "indices", "data"):
             np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+@needs_kernels
+@pytest.mark.parametrize("char_range", [(1, 3), (2, 5), (3, 5), (4, 5), (5, 5)])
+def test_kernel_ngram_columns_are_the_numpy_columns_of_each_word(monkeypatch, char_range):
+    union = make_text_features(min_df=1, char_ngram_range=char_range).fit(COMPILE_CORPUS + ["a b NATO", "NATO a"])
+    fast = CompiledFeatures.from_union(union)
+    words_ = ["a", "b", "ab", "nato", "nato's", "expansion", "x" * 40, "日本語", "émigré", "u.s.", "\"nato\"", "q",
+              "zz", "talks", "naïve", "a-b", "ﬁ"]
+    c_ptr, c_cols = fast._ngrams_of_words(words_)
+    assert c_ptr.dtype == np.int64 and c_cols.dtype == np.int32
+    _numpy_only(monkeypatch)
+    n_ptr, n_cols = CompiledFeatures.from_union(union)._ngrams_of_words(words_)
+    np.testing.assert_array_equal(c_ptr, n_ptr)
+    for i in range(len(words_)):  # the same columns, in any order
+        assert sorted(c_cols[c_ptr[i]:c_ptr[i + 1]].tolist()) == sorted(n_cols[n_ptr[i]:n_ptr[i + 1]].tolist())
+
+
+@needs_kernels
+def test_kernel_ngram_hash_and_columns_refuse_bad_tables():
+    from stance.features import _kernels
+
+    keys, cols = np.array([5, 9, 5], dtype=np.int64), np.array([0, 1, 2], dtype=np.int64)
+    with pytest.raises(ValueError, match="key 5 is repeated"):
+        _kernels.ngram_hash(keys, cols, np.full(8, -1, dtype=np.int64), np.zeros(8, dtype=np.int32), 3)
+    with pytest.raises(ValueError, match="at least twice the keys"):
+        _kernels.ngram_hash(keys, cols, np.full(4, -1, dtype=np.int64), np.zeros(4, dtype=np.int32), 2)
+    table = np.full(8, -1, dtype=np.int64), np.zeros(8, dtype=np.int32)
+    with pytest.raises(TypeError, match=r"words\[1\] must be a str"):
+        _kernels.ngram_columns(["ab", 3], np.zeros(200, dtype=np.int64), *table, 3, 2, 5, 12)
+    with pytest.raises(ValueError, match="n-gram lengths or alphabet bits out of range"):
+        _kernels.ngram_columns(["ab"], np.zeros(200, dtype=np.int64), *table, 3, 3, 2, 12)

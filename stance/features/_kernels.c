@@ -1,10 +1,12 @@
 /*
- * Two loops of the compiled TF-IDF transform (stance/features/compiled.py), in C.
+ * Loops of the compiled TF-IDF transform (stance/features/compiled.py), in C: the character
+ * block's key gather and counting, and the character n-gram columns of words new to the chunk table.
  *
  * This module is optional: it is built when a C compiler is there at install time, and
  * compiled.py falls back to the same computation in numpy when it is missing. Both give the
  * same arrays, bit for bit (the tests compare them); the C loops only skip numpy's temporary
- * arrays. Both functions release the GIL while they run.
+ * arrays. The counting functions release the GIL while they run (the n-gram lookup reads str
+ * objects and keeps it).
  *
  * It uses the buffer protocol only (no numpy headers): the callers in compiled.py pass
  * C-contiguous numpy arrays of the stated types and allocate the outputs.
@@ -322,12 +324,212 @@ done:
     return PyLong_FromSsize_t(nnz);
 }
 
+/* ---------------------------------------------------------------- character n-gram columns of words */
+
+#define EMPTY_KEY (-1)
+#define HASH_MULTIPLIER 0x9E3779B97F4A7C15ULL
+
+static inline uint64_t
+slot_of(int64_t key, int shift)
+{
+    return ((uint64_t)key * HASH_MULTIPLIER) >> shift;
+}
+
+/*
+ * ngram_hash(keys, cols, table_keys, table_cols, bits) -> None
+ *
+ * Fills an open-addressing table of 2**bits slots (table_keys int64 set to -1 beforehand, table_cols
+ * int32) with the packed n-gram keys (int64, distinct, non-negative) and their columns (int64).
+ */
+static PyObject *
+ngram_hash(PyObject *self, PyObject *args)
+{
+    PyObject *o_keys, *o_cols, *o_tkeys, *o_tcols;
+    int bits;
+    if (!PyArg_ParseTuple(args, "OOOOi", &o_keys, &o_cols, &o_tkeys, &o_tcols, &bits)) {
+        return NULL;
+    }
+    Arg a[4] = {{"keys"}, {"cols"}, {"table_keys"}, {"table_cols"}};
+    if (take(&a[0], o_keys, 8, 'i', 0) || take(&a[1], o_cols, 8, 'i', 0) || take(&a[2], o_tkeys, 8, 'i', 1)
+        || take(&a[3], o_tcols, 4, 'i', 1)) {
+        release(a, 4);
+        return NULL;
+    }
+    Py_ssize_t n = LEN(a[0]), size = LEN(a[2]);
+    if (bits < 1 || bits > 40 || size != ((Py_ssize_t)1 << bits) || LEN(a[3]) != size || LEN(a[1]) != n
+        || 2 * n > size) {
+        PyErr_SetString(PyExc_ValueError, "ngram_hash: the table must have 2**bits slots, at least twice the keys");
+        release(a, 4);
+        return NULL;
+    }
+    const int64_t *keys = a[0].view.buf, *cols = a[1].view.buf;
+    int64_t *tkeys = a[2].view.buf;
+    int32_t *tcols = a[3].view.buf;
+    uint64_t mask = (uint64_t)size - 1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (keys[i] < 0 || cols[i] < 0 || cols[i] > INT32_MAX) {
+            PyErr_Format(PyExc_ValueError, "ngram_hash: entry %zd has a negative key or a column outside int32", i);
+            release(a, 4);
+            return NULL;
+        }
+        uint64_t h = slot_of(keys[i], 64 - bits);
+        while (tkeys[h] != EMPTY_KEY) {
+            if (tkeys[h] == keys[i]) {
+                PyErr_Format(PyExc_ValueError, "ngram_hash: key %lld is repeated", (long long)keys[i]);
+                release(a, 4);
+                return NULL;
+            }
+            h = (h + 1) & mask;
+        }
+        tkeys[h] = keys[i];
+        tcols[h] = (int32_t)cols[i];
+    }
+    release(a, 4);
+    Py_RETURN_NONE;
+}
+
+/* A growable array of int32 or int64 values. */
+typedef struct {
+    char *data;
+    Py_ssize_t used, size, itemsize;
+} Growable;
+
+static int
+grow_push(Growable *g, int64_t value)
+{
+    if (g->used == g->size) {
+        Py_ssize_t size = g->size ? 2 * g->size : 1024;
+        char *data = PyMem_Realloc(g->data, size * g->itemsize);
+        if (data == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        g->data = data;
+        g->size = size;
+    }
+    if (g->itemsize == 4) ((int32_t *)g->data)[g->used++] = (int32_t)value;
+    else ((int64_t *)g->data)[g->used++] = value;
+    return 0;
+}
+
+/*
+ * ngram_columns(words, alpha, table_keys, table_cols, bits, min_n, max_n, alphabet_bits) -> (indptr, cols)
+ *
+ * The vocabulary columns of the char_wb n-grams of each word (a list of str without whitespace), as
+ * scikit-learn's analyzer makes them: every n-gram of min_n to max_n characters of " word ", and the
+ * whole padded word when it is shorter than min_n (and at least 3 characters). A character is its id
+ * alpha[code point] (0, or a code point past alpha: in no vocabulary n-gram); an n-gram is packed as
+ * sum(id_t << (alphabet_bits * t)) | n << 60 and looked up in the ngram_hash table. Returns bytes:
+ * indptr (int64, one more than the words) and the columns (int32), word by word.
+ */
+static PyObject *
+ngram_columns(PyObject *self, PyObject *args)
+{
+    PyObject *words, *o_alpha, *o_tkeys, *o_tcols;
+    int bits, min_n, max_n, alphabet_bits;
+    if (!PyArg_ParseTuple(args, "O!OOOiiii", &PyList_Type, &words, &o_alpha, &o_tkeys, &o_tcols, &bits, &min_n,
+                          &max_n, &alphabet_bits)) {
+        return NULL;
+    }
+    if (min_n < 1 || max_n < min_n || max_n > 8 || alphabet_bits < 1 || alphabet_bits * max_n > 60) {
+        PyErr_SetString(PyExc_ValueError, "ngram_columns: n-gram lengths or alphabet bits out of range");
+        return NULL;
+    }
+    Arg a[3] = {{"alpha"}, {"table_keys"}, {"table_cols"}};
+    if (take(&a[0], o_alpha, 8, 'i', 0) || take(&a[1], o_tkeys, 8, 'i', 0) || take(&a[2], o_tcols, 4, 'i', 0)) {
+        release(a, 3);
+        return NULL;
+    }
+    Py_ssize_t size = LEN(a[1]);
+    if (bits < 1 || bits > 40 || size != ((Py_ssize_t)1 << bits) || LEN(a[2]) != size) {
+        PyErr_SetString(PyExc_ValueError, "ngram_columns: the table must have 2**bits slots");
+        release(a, 3);
+        return NULL;
+    }
+    const int64_t *alpha = a[0].view.buf, *tkeys = a[1].view.buf;
+    const int32_t *tcols = a[2].view.buf;
+    Py_ssize_t n_alpha = LEN(a[0]), n_words = PyList_GET_SIZE(words);
+    uint64_t mask = (uint64_t)size - 1;
+    int shift = 64 - bits;
+    int64_t space = n_alpha > ' ' ? alpha[' '] : 0;
+    Growable ptr = {NULL, 0, 0, 8}, cols = {NULL, 0, 0, 4};
+    int64_t *ids = NULL;
+    Py_ssize_t ids_size = 0;
+    PyObject *result = NULL;
+    if (grow_push(&ptr, 0) < 0) goto finally;
+    for (Py_ssize_t w = 0; w < n_words; w++) {
+        PyObject *word = PyList_GET_ITEM(words, w);
+        if (!PyUnicode_Check(word)) {
+            PyErr_Format(PyExc_TypeError, "words[%zd] must be a str", w);
+            goto finally;
+        }
+#if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(word) < 0) goto finally;
+#endif
+        Py_ssize_t len = PyUnicode_GET_LENGTH(word), padded = len + 2;
+        if (padded > ids_size) {
+            int64_t *grown = PyMem_Realloc(ids, padded * sizeof(int64_t));
+            if (grown == NULL) {
+                PyErr_NoMemory();
+                goto finally;
+            }
+            ids = grown;
+            ids_size = padded;
+        }
+        int kind = PyUnicode_KIND(word);
+        const void *data = PyUnicode_DATA(word);
+        ids[0] = ids[padded - 1] = space;
+        for (Py_ssize_t i = 0; i < len; i++) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+            ids[i + 1] = (Py_ssize_t)ch < n_alpha ? alpha[ch] : 0;
+        }
+        for (Py_ssize_t start = 0; start < padded; start++) {
+            int64_t key = 0;
+            for (int t = 0; t < max_n && start + t < padded; t++) {
+                int64_t id = ids[start + t];
+                if (id <= 0) break;  /* a character in no vocabulary n-gram: no longer n-gram from here has one */
+                key |= id << (alphabet_bits * t);
+                int n = t + 1;
+                if (n < min_n && !(n >= 3 && start == 0 && n == padded)) continue;
+                int64_t packed = key | ((int64_t)n << 60);
+                uint64_t h = slot_of(packed, shift);
+                while (tkeys[h] != EMPTY_KEY) {
+                    if (tkeys[h] == packed) {
+                        if (grow_push(&cols, tcols[h]) < 0) goto finally;
+                        break;
+                    }
+                    h = (h + 1) & mask;
+                }
+            }
+        }
+        if (grow_push(&ptr, cols.used) < 0) goto finally;
+    }
+    {
+        PyObject *p = PyBytes_FromStringAndSize(ptr.data, ptr.used * 8);
+        PyObject *c = PyBytes_FromStringAndSize(cols.data ? cols.data : "", cols.used * 4);
+        if (p != NULL && c != NULL) result = PyTuple_Pack(2, p, c);
+        Py_XDECREF(p);
+        Py_XDECREF(c);
+    }
+finally:
+    PyMem_Free(ptr.data);
+    PyMem_Free(cols.data);
+    PyMem_Free(ids);
+    release(a, 3);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"gather_keys", gather_keys, METH_VARARGS,
      "gather_keys(occ, start, length, values, doc, n_cols, out): doc * n_cols + value of every gathered value."},
     {"tfidf_rows", tfidf_rows, METH_VARARGS,
      "tfidf_rows(keys, n_rows, n_cols, idf, tf, indptr, cols, values, grouped) -> nnz (or -count when tf is "
      "too short)."},
+    {"ngram_hash", ngram_hash, METH_VARARGS,
+     "ngram_hash(keys, cols, table_keys, table_cols, bits): the open-addressing table of the packed n-grams."},
+    {"ngram_columns", ngram_columns, METH_VARARGS,
+     "ngram_columns(words, alpha, table_keys, table_cols, bits, min_n, max_n, alphabet_bits) -> (indptr, cols) "
+     "as bytes."},
     {NULL, NULL, 0, NULL},
 };
 

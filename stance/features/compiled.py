@@ -256,16 +256,19 @@ class CompiledFeatures:
         self._bigram_cols = self.bigram_cols.astype(np.int32)
         self._term_parts = None
         self._word_vocabulary = None
+        self._ngram_hash = None  # the C loops' hash table of the character n-grams, built on first use
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         del state["_table"], state["_lock"]  # a cache and a lock: rebuilt empty when unpickled
+        state["_ngram_hash"] = None  # rebuilt on first use
         return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._table = _ChunkTable()
         self._lock = threading.Lock()
+        self._ngram_hash = None  # also for pickles written before it existed
 
     # -- stored form: the compiled tables as plain arrays (what a saved model holds) ----------------
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -584,7 +587,19 @@ class CompiledFeatures:
         return keys
 
     def _ngrams_of_words(self, unique_words: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Vocabulary columns of the char_wb n-grams of each word, as (indptr, columns)."""
+        """Vocabulary columns of the char_wb n-grams of each word, as (indptr, columns).
+
+        With the C loops, each word's n-grams are looked up in a hash table of the vocabulary (built on
+        first use); without them, by one ``searchsorted`` per n-gram length over all the words. A word's
+        columns may come in another order, which nothing downstream depends on (rows are counted).
+        """
+        if _kernels is not None:
+            if self._ngram_hash is None:
+                self._ngram_hash = _ngram_hash(self.char_keys, self.char_cols)
+            table_keys, table_cols, bits = self._ngram_hash
+            ptr, cols = _kernels.ngram_columns(unique_words, self.char_alpha_table, table_keys, table_cols, bits,
+                                               *self.char_range, _ALPHABET_BITS)
+            return np.frombuffer(ptr, dtype=np.int64), np.frombuffer(cols, dtype=np.int32)
         joined = " " + "  ".join(unique_words) + " "
         cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
         table = self.char_alpha_table
@@ -779,6 +794,17 @@ def _tfidf_of_keys(keys: np.ndarray, n_rows: int, n_cols: int, idf: np.ndarray, 
     norms = np.sqrt(np.bincount(np.repeat(np.arange(n_rows), lengths), weights=values * values, minlength=n_rows))
     values /= np.repeat(norms, lengths)
     return indptr, cols, values
+
+
+def _ngram_hash(keys: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """The C loops' open-addressing table of packed character n-gram keys: (slot keys, slot columns, bits),
+    with 2**bits slots, at least twice the keys."""
+    bits = max(4, int(2 * len(keys) - 1).bit_length())
+    table_keys = np.full(1 << bits, -1, dtype=np.int64)
+    table_cols = np.zeros(1 << bits, dtype=np.int32)
+    _kernels.ngram_hash(np.ascontiguousarray(keys, dtype=np.int64), np.ascontiguousarray(cols, dtype=np.int64),
+                        table_keys, table_cols, bits)
+    return table_keys, table_cols, bits
 
 
 _TF_TABLES: dict[bool, np.ndarray] = {}
