@@ -251,6 +251,7 @@ class CompiledFeatures:
         self.n_features = self.n_word + self.n_char
         self._table = _ChunkTable()  # distinct chunks seen -> their word token ids and char n-gram columns
         self._lock = threading.Lock()
+        self._missed = False  # whether the last batch held chunks the table lacked (then get() is tried first)
         # the unigram column of each token id, int32, with -1 at the end (read for the id -1 of an unknown token)
         self._unigram_col = np.append(self.unigram_col, -1).astype(np.int32)
         self._bigram_cols = self.bigram_cols.astype(np.int32)
@@ -262,6 +263,7 @@ class CompiledFeatures:
         state = self.__dict__.copy()
         del state["_table"], state["_lock"]  # a cache and a lock: rebuilt empty when unpickled
         state["_ngram_hash"] = None  # rebuilt on first use
+        state.pop("_missed", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -269,6 +271,7 @@ class CompiledFeatures:
         self._table = _ChunkTable()
         self._lock = threading.Lock()
         self._ngram_hash = None  # also for pickles written before it existed
+        self._missed = False
 
     # -- stored form: the compiled tables as plain arrays (what a saved model holds) ----------------
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -500,23 +503,25 @@ class CompiledFeatures:
         """
         while True:
             table = self._table
-            if len(tokens) > 1:
+            if len(tokens) > 1 and not self._missed:
                 try:  # every chunk known (a warm table): one C-level lookup of all of them, ~10% faster than get
                     return table, np.fromiter(itemgetter(*tokens)(table.ids), dtype=np.int64, count=len(tokens))
-                except KeyError:
-                    pass
+                except KeyError:  # stopped at the first unknown chunk: not tried again while batches have some
+                    self._missed = True
             occ = np.fromiter(map(table.ids.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
             missing = np.flatnonzero(occ < 0)
+            self._missed = bool(len(missing))
             if not len(missing):
                 return table, occ
+            missed = list(map(tokens.__getitem__, missing.tolist()))
             with self._lock:
                 if table is not self._table:  # another thread started a new table: look up again
                     continue
-                fresh = [t for t in dict.fromkeys([tokens[i] for i in missing.tolist()]) if t not in table.ids]
+                fresh = [t for t in dict.fromkeys(missed) if t not in table.ids]
                 if len(table) + len(fresh) <= _WORD_CACHE_SIZE:
                     self._add_chunks(table, fresh)
-                    occ[missing] = np.fromiter(map(table.ids.__getitem__, [tokens[i] for i in missing.tolist()]),
-                                               dtype=np.int64, count=len(missing))
+                    occ[missing] = np.fromiter(map(table.ids.__getitem__, missed), dtype=np.int64,
+                                               count=len(missing))
                     return table, occ
                 # full: start afresh with this batch's chunks (kept only if they fit: the size stays bounded)
                 table = _ChunkTable()
