@@ -394,8 +394,9 @@ def test_kernel_gather_keys_equal_numpy_and_check_their_indices():
 
 @needs_kernels
 @pytest.mark.parametrize("binary", [False, True])
-def test_compiled_features_give_the_same_rows_with_and_without_kernels(monkeypatch, binary):
-    union = make_text_features(min_df=1, binary=binary).fit(COMPILE_CORPUS)
+@pytest.mark.parametrize("word_range", [(1, 1), (1, 2)])
+def test_compiled_features_give_the_same_rows_with_and_without_kernels(monkeypatch, binary, word_range):
+    union = make_text_features(min_df=1, binary=binary, word_ngram_range=word_range).fit(COMPILE_CORPUS)
     texts = COMPILE_CORPUS + ["NATO NATO NATO expansion", "", "a a b", "talks " * 300]
     with_c = CompiledFeatures.from_union(union).transform_rows(texts)
     _numpy_only(monkeypatch)
@@ -435,3 +436,26 @@ def test_kernel_ngram_hash_and_columns_refuse_bad_tables():
         _kernels.ngram_columns(["ab", 3], np.zeros(200, dtype=np.int64), *table, 3, 2, 5, 12)
     with pytest.raises(ValueError, match="n-gram lengths or alphabet bits out of range"):
         _kernels.ngram_columns(["ab"], np.zeros(200, dtype=np.int64), *table, 3, 3, 2, 12)
+
+
+@needs_kernels
+def test_kernel_word_keys_check_their_inputs():
+    from stance.features import _kernels
+
+    table = compiled_module._Ragged()
+    table.write(1, np.array([0, 2, 3]), np.array([0, 1, 5], dtype=np.int32))  # token 5: not in a 3-token vocabulary
+    uni = np.array([0, 1, 2, -1], dtype=np.int32)
+    empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), 0
+    args = (table.start, table.length, table.values)
+    out = np.empty(10, dtype=np.int32)
+    assert _kernels.word_keys(np.array([1], dtype=np.int64), *args, np.array([0], dtype=np.int32), uni, *empty,
+                              3, 4, out) == 2
+    np.testing.assert_array_equal(out[:2], [0, 1])
+    with pytest.raises(ValueError, match="occurrence 0: token id 5 outside the vocabulary"):
+        _kernels.word_keys(np.array([2], dtype=np.int64), *args, np.array([0], dtype=np.int32), uni, *empty, 3, 4, out)
+    with pytest.raises(ValueError, match="occurrence 1: document 0 out of order"):
+        _kernels.word_keys(np.array([1, 1], dtype=np.int64), *args, np.array([1, 0], dtype=np.int32), uni, *empty,
+                           3, 4, out)
+    with pytest.raises(ValueError, match="'out' must hold twice the tokens"):
+        _kernels.word_keys(np.array([1], dtype=np.int64), *args, np.array([0], dtype=np.int32), uni, *empty, 3, 4,
+                           np.empty(3, dtype=np.int32))

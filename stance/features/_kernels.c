@@ -519,12 +519,136 @@ finally:
     return result;
 }
 
+/* ---------------------------------------------------------------- word n-gram keys of a batch */
+
+/*
+ * word_keys(occ, start, length, values, doc, unigram_col, table_keys, table_cols, bits, n_tokens, n_cols, out)
+ *     -> int
+ *
+ * The row * n_cols + col keys of every vocabulary word unigram and bigram of a batch, row by row. The
+ * tokens are the ragged table's rows (token ids, -1 for a token outside the vocabulary) of the
+ * occurrences occ, of documents doc, in order; unigram_col (int32) is each token id's unigram column
+ * or -1. A bigram is two consecutive known tokens of one document, packed as a * n_tokens + b and
+ * looked up in the ngram_hash table (bits 0: no bigrams). out (int32 or int64) must hold twice the
+ * tokens; returns how many keys were written. Releases the GIL.
+ */
+static PyObject *
+word_keys(PyObject *self, PyObject *args)
+{
+    PyObject *o_occ, *o_start, *o_length, *o_values, *o_doc, *o_uni, *o_tkeys, *o_tcols, *o_out;
+    int bits;
+    long long n_tokens, n_cols;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOiLLO", &o_occ, &o_start, &o_length, &o_values, &o_doc, &o_uni, &o_tkeys,
+                          &o_tcols, &bits, &n_tokens, &n_cols, &o_out)) {
+        return NULL;
+    }
+    Arg a[9] = {{"occ"}, {"start"}, {"length"}, {"values"}, {"doc"}, {"unigram_col"}, {"table_keys"},
+                {"table_cols"}, {"out"}};
+    if (take(&a[0], o_occ, 8, 'i', 0) || take(&a[1], o_start, 8, 'i', 0) || take(&a[2], o_length, 4, 'i', 0)
+        || take(&a[3], o_values, 4, 'i', 0) || take(&a[4], o_doc, 4, 'i', 0) || take(&a[5], o_uni, 4, 'i', 0)
+        || take(&a[6], o_tkeys, 8, 'i', 0) || take(&a[7], o_tcols, 4, 'i', 0)) {
+        release(a, 9);
+        return NULL;
+    }
+    if (PyObject_GetBuffer(o_out, &a[8].view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+        release(a, 9);
+        return NULL;
+    }
+    a[8].held = 1;
+    Py_ssize_t out_size = a[8].view.itemsize;
+    Py_ssize_t m = LEN(a[0]), n_table = LEN(a[1]), n_values = LEN(a[3]), n_uni = LEN(a[5]), size = LEN(a[6]);
+    if (a[8].view.ndim != 1 || (out_size != 4 && out_size != 8) || LEN(a[2]) != n_table || LEN(a[4]) != m
+        || n_cols < 1 || n_tokens < 0 || n_uni < n_tokens || LEN(a[7]) != size
+        || (bits != 0 && (bits < 1 || bits > 40 || size != ((Py_ssize_t)1 << bits)))) {
+        PyErr_SetString(PyExc_ValueError, "word_keys: array sizes or types do not match");
+        release(a, 9);
+        return NULL;
+    }
+    const int64_t *occ = a[0].view.buf, *start = a[1].view.buf, *tkeys = a[6].view.buf;
+    const int32_t *length = a[2].view.buf, *values = a[3].view.buf, *doc = a[4].view.buf, *uni = a[5].view.buf;
+    const int32_t *tcols = a[7].view.buf;
+    int64_t key_limit = out_size == 4 ? (int64_t)INT32_MAX + 1 : INT64_MAX;
+    Py_ssize_t total = 0;
+    for (Py_ssize_t i = 0; i < m; i++) {  /* check every index before reading */
+        int64_t r = occ[i];
+        if (r < 0 || r >= n_table || start[r] < 0 || length[r] < 0 || start[r] + length[r] > n_values) {
+            PyErr_Format(PyExc_IndexError, "occurrence %zd reads row %lld outside the table", i, (long long)r);
+            release(a, 9);
+            return NULL;
+        }
+        if (doc[i] < 0 || (int64_t)doc[i] >= key_limit / n_cols || (i > 0 && doc[i] < doc[i - 1])) {
+            PyErr_Format(PyExc_ValueError, "occurrence %zd: document %d out of order or too large for the keys", i,
+                         (int)doc[i]);
+            release(a, 9);
+            return NULL;
+        }
+        for (int32_t j = 0; j < length[r]; j++) {
+            int32_t t = values[start[r] + j];
+            if (t >= n_tokens || (t >= 0 && (uni[t] >= n_cols))) {
+                PyErr_Format(PyExc_ValueError, "occurrence %zd: token id %d outside the vocabulary", i, (int)t);
+                release(a, 9);
+                return NULL;
+            }
+        }
+        total += length[r];
+    }
+    if (LEN(a[8]) < 2 * total) {
+        PyErr_SetString(PyExc_ValueError, "word_keys: 'out' must hold twice the tokens");
+        release(a, 9);
+        return NULL;
+    }
+    Py_ssize_t p = 0;
+    Py_BEGIN_ALLOW_THREADS
+    uint64_t mask = size ? (uint64_t)size - 1 : 0;
+    int shift = 64 - bits;
+    int32_t previous = -1;       /* the token before, in the same document (-1: none or unknown) */
+    int32_t previous_doc = -1;
+    int32_t *o32 = a[8].view.buf;
+    int64_t *o64 = a[8].view.buf;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        int64_t base = (int64_t)doc[i] * n_cols;
+        if (doc[i] != previous_doc) {
+            previous = -1;
+            previous_doc = doc[i];
+        }
+        const int32_t *row = values + start[occ[i]];
+        for (int32_t j = 0; j < length[occ[i]]; j++) {
+            int32_t t = row[j];
+            if (t < 0) {
+                previous = -1;
+                continue;
+            }
+            if (uni[t] >= 0) {
+                if (out_size == 4) o32[p++] = (int32_t)(base + uni[t]); else o64[p++] = base + uni[t];
+            }
+            if (bits && previous >= 0) {
+                int64_t packed = (int64_t)previous * n_tokens + t;
+                uint64_t h = slot_of(packed, shift);
+                while (tkeys[h] != EMPTY_KEY) {
+                    if (tkeys[h] == packed) {
+                        if (out_size == 4) o32[p++] = (int32_t)(base + tcols[h]); else o64[p++] = base + tcols[h];
+                        break;
+                    }
+                    h = (h + 1) & mask;
+                }
+            }
+            previous = t;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    release(a, 9);
+    return PyLong_FromSsize_t(p);
+}
+
 static PyMethodDef methods[] = {
     {"gather_keys", gather_keys, METH_VARARGS,
      "gather_keys(occ, start, length, values, doc, n_cols, out): doc * n_cols + value of every gathered value."},
     {"tfidf_rows", tfidf_rows, METH_VARARGS,
      "tfidf_rows(keys, n_rows, n_cols, idf, tf, indptr, cols, values, grouped) -> nnz (or -count when tf is "
      "too short)."},
+    {"word_keys", word_keys, METH_VARARGS,
+     "word_keys(occ, start, length, values, doc, unigram_col, table_keys, table_cols, bits, n_tokens, n_cols, out) "
+     "-> n: the (row, column) keys of the word unigrams and bigrams of a batch."},
     {"ngram_hash", ngram_hash, METH_VARARGS,
      "ngram_hash(keys, cols, table_keys, table_cols, bits): the open-addressing table of the packed n-grams."},
     {"ngram_columns", ngram_columns, METH_VARARGS,

@@ -1,4 +1,4 @@
-"""Fast, exact TF-IDF transform of a fitted word + char_wb feature union, in numpy (and two optional C loops).
+"""Fast, exact TF-IDF transform of a fitted word + char_wb feature union, in numpy (and optional C loops).
 
 :class:`CompiledFeatures` re-implements the ``transform`` of the union that
 :func:`stance.features.tfidf.make_text_features` builds (word 1-2-grams of
@@ -16,12 +16,14 @@ with batch-wide numpy operations:
 - word bigrams are looked up as packed keys of token-id pairs;
 - occurrences are counted by sorting 32-bit (row, column) keys.
 
-Two loops have a C version, the optional extension ``stance.features._kernels``
-(built at install time where a C compiler is there; :data:`KERNELS` says whether it
-runs): the character block's gather of (row, column) keys, and the counting and
-tf-idf of sorted keys, with each row's character keys sorted on their own (a
-radix sort) instead of one sort of the batch. They give the same arrays, bit for
-bit, as the numpy code that runs without them, and release the GIL.
+Where the optional extension ``stance.features._kernels`` was built at install time
+(a C compiler was there; :data:`KERNELS` says whether it runs), C loops do: the
+character n-grams of chunks new to the table (looked up in a hash table of the
+vocabulary), the (row, column) keys of both blocks (word bigrams looked up in a
+hash table of their token pairs), and the counting and tf-idf of each row's keys
+(a dense count per column, read back in column order from a two-level bitmap:
+no sort). They give the same matrices, bit for bit, as the numpy code that runs
+without them, and the counting loops release the GIL.
 
 The compiled tables are plain arrays (:meth:`CompiledFeatures.to_arrays`); a saved
 model stores them (``features.npz``), so loading one reads them back
@@ -258,11 +260,12 @@ class CompiledFeatures:
         self._term_parts = None
         self._word_vocabulary = None
         self._ngram_hash = None  # the C loops' hash table of the character n-grams, built on first use
+        self._bigram_hash = None  # and of the word bigrams
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         del state["_table"], state["_lock"]  # a cache and a lock: rebuilt empty when unpickled
-        state["_ngram_hash"] = None  # rebuilt on first use
+        state["_ngram_hash"] = state["_bigram_hash"] = None  # rebuilt on first use
         state.pop("_missed", None)
         return state
 
@@ -270,7 +273,7 @@ class CompiledFeatures:
         self.__dict__.update(state)
         self._table = _ChunkTable()
         self._lock = threading.Lock()
-        self._ngram_hash = None  # also for pickles written before it existed
+        self._ngram_hash = self._bigram_hash = None  # also for pickles written before they existed
         self._missed = False
 
     # -- stored form: the compiled tables as plain arrays (what a saved model holds) ----------------
@@ -466,8 +469,12 @@ class CompiledFeatures:
         prepared = [preprocess(t) for t in texts]
         n = len(prepared)
         table, doc, occ = self._chunks(prepared)
-        w_ptr, w_col, w_val = _tfidf(*self._word_occurrences(table, doc, occ, n), n, self.n_word, self.word_idf,
-                                     self.binary)
+        if _kernels is not None:
+            w_ptr, w_col, w_val = _tfidf_of_keys(self._word_keys(table, doc, occ, n), n, self.n_word,
+                                                 self.word_idf, self.binary, grouped=True)
+        else:
+            w_ptr, w_col, w_val = _tfidf(*self._word_occurrences(table, doc, occ, n), n, self.n_word,
+                                         self.word_idf, self.binary)
         if not self.has_char:
             return SparseRows(w_ptr, w_col, w_val.astype(self.dtype), (n, self.n_features))
         c_ptr, c_col, c_val = _tfidf_of_keys(self._char_keys(table, doc, occ, n), n, self.n_char, self.char_idf,
@@ -571,6 +578,18 @@ class CompiledFeatures:
             rows.append(row.take(hit))
             cols.append(self._bigram_cols[pos.take(hit)])
         return np.concatenate(rows), np.concatenate(cols)
+
+    def _word_keys(self, table: _ChunkTable, doc: np.ndarray, occ: np.ndarray, n_rows: int) -> np.ndarray:
+        """``row * n_word + column`` of every vocabulary word unigram and bigram occurrence, row by row (the C
+        loop; what :func:`_tfidf` makes of :meth:`_word_occurrences`)."""
+        if self._bigram_hash is None:
+            self._bigram_hash = (_ngram_hash(self.bigram_keys, self.bigram_cols) if self.use_bigrams
+                                 and len(self.bigram_keys) else (np.zeros(0, np.int64), np.zeros(0, np.int32), 0))
+        rows = table.word
+        keys = np.empty(2 * int(rows.length.take(occ).sum()), dtype=_key_type(n_rows, self.n_word))
+        n = _kernels.word_keys(occ, rows.start, rows.length, rows.values, doc, self._unigram_col, *self._bigram_hash,
+                               self.n_tokens, self.n_word, keys)
+        return keys[:n]
 
     def _char_occurrences(self, table: _ChunkTable, doc: np.ndarray, occ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every vocabulary character n-gram occurrence, grouped by row."""
