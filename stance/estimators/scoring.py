@@ -7,7 +7,7 @@ The estimators' ``predict_proba``/``predict``/``explain``
 and :meth:`stance.StanceModel.classify` all delegate to it; they differ only in
 where the feature rows come from:
 
-- a :class:`~stance.features.compiled.CompiledFeatures` (numpy only, exact TF-IDF of the
+- a :class:`~stance.features.compiled.CompiledFeatures` (numpy and optional C loops, exact TF-IDF of the
   fitted union), which is what a loaded model uses: ``load_model()`` needs
   neither scikit-learn nor scipy;
 - the fitted scikit-learn union itself (plus hashed target crosses for a stance

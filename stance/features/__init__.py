@@ -1,5 +1,5 @@
 """Features: the TF-IDF specification fitted with scikit-learn (:mod:`.tfidf`) and its
-numpy-only compiled transform used at prediction time (:mod:`.compiled`); word vectors
+compiled transform used at prediction time (:mod:`.compiled`: numpy, with optional C loops); word vectors
 learned from unlabelled text (:mod:`.embeddings`, scikit-learn) and their numpy-only
 pooled block (:mod:`.vectors`).
 
