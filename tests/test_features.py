@@ -366,6 +366,8 @@ def test_kernel_tfidf_refuses_keys_out_of_order_or_range():
         _kernels.tfidf_rows(np.array([1], dtype=np.int32), 2, 10, idf.astype(np.float32), tf, *out, False)
     with pytest.raises(ValueError, match="array sizes do not match"):
         _kernels.tfidf_rows(np.array([1], dtype=np.int32), 3, 10, idf, tf, *out, False)
+    with pytest.raises(TypeError, match="'keys' must be a 1-d C-contiguous array of int32 or int64"):
+        _kernels.tfidf_rows(np.array([1], dtype=np.int16), 2, 10, idf, tf, *out, False)
 
 
 @needs_kernels
@@ -385,7 +387,7 @@ def test_kernel_gather_keys_equal_numpy_and_check_their_indices():
     with pytest.raises(IndexError, match="occurrence 1 reads row 9 outside the table"):
         _kernels.gather_keys(np.array([1, 9], dtype=np.int64), table.start, table.length, table.values,
                              doc[:2], 10, np.empty(2, dtype=np.int32))
-    with pytest.raises(ValueError, match="occurrence 0: document 300000 does not fit keys of 4 bytes"):
+    with pytest.raises(ValueError, match="occurrence 0: document 300000 is out of order or too large for the keys"):
         _kernels.gather_keys(occ[:1], table.start, table.length, table.values, np.array([300_000], dtype=np.int32),
                              10_000, np.empty(2, dtype=np.int32))
     with pytest.raises(ValueError, match="'out' holds 4 values, the gather gives 10"):
@@ -453,7 +455,7 @@ def test_kernel_word_keys_check_their_inputs():
     np.testing.assert_array_equal(out[:2], [0, 1])
     with pytest.raises(ValueError, match="occurrence 0: token id 5 outside the vocabulary"):
         _kernels.word_keys(np.array([2], dtype=np.int64), *args, np.array([0], dtype=np.int32), uni, *empty, 3, 4, out)
-    with pytest.raises(ValueError, match="occurrence 1: document 0 out of order"):
+    with pytest.raises(ValueError, match="occurrence 1: document 0 is out of order"):
         _kernels.word_keys(np.array([1, 1], dtype=np.int64), *args, np.array([1, 0], dtype=np.int32), uni, *empty,
                            3, 4, out)
     with pytest.raises(ValueError, match="'out' must hold twice the tokens"):

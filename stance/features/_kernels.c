@@ -23,8 +23,8 @@ typedef struct {
     int held;
 } Arg;
 
-/* Take a C-contiguous one-dimensional buffer of items of `itemsize` bytes whose format is one of
- * `kinds` ("i" for signed integers, "f" for floating point). */
+/* Take a C-contiguous one-dimensional buffer of items of `itemsize` bytes (0: signed integers of 4 or
+ * 8 bytes) whose kind is `kind` ('i' for signed integers, 'f' for floating point). */
 static int
 take(Arg *arg, PyObject *obj, Py_ssize_t itemsize, char kind, int writable)
 {
@@ -39,9 +39,15 @@ take(Arg *arg, PyObject *obj, Py_ssize_t itemsize, char kind, int writable)
     }
     int is_int = strchr("bhilq", *fmt) != NULL && fmt[1] == '\0';
     int is_float = strchr("fd", *fmt) != NULL && fmt[1] == '\0';
-    if (arg->view.ndim != 1 || arg->view.itemsize != itemsize || (kind == 'i' ? !is_int : !is_float)) {
-        PyErr_Format(PyExc_TypeError, "'%s' must be a 1-d C-contiguous array of %zd-byte %s", arg->name,
-                     itemsize, kind == 'i' ? "signed integers" : "floats");
+    Py_ssize_t size = arg->view.itemsize;
+    int size_ok = itemsize ? size == itemsize : (size == 4 || size == 8);
+    if (arg->view.ndim != 1 || !size_ok || (kind == 'i' ? !is_int : !is_float)) {
+        if (itemsize == 0) {
+            PyErr_Format(PyExc_TypeError, "'%s' must be a 1-d C-contiguous array of int32 or int64", arg->name);
+        } else {
+            PyErr_Format(PyExc_TypeError, "'%s' must be a 1-d C-contiguous array of %zd-byte %s", arg->name,
+                         itemsize, kind == 'i' ? "signed integers" : "floats");
+        }
         return -1;
     }
     return 0;
@@ -60,6 +66,45 @@ release(Arg *args, int n)
 
 #define LEN(arg) ((arg).view.shape[0])
 
+/* The occurrence arrays shared by the gathers, a[0..4]: occ and start (int64), length, values and doc
+ * (int32). Then checks, before anything is read: every occurrence's row inside the ragged table
+ * (values[start[r] : start[r] + length[r]]), documents non-decreasing, and keys doc * n_cols + value
+ * below key_limit. Sets *total to the number of values gathered. */
+static int
+take_occurrences(Arg *a, PyObject *o_occ, PyObject *o_start, PyObject *o_length, PyObject *o_values,
+                 PyObject *o_doc, int64_t n_cols, int64_t key_limit, Py_ssize_t *total)
+{
+    if (take(&a[0], o_occ, 8, 'i', 0) || take(&a[1], o_start, 8, 'i', 0) || take(&a[2], o_length, 4, 'i', 0)
+        || take(&a[3], o_values, 4, 'i', 0) || take(&a[4], o_doc, 4, 'i', 0)) {
+        return -1;
+    }
+    const int64_t *occ = a[0].view.buf, *start = a[1].view.buf;
+    const int32_t *length = a[2].view.buf, *doc = a[4].view.buf;
+    Py_ssize_t m = LEN(a[0]), n_table = LEN(a[1]), n_values = LEN(a[3]);
+    if (LEN(a[2]) != n_table || LEN(a[4]) != m || n_cols < 1) {
+        PyErr_SetString(PyExc_ValueError, "'length' must match 'start', 'doc' must match 'occ', 'n_cols' >= 1");
+        return -1;
+    }
+    *total = 0;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        int64_t r = occ[i];
+        if (r < 0 || r >= n_table || start[r] < 0 || length[r] < 0 || start[r] + length[r] > n_values) {
+            PyErr_Format(PyExc_IndexError, "occurrence %zd reads row %lld outside the table", i, (long long)r);
+            return -1;
+        }
+        if (doc[i] < 0 || (int64_t)doc[i] >= key_limit / n_cols || (i > 0 && doc[i] < doc[i - 1])) {
+            PyErr_Format(PyExc_ValueError, "occurrence %zd: document %d is out of order or too large for the keys",
+                         i, (int)doc[i]);
+            return -1;
+        }
+        *total += length[r];
+    }
+    return 0;
+}
+
+/* The largest key + 1 that an integer output of `size` bytes holds. */
+#define KEY_LIMIT(size) ((size) == 4 ? (int64_t)INT32_MAX + 1 : INT64_MAX)
+
 /*
  * gather_keys(occ, start, length, values, doc, n_cols, out) -> None
  *
@@ -76,54 +121,16 @@ gather_keys(PyObject *self, PyObject *args)
         return NULL;
     }
     Arg a[6] = {{"occ"}, {"start"}, {"length"}, {"values"}, {"doc"}, {"out"}};
-    if (take(&a[0], o_occ, 8, 'i', 0) || take(&a[1], o_start, 8, 'i', 0) || take(&a[2], o_length, 4, 'i', 0)
-        || take(&a[3], o_values, 4, 'i', 0) || take(&a[4], o_doc, 4, 'i', 0)) {
+    Py_ssize_t total;
+    if (take(&a[5], o_out, 0, 'i', 1)
+        || take_occurrences(a, o_occ, o_start, o_length, o_values, o_doc, n_cols, KEY_LIMIT(a[5].view.itemsize),
+                            &total)) {
         release(a, 6);
         return NULL;
     }
-    a[5].name = "out";
-    if (PyObject_GetBuffer(o_out, &a[5].view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
-        release(a, 6);
-        return NULL;
-    }
-    a[5].held = 1;
-    Py_ssize_t out_size = a[5].view.itemsize;
-    if (a[5].view.ndim != 1 || (out_size != 4 && out_size != 8)) {
-        PyErr_SetString(PyExc_TypeError, "'out' must be a 1-d C-contiguous array of int32 or int64");
-        release(a, 6);
-        return NULL;
-    }
+    Py_ssize_t out_size = a[5].view.itemsize, m = LEN(a[0]), n_out = LEN(a[5]);
     const int64_t *occ = a[0].view.buf, *start = a[1].view.buf;
     const int32_t *length = a[2].view.buf, *values = a[3].view.buf, *doc = a[4].view.buf;
-    Py_ssize_t m = LEN(a[0]), n_table = LEN(a[1]), n_values = LEN(a[3]), n_out = LEN(a[5]);
-    if (LEN(a[2]) != n_table || LEN(a[4]) != m) {
-        PyErr_SetString(PyExc_ValueError, "'length' must match 'start' and 'doc' must match 'occ'");
-        release(a, 6);
-        return NULL;
-    }
-    /* check every index before writing anything: rows inside the table, keys inside the output type */
-    int64_t key_limit = out_size == 4 ? (int64_t)INT32_MAX + 1 : INT64_MAX;
-    if (n_cols < 1) {
-        PyErr_SetString(PyExc_ValueError, "'n_cols' must be at least 1");
-        release(a, 6);
-        return NULL;
-    }
-    Py_ssize_t total = 0;
-    for (Py_ssize_t i = 0; i < m; i++) {
-        int64_t r = occ[i];
-        if (r < 0 || r >= n_table || start[r] < 0 || length[r] < 0 || start[r] + length[r] > n_values) {
-            PyErr_Format(PyExc_IndexError, "occurrence %zd reads row %lld outside the table", i, (long long)r);
-            release(a, 6);
-            return NULL;
-        }
-        if (doc[i] < 0 || (int64_t)doc[i] >= key_limit / n_cols) {
-            PyErr_Format(PyExc_ValueError, "occurrence %zd: document %d does not fit keys of %zd bytes", i,
-                         (int)doc[i], out_size);
-            release(a, 6);
-            return NULL;
-        }
-        total += length[r];
-    }
     if (total != n_out) {
         PyErr_Format(PyExc_ValueError, "'out' holds %zd values, the gather gives %zd", n_out, total);
         release(a, 6);
@@ -180,16 +187,11 @@ tfidf_rows(PyObject *self, PyObject *args)
         return NULL;
     }
     Arg a[6] = {{"keys"}, {"idf"}, {"tf"}, {"indptr"}, {"cols"}, {"values"}};
-    if (PyObject_GetBuffer(o_keys, &a[0].view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
-        return NULL;
-    }
-    a[0].held = 1;
-    Py_ssize_t key_size = a[0].view.itemsize;
-    if (a[0].view.ndim != 1 || (key_size != 4 && key_size != 8)) {
-        PyErr_SetString(PyExc_TypeError, "'keys' must be a 1-d C-contiguous array of int32 or int64");
+    if (take(&a[0], o_keys, 0, 'i', 0)) {
         release(a, 6);
         return NULL;
     }
+    Py_ssize_t key_size = a[0].view.itemsize;
     if (take(&a[1], o_idf, 8, 'f', 0) || take(&a[2], o_tf, 8, 'f', 0) || take(&a[3], o_indptr, 8, 'i', 1)
         || take(&a[4], o_cols, key_size, 'i', 1) || take(&a[5], o_values, 8, 'f', 1)) {
         release(a, 6);
@@ -544,21 +546,17 @@ word_keys(PyObject *self, PyObject *args)
     }
     Arg a[9] = {{"occ"}, {"start"}, {"length"}, {"values"}, {"doc"}, {"unigram_col"}, {"table_keys"},
                 {"table_cols"}, {"out"}};
-    if (take(&a[0], o_occ, 8, 'i', 0) || take(&a[1], o_start, 8, 'i', 0) || take(&a[2], o_length, 4, 'i', 0)
-        || take(&a[3], o_values, 4, 'i', 0) || take(&a[4], o_doc, 4, 'i', 0) || take(&a[5], o_uni, 4, 'i', 0)
-        || take(&a[6], o_tkeys, 8, 'i', 0) || take(&a[7], o_tcols, 4, 'i', 0)) {
+    Py_ssize_t total;
+    if (take(&a[8], o_out, 0, 'i', 1)
+        || take_occurrences(a, o_occ, o_start, o_length, o_values, o_doc, n_cols, KEY_LIMIT(a[8].view.itemsize),
+                            &total)
+        || take(&a[5], o_uni, 4, 'i', 0) || take(&a[6], o_tkeys, 8, 'i', 0) || take(&a[7], o_tcols, 4, 'i', 0)) {
         release(a, 9);
         return NULL;
     }
-    if (PyObject_GetBuffer(o_out, &a[8].view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
-        release(a, 9);
-        return NULL;
-    }
-    a[8].held = 1;
     Py_ssize_t out_size = a[8].view.itemsize;
-    Py_ssize_t m = LEN(a[0]), n_table = LEN(a[1]), n_values = LEN(a[3]), n_uni = LEN(a[5]), size = LEN(a[6]);
-    if (a[8].view.ndim != 1 || (out_size != 4 && out_size != 8) || LEN(a[2]) != n_table || LEN(a[4]) != m
-        || n_cols < 1 || n_tokens < 0 || n_uni < n_tokens || LEN(a[7]) != size
+    Py_ssize_t m = LEN(a[0]), n_uni = LEN(a[5]), size = LEN(a[6]);
+    if (n_tokens < 0 || n_uni < n_tokens || LEN(a[7]) != size
         || (bits != 0 && (bits < 1 || bits > 40 || size != ((Py_ssize_t)1 << bits)))) {
         PyErr_SetString(PyExc_ValueError, "word_keys: array sizes or types do not match");
         release(a, 9);
@@ -567,30 +565,15 @@ word_keys(PyObject *self, PyObject *args)
     const int64_t *occ = a[0].view.buf, *start = a[1].view.buf, *tkeys = a[6].view.buf;
     const int32_t *length = a[2].view.buf, *values = a[3].view.buf, *doc = a[4].view.buf, *uni = a[5].view.buf;
     const int32_t *tcols = a[7].view.buf;
-    int64_t key_limit = out_size == 4 ? (int64_t)INT32_MAX + 1 : INT64_MAX;
-    Py_ssize_t total = 0;
-    for (Py_ssize_t i = 0; i < m; i++) {  /* check every index before reading */
-        int64_t r = occ[i];
-        if (r < 0 || r >= n_table || start[r] < 0 || length[r] < 0 || start[r] + length[r] > n_values) {
-            PyErr_Format(PyExc_IndexError, "occurrence %zd reads row %lld outside the table", i, (long long)r);
-            release(a, 9);
-            return NULL;
-        }
-        if (doc[i] < 0 || (int64_t)doc[i] >= key_limit / n_cols || (i > 0 && doc[i] < doc[i - 1])) {
-            PyErr_Format(PyExc_ValueError, "occurrence %zd: document %d out of order or too large for the keys", i,
-                         (int)doc[i]);
-            release(a, 9);
-            return NULL;
-        }
-        for (int32_t j = 0; j < length[r]; j++) {
-            int32_t t = values[start[r] + j];
-            if (t >= n_tokens || (t >= 0 && (uni[t] >= n_cols))) {
+    for (Py_ssize_t i = 0; i < m; i++) {  /* every token id inside the vocabulary */
+        for (int32_t j = 0; j < length[occ[i]]; j++) {
+            int32_t t = values[start[occ[i]] + j];
+            if (t >= n_tokens || (t >= 0 && uni[t] >= n_cols)) {
                 PyErr_Format(PyExc_ValueError, "occurrence %zd: token id %d outside the vocabulary", i, (int)t);
                 release(a, 9);
                 return NULL;
             }
         }
-        total += length[r];
     }
     if (LEN(a[8]) < 2 * total) {
         PyErr_SetString(PyExc_ValueError, "word_keys: 'out' must hold twice the tokens");
