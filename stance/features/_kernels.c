@@ -164,6 +164,22 @@ gather_keys(PyObject *self, PyObject *args)
 
 #define KEY(i) (key_size == 4 ? (int64_t)k32[i] : k64[i])
 
+/* Index of the lowest set bit of a non-zero word. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CTZ64(x) __builtin_ctzll(x)
+#else
+static int
+CTZ64(uint64_t x)
+{
+    int n = 0;
+    while (!(x & 1)) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+}
+#endif
+
 /*
  * tfidf_rows(keys, n_rows, n_cols, idf, tf, indptr, cols, values, grouped) -> int
  *
@@ -284,12 +300,12 @@ tfidf_rows(PyObject *self, PyObject *args)
                     uint64_t b1 = bits1[w1];
                     bits1[w1] = 0;
                     while (b1) {
-                        Py_ssize_t w0 = w1 * 64 + __builtin_ctzll(b1);
+                        Py_ssize_t w0 = w1 * 64 + CTZ64(b1);
                         b1 &= b1 - 1;
                         uint64_t b0 = bits0[w0];
                         bits0[w0] = 0;
                         while (b0) {
-                            int64_t col = w0 * 64 + __builtin_ctzll(b0);
+                            int64_t col = w0 * 64 + CTZ64(b0);
                             b0 &= b0 - 1;
                             int32_t count = count_of[col];
                             count_of[col] = 0;

@@ -46,7 +46,7 @@ import numpy as np
 
 from ..text.processing import preprocess, words
 
-try:  # two of the loops below in C, built at install time where a C compiler is there (setup.py)
+try:  # loops of this module in C, built at install time where a C compiler is there (setup.py)
     from . import _kernels
 except ImportError:  # pragma: no cover - depends on the install; the numpy code below gives the same arrays
     _kernels = None
@@ -787,7 +787,7 @@ def _key_type(n_rows: int, n_cols: int) -> type:
 def _tfidf_of_keys(keys: np.ndarray, n_rows: int, n_cols: int, idf: np.ndarray, binary: bool = False,
                    grouped: bool = False):
     """:func:`_tfidf` from the occurrences' ``row * n_cols + col`` keys (of :func:`_key_type`), which it sorts
-    in place. ``grouped``: the keys come row by row (the C loop then sorts each row's keys itself)."""
+    in place. ``grouped``: the keys come row by row (the C loop then counts each row's keys without a sort)."""
     if len(keys) == 0:
         return np.zeros(n_rows + 1, dtype=np.int64), np.empty(0, dtype=np.int32), np.empty(0)
     key_type = keys.dtype.type
@@ -821,8 +821,8 @@ def _tfidf_of_keys(keys: np.ndarray, n_rows: int, n_cols: int, idf: np.ndarray, 
 
 
 def _ngram_hash(keys: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """The C loops' open-addressing table of packed character n-gram keys: (slot keys, slot columns, bits),
-    with 2**bits slots, at least twice the keys."""
+    """The C loops' open-addressing table of packed keys (character n-grams, or word bigrams as token-id
+    pairs) and their columns: (slot keys, slot columns, bits), with 2**bits slots, at least twice the keys."""
     bits = max(4, int(2 * len(keys) - 1).bit_length())
     table_keys = np.full(1 << bits, -1, dtype=np.int64)
     table_cols = np.zeros(1 << bits, dtype=np.int32)

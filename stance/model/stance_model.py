@@ -39,9 +39,9 @@ __all__ = [
     "StanceModel",
 ]
 
-#: Paragraphs scored per feature pass and sparse matrix product. With the C loops, news paragraphs in a
-#: fresh process ran at about 22,000/s in batches of 256, 24,000-25,000 of 512, 26,300-26,800 of 1,024 and
-#: 26,800 of 2,048 (``benchmarks/speed.py`` measures 1,024 against 256).
+#: Paragraphs scored per feature pass and sparse matrix product. With the C loops, per-batch costs weigh on
+#: small batches: in a fresh process 1,024 news paragraphs per batch were faster than 256 or 512 and as fast
+#: as 2,048 (``benchmarks/speed.py`` measures 1,024 against 256 in its own process).
 DEFAULT_BATCH_SIZE = 1024
 #: Evidence terms reported per decision (the stance and each predicted topic).
 DEFAULT_EVIDENCE_TERMS = 3

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-try:  # the word counts of ASCII samples in C, built at install time where a C compiler is there (setup.py)
+try:  # the word counts of most samples in C, built at install time where a C compiler is there (setup.py)
     from . import _language
 except ImportError:  # pragma: no cover - depends on the install; detect_language counts the same in Python
     _language = None
@@ -103,8 +103,9 @@ class _ScoreCache(dict):
 
 _SCORES = _ScoreCache()
 # The same scores for the C counts (stance.text._language): ASCII function words of at most 8 characters
-# packed into 8 bytes (little-endian), sorted, with their kind (1: English, 2: foreign). No other word can
-# match an ASCII sample, and every listed ASCII word is that short (test_language checks it).
+# packed into 8 bytes (little-endian), sorted, with their kind (1: English, 2: foreign). The other listed words
+# hold letters outside ASCII, which send a sample to Python, and every listed ASCII word is that short
+# (test_language checks it).
 _PACKED = sorted((int.from_bytes(w.encode("ascii"), "little"), 1 if score == 1 else 2)
                  for w, score in _WORD_SCORE.items() if w.isascii() and len(w) <= 8)
 _C_KEYS = np.array([k for k, _ in _PACKED], dtype=np.uint64)
@@ -165,9 +166,9 @@ def detect_language(text: str) -> str:
 def detect_languages(texts: Sequence[str]) -> list[str]:
     """:func:`detect_language` of each text: the same values, faster for many texts.
 
-    The word counts of a text whose first 400 characters are ASCII come from the optional C
-    extension ``stance.text._language`` when it was built; every other text goes through
-    :func:`detect_language`.
+    The word counts of a text whose first 400 characters hold only ASCII, whitespace and the
+    quotes and dashes of English typography (most English text) come from the optional C extension
+    ``stance.text._language`` when it was built; every other text goes through :func:`detect_language`.
 
     Parameters
     ----------
@@ -193,6 +194,6 @@ def detect_languages(texts: Sequence[str]) -> list[str]:
     code[(foreign >= 2) & (foreign > 2 * english)] = 1
     code[n_words < MIN_WORDS] = 2
     out = [LANGUAGES[c] for c in code.tolist()]
-    for i in np.flatnonzero(n_words < 0).tolist():  # a sample that is not ASCII
+    for i in np.flatnonzero(n_words < 0).tolist():  # a sample the C counts leave to Python
         out[i] = detect_language(texts[i])
     return out
