@@ -3,7 +3,7 @@
 Nothing here needs scikit-learn; every other part of the package builds on it.
 """
 
-from .language import ENGLISH, NOT_ENGLISH, UNKNOWN, detect_language
+from .language import ENGLISH, NOT_ENGLISH, UNKNOWN, detect_language, detect_languages
 from .processing import (
     DEFAULT_MAX_ARTICLE_CHARS,
     DEFAULT_MAX_PARAGRAPH_CHARS,
@@ -28,6 +28,7 @@ __all__ = [
     "check_text",
     "check_texts",
     "detect_language",
+    "detect_languages",
     "normalize",
     "preprocess",
     "split_paragraphs",
