@@ -192,14 +192,14 @@ finally:
 
 static PyMethodDef methods[] = {
     {"language_counts", language_counts, METH_VARARGS,
-     "language_counts(texts, keys, kinds, sample_chars, out): function-word, word and elision counts of ASCII "
-     "samples."},
+     "language_counts(texts, keys, kinds, sample_chars, out): function-word, word and elision counts of samples "
+     "of ASCII, whitespace and typographic quotes and dashes (words -1 for any other sample)."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_language",
-    "Word counts of the language check for ASCII samples (optional; language.py has the same in Python).", -1,
+    "Word counts of the language check for most samples (optional; language.py has the same in Python).", -1,
     methods,
 };
 
