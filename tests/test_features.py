@@ -461,3 +461,39 @@ def test_kernel_word_keys_check_their_inputs():
     with pytest.raises(ValueError, match="'out' must hold twice the tokens"):
         _kernels.word_keys(np.array([1], dtype=np.int64), *args, np.array([0], dtype=np.int32), uni, *empty, 3, 4,
                            np.empty(3, dtype=np.int32))
+
+
+# pieces of chunks (U+FB01, the separator of joined batches, never reaches a chunk: NFKC decomposes it)
+_CHUNK_PIECES = ["u.s.", "u.s", "a.b.c.", "nato's", "don't", "co-op", "3.5", "e.g.", "x", "_", "__a", "'", "-", ".",
+                 "..", "a.", ".a", "nato", "NATO", "z-", "'s", "1.2.3", "a'b'c", "émigré", "日本", "İ", "ΟΔΟΣ",
+                 "talks", "a.b", "#tag", "@user", "!", "(", ")"]
+
+
+@needs_kernels
+@fuzz(200)
+@given(st.lists(st.lists(st.sampled_from(_CHUNK_PIECES), min_size=1, max_size=6).map("".join), min_size=1,
+                max_size=12))
+def test_kernel_chunk_token_ids_are_the_regex_tokens(fitted_union, chunks):
+    fast = CompiledFeatures.from_union(fitted_union)
+    c_ptr, c_ids = fast._token_ids_of_chunks(chunks)
+    saved = compiled_module._kernels
+    compiled_module._kernels = None
+    try:
+        n_ptr, n_ids = fast._token_ids_of_chunks(chunks)
+    finally:
+        compiled_module._kernels = saved
+    np.testing.assert_array_equal(c_ptr, n_ptr)
+    np.testing.assert_array_equal(c_ids, n_ids)
+
+
+@needs_kernels
+def test_kernel_chunk_token_ids_find_vocabulary_words():
+    from stance.features import _kernels
+    from stance.text.processing import words as regex_words
+
+    token_id = {"u.s.": 0, "nato's": 1, "talks": 2, "émigré": 3}
+    ptr, ids = _kernels.chunk_token_ids(["U.S.", "nato's-talks", "(talks)", "émigré,", "x"], token_id, regex_words)
+    assert np.frombuffer(ptr, dtype=np.int64).tolist() == [0, 1, 2, 3, 4, 5]
+    assert np.frombuffer(ids, dtype=np.int64).tolist() == [0, -1, 2, 3, -1]  # "nato's-talks" is one token
+    with pytest.raises(TypeError, match=r"chunks\[1\] must be a str"):
+        _kernels.chunk_token_ids(["a", 1], token_id, regex_words)

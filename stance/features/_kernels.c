@@ -537,6 +537,149 @@ finally:
     return result;
 }
 
+/* ---------------------------------------------------------------- word tokens of chunks */
+
+static int
+ascii_word(Py_UCS1 c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static int
+ascii_letter(Py_UCS1 c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Append the id of token s[0:n] (lower-cased) in token_id, or -1, to ids. */
+static int
+push_token_id(Growable *ids, PyObject *token_id, const Py_UCS1 *s, Py_ssize_t n, char *buffer)
+{
+    for (Py_ssize_t i = 0; i < n; i++) buffer[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+    PyObject *token = PyUnicode_FromStringAndSize(buffer, n);
+    if (token == NULL) return -1;
+    PyObject *id = PyDict_GetItemWithError(token_id, token);  /* borrowed */
+    Py_DECREF(token);
+    if (id == NULL && PyErr_Occurred()) return -1;
+    long long value = -1;
+    if (id != NULL) {
+        value = PyLong_AsLongLong(id);
+        if (value == -1 && PyErr_Occurred()) return -1;
+        if (value < 0) value = -1;
+    }
+    return grow_push(ids, value);
+}
+
+/*
+ * chunk_token_ids(chunks, token_id, words) -> (ptr, ids)
+ *
+ * The vocabulary ids (token_id[token], or -1) of the word tokens of each chunk, as bytes: ptr (int64,
+ * one more than the chunks) and ids (int64). An ASCII chunk is tokenised here exactly as
+ * stance.text.processing.words does with its regex, (?:[^\W\d_]\.){2,}|\w+(?:['\-.]\w+)* on the
+ * lower-cased text; any other chunk is passed to `words` (that function).
+ */
+static PyObject *
+chunk_token_ids(PyObject *self, PyObject *args)
+{
+    PyObject *chunks, *token_id, *words;
+    if (!PyArg_ParseTuple(args, "O!O!O", &PyList_Type, &chunks, &PyDict_Type, &token_id, &words)) {
+        return NULL;
+    }
+    Py_ssize_t n_chunks = PyList_GET_SIZE(chunks);
+    Growable ptr = {NULL, 0, 0, 8}, ids = {NULL, 0, 0, 8};
+    char *buffer = NULL;
+    Py_ssize_t buffer_size = 0;
+    PyObject *result = NULL;
+    if (grow_push(&ptr, 0) < 0) goto finally;
+    for (Py_ssize_t c = 0; c < n_chunks; c++) {
+        PyObject *chunk = PyList_GET_ITEM(chunks, c);
+        if (!PyUnicode_Check(chunk)) {
+            PyErr_Format(PyExc_TypeError, "chunks[%zd] must be a str", c);
+            goto finally;
+        }
+#if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(chunk) < 0) goto finally;
+#endif
+        if (!PyUnicode_IS_ASCII(chunk)) {  /* Unicode word characters and case: the regex decides */
+            PyObject *tokens = PyObject_CallOneArg(words, chunk);
+            if (tokens == NULL) goto finally;
+            if (!PyList_Check(tokens)) {
+                Py_DECREF(tokens);
+                PyErr_SetString(PyExc_TypeError, "words() must return a list");
+                goto finally;
+            }
+            for (Py_ssize_t t = 0; t < PyList_GET_SIZE(tokens); t++) {
+                PyObject *id = PyDict_GetItemWithError(token_id, PyList_GET_ITEM(tokens, t));
+                long long value = -1;
+                if (id == NULL && PyErr_Occurred()) {
+                    Py_DECREF(tokens);
+                    goto finally;
+                }
+                if (id != NULL) {
+                    value = PyLong_AsLongLong(id);
+                    if (value == -1 && PyErr_Occurred()) {
+                        Py_DECREF(tokens);
+                        goto finally;
+                    }
+                    if (value < 0) value = -1;
+                }
+                if (grow_push(&ids, value) < 0) {
+                    Py_DECREF(tokens);
+                    goto finally;
+                }
+            }
+            Py_DECREF(tokens);
+        } else {
+            const Py_UCS1 *s = PyUnicode_1BYTE_DATA(chunk);
+            Py_ssize_t n = PyUnicode_GET_LENGTH(chunk);
+            if (n > buffer_size) {
+                char *grown = PyMem_Realloc(buffer, n);
+                if (grown == NULL) {
+                    PyErr_NoMemory();
+                    goto finally;
+                }
+                buffer = grown;
+                buffer_size = n;
+            }
+            Py_ssize_t p = 0;
+            while (p < n) {
+                Py_ssize_t q = p, reps = 0;  /* (?:[^\W\d_]\.){2,}: an abbreviation such as u.s. */
+                while (q + 1 < n && ascii_letter(s[q]) && s[q + 1] == '.') {
+                    q += 2;
+                    reps++;
+                }
+                if (reps < 2) {  /* \w+(?:['\-.]\w+)* */
+                    if (!ascii_word(s[p])) {
+                        p++;
+                        continue;
+                    }
+                    q = p;
+                    while (q < n && ascii_word(s[q])) q++;
+                    while (q + 1 < n && (s[q] == '\'' || s[q] == '-' || s[q] == '.') && ascii_word(s[q + 1])) {
+                        q++;
+                        while (q < n && ascii_word(s[q])) q++;
+                    }
+                }
+                if (push_token_id(&ids, token_id, s + p, q - p, buffer) < 0) goto finally;
+                p = q;
+            }
+        }
+        if (grow_push(&ptr, ids.used) < 0) goto finally;
+    }
+    {
+        PyObject *a = PyBytes_FromStringAndSize(ptr.data, ptr.used * 8);
+        PyObject *b = PyBytes_FromStringAndSize(ids.data ? ids.data : "", ids.used * 8);
+        if (a != NULL && b != NULL) result = PyTuple_Pack(2, a, b);
+        Py_XDECREF(a);
+        Py_XDECREF(b);
+    }
+finally:
+    PyMem_Free(ptr.data);
+    PyMem_Free(ids.data);
+    PyMem_Free(buffer);
+    return result;
+}
+
 /* ---------------------------------------------------------------- word n-gram keys of a batch */
 
 /*
@@ -645,6 +788,9 @@ static PyMethodDef methods[] = {
     {"tfidf_rows", tfidf_rows, METH_VARARGS,
      "tfidf_rows(keys, n_rows, n_cols, idf, tf, indptr, cols, values, grouped) -> nnz (or -count when tf is "
      "too short)."},
+    {"chunk_token_ids", chunk_token_ids, METH_VARARGS,
+     "chunk_token_ids(chunks, token_id, words) -> (ptr, ids) as bytes: the vocabulary ids of each chunk's word "
+     "tokens."},
     {"word_keys", word_keys, METH_VARARGS,
      "word_keys(occ, start, length, values, doc, unigram_col, table_keys, table_cols, bits, n_tokens, n_cols, out) "
      "-> n: the (row, column) keys of the word unigrams and bigrams of a batch."},

@@ -18,8 +18,9 @@ with batch-wide numpy operations:
 
 Where the optional extension ``stance.features._kernels`` was built at install time
 (a C compiler was there; :data:`KERNELS` says whether it runs), C loops do: the
-character n-grams of chunks new to the table (looked up in a hash table of the
-vocabulary), the (row, column) keys of both blocks (word bigrams looked up in a
+word tokens (ASCII chunks, as the ``words`` regex splits them) and character
+n-grams (looked up in a hash table of the vocabulary) of chunks new to the table,
+the (row, column) keys of both blocks (word bigrams looked up in a
 hash table of their token pairs), and the counting and tf-idf of each row's keys
 (a dense count per column, read back in column order from a two-level bitmap:
 no sort). They give the same matrices, bit for bit, as the numpy code that runs
@@ -544,7 +545,11 @@ class CompiledFeatures:
         table.add(chunks, self._token_ids_of_chunks(chunks), char)
 
     def _token_ids_of_chunks(self, chunks: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Token ids (-1: not in the vocabulary) of each chunk's word tokens, as (ptr, ids); one regex pass."""
+        """Token ids (-1: not in the vocabulary) of each chunk's word tokens, as (ptr, ids); one regex pass
+        (with the C loops: ASCII chunks tokenised in C, the same tokens as :func:`words`)."""
+        if _kernels is not None:
+            ptr, ids = _kernels.chunk_token_ids(chunks, self.token_id, words)
+            return np.frombuffer(ptr, dtype=np.int64), np.frombuffer(ids, dtype=np.int64)
         tokens = words(_SEPARATOR.join(chunks))
         tid = np.fromiter(map(self.token_id.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
         is_sep = tid == -2  # the separator's id in token_id
