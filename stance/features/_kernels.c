@@ -430,6 +430,18 @@ grow_push(Growable *g, int64_t value)
     return 0;
 }
 
+/* (a, b): the used parts of two growable arrays as bytes objects. */
+static PyObject *
+bytes_pair(const Growable *a, const Growable *b)
+{
+    PyObject *x = PyBytes_FromStringAndSize(a->data ? a->data : "", a->used * a->itemsize);
+    PyObject *y = PyBytes_FromStringAndSize(b->data ? b->data : "", b->used * b->itemsize);
+    PyObject *pair = x != NULL && y != NULL ? PyTuple_Pack(2, x, y) : NULL;
+    Py_XDECREF(x);
+    Py_XDECREF(y);
+    return pair;
+}
+
 /*
  * ngram_columns(words, alpha, table_keys, table_cols, bits, min_n, max_n, alphabet_bits) -> (indptr, cols)
  *
@@ -522,13 +534,7 @@ ngram_columns(PyObject *self, PyObject *args)
         }
         if (grow_push(&ptr, cols.used) < 0) goto finally;
     }
-    {
-        PyObject *p = PyBytes_FromStringAndSize(ptr.data, ptr.used * 8);
-        PyObject *c = PyBytes_FromStringAndSize(cols.data ? cols.data : "", cols.used * 4);
-        if (p != NULL && c != NULL) result = PyTuple_Pack(2, p, c);
-        Py_XDECREF(p);
-        Py_XDECREF(c);
-    }
+    result = bytes_pair(&ptr, &cols);
 finally:
     PyMem_Free(ptr.data);
     PyMem_Free(cols.data);
@@ -551,15 +557,11 @@ ascii_letter(Py_UCS1 c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* Append the id of token s[0:n] (lower-cased) in token_id, or -1, to ids. */
+/* Append token_id[token] (or -1 for a token outside it, or for a negative id) to ids. */
 static int
-push_token_id(Growable *ids, PyObject *token_id, const Py_UCS1 *s, Py_ssize_t n, char *buffer)
+push_id(Growable *ids, PyObject *token_id, PyObject *token)
 {
-    for (Py_ssize_t i = 0; i < n; i++) buffer[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
-    PyObject *token = PyUnicode_FromStringAndSize(buffer, n);
-    if (token == NULL) return -1;
     PyObject *id = PyDict_GetItemWithError(token_id, token);  /* borrowed */
-    Py_DECREF(token);
     if (id == NULL && PyErr_Occurred()) return -1;
     long long value = -1;
     if (id != NULL) {
@@ -568,6 +570,18 @@ push_token_id(Growable *ids, PyObject *token_id, const Py_UCS1 *s, Py_ssize_t n,
         if (value < 0) value = -1;
     }
     return grow_push(ids, value);
+}
+
+/* push_id of the token s[0:n], lower-cased (through buffer, of n bytes at least). */
+static int
+push_ascii_token_id(Growable *ids, PyObject *token_id, const Py_UCS1 *s, Py_ssize_t n, char *buffer)
+{
+    for (Py_ssize_t i = 0; i < n; i++) buffer[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+    PyObject *token = PyUnicode_FromStringAndSize(buffer, n);
+    if (token == NULL) return -1;
+    int status = push_id(ids, token_id, token);
+    Py_DECREF(token);
+    return status;
 }
 
 /*
@@ -609,21 +623,7 @@ chunk_token_ids(PyObject *self, PyObject *args)
                 goto finally;
             }
             for (Py_ssize_t t = 0; t < PyList_GET_SIZE(tokens); t++) {
-                PyObject *id = PyDict_GetItemWithError(token_id, PyList_GET_ITEM(tokens, t));
-                long long value = -1;
-                if (id == NULL && PyErr_Occurred()) {
-                    Py_DECREF(tokens);
-                    goto finally;
-                }
-                if (id != NULL) {
-                    value = PyLong_AsLongLong(id);
-                    if (value == -1 && PyErr_Occurred()) {
-                        Py_DECREF(tokens);
-                        goto finally;
-                    }
-                    if (value < 0) value = -1;
-                }
-                if (grow_push(&ids, value) < 0) {
+                if (push_id(&ids, token_id, PyList_GET_ITEM(tokens, t)) < 0) {
                     Py_DECREF(tokens);
                     goto finally;
                 }
@@ -660,19 +660,13 @@ chunk_token_ids(PyObject *self, PyObject *args)
                         while (q < n && ascii_word(s[q])) q++;
                     }
                 }
-                if (push_token_id(&ids, token_id, s + p, q - p, buffer) < 0) goto finally;
+                if (push_ascii_token_id(&ids, token_id, s + p, q - p, buffer) < 0) goto finally;
                 p = q;
             }
         }
         if (grow_push(&ptr, ids.used) < 0) goto finally;
     }
-    {
-        PyObject *a = PyBytes_FromStringAndSize(ptr.data, ptr.used * 8);
-        PyObject *b = PyBytes_FromStringAndSize(ids.data ? ids.data : "", ids.used * 8);
-        if (a != NULL && b != NULL) result = PyTuple_Pack(2, a, b);
-        Py_XDECREF(a);
-        Py_XDECREF(b);
-    }
+    result = bytes_pair(&ptr, &ids);
 finally:
     PyMem_Free(ptr.data);
     PyMem_Free(ids.data);

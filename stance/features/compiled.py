@@ -813,12 +813,7 @@ def _tfidf_of_keys(keys: np.ndarray, n_rows: int, n_cols: int, idf: np.ndarray, 
     lengths = np.diff(indptr)
     cols = keys  # each key minus its row's offset, in place: the column
     cols -= np.repeat(np.arange(0, n_rows * n_cols, n_cols, dtype=key_type), lengths)
-    if binary:
-        values = np.ones(len(counts))
-    else:
-        tf = np.zeros(counts.max() + 1)  # sublinear tf of each count, computed once and looked up
-        tf[1:] = np.log(np.arange(1, len(tf))) + 1.0
-        values = tf.take(counts)
+    values = _tf_table(binary, int(counts.max()) + 1).take(counts)  # the tf of each count, looked up
     values *= idf.take(cols)  # take: a fancy index converts int32 indices first
     norms = np.sqrt(np.bincount(np.repeat(np.arange(n_rows), lengths), weights=values * values, minlength=n_rows))
     values /= np.repeat(norms, lengths)
@@ -840,8 +835,8 @@ _TF_TABLES: dict[bool, np.ndarray] = {}
 
 
 def _tf_table(binary: bool, size: int) -> np.ndarray:
-    """Term frequency of each count below ``size`` (at least): 1 (binary) or ``1 + log(count)``, as
-    :func:`_tfidf_of_keys` computes them; kept and grown by doubling."""
+    """Term frequency of each count below ``size`` (at least): 1 (binary) or ``1 + log(count)``, for both
+    the numpy and the C counting; kept and grown by doubling."""
     table = _TF_TABLES.get(binary)
     if table is None or len(table) < size:
         n = max(size, 2 * (0 if table is None else len(table)), 256)

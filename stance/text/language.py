@@ -158,6 +158,12 @@ def detect_language(text: str) -> str:
     english, foreign = score % _FOREIGN_UNIT, score // _FOREIGN_UNIT
     if "'" in lowered or "’" in lowered:
         foreign += len(_ELISION_RE.findall(lowered))
+    return _decide(english, foreign, n_words)
+
+
+def _decide(english: int, foreign: int, n_words: int) -> str:
+    """The verdict on a sample of ``n_words`` words (at least :data:`MIN_WORDS`) holding ``english`` English and
+    ``foreign`` foreign function words (elisions included)."""
     if foreign >= 2 and foreign > 2 * english:
         return NOT_ENGLISH
     return ENGLISH if english >= _MIN_ENGLISH_SHARE * n_words else UNKNOWN
@@ -188,12 +194,10 @@ def detect_languages(texts: Sequence[str]) -> list[str]:
         return [detect_language(t) for t in texts]
     counts = np.empty((len(texts), 4), dtype=np.int64)
     _language.language_counts(texts, _C_KEYS, _C_KINDS, _SAMPLE_CHARS, counts)
-    english, foreign, n_words = counts[:, 0], counts[:, 1] + counts[:, 3], counts[:, 2]
-    # the decisions of detect_language, as indices into LANGUAGES
-    code = np.where(english >= _MIN_ENGLISH_SHARE * n_words, 0, 2)
-    code[(foreign >= 2) & (foreign > 2 * english)] = 1
-    code[n_words < MIN_WORDS] = 2
-    out = [LANGUAGES[c] for c in code.tolist()]
-    for i in np.flatnonzero(n_words < 0).tolist():  # a sample the C counts leave to Python
-        out[i] = detect_language(texts[i])
+    out = []
+    for text, (english, foreign, n_words, elisions) in zip(texts, counts.tolist()):
+        if n_words < 0:  # a sample the C counts leave to Python
+            out.append(detect_language(text))
+        else:
+            out.append(UNKNOWN if n_words < MIN_WORDS else _decide(english, foreign + elisions, n_words))
     return out
